@@ -1,0 +1,86 @@
+/* binary.h - BINARIES stage: finds the file behind a recorded mapping,
+ * offline, and opens it once: by build-id in the debug dirs (perf's
+ * ~/.debug/.build-id/xx/rest/elf layout and /usr/lib/debug/.build-id/xx/
+ * rest.debug), explicit --binary files (matched by build-id, else by base
+ * name), --symfs DIR + recorded path, then the recorded path itself.  A file
+ * whose build-id differs from the recorded one is refused (with a warning
+ * kept for the summary), never used.  Paths built from a capture never leave
+ * the given directories.  Thread-safe. */
+#ifndef BINARY_H
+#define BINARY_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <libelf.h>
+#include "sf.h"
+#include "session.h"
+
+struct gosym_table;
+
+struct binary_opts {
+    const char **binaries;     /* --binary PATH, repeatable */
+    size_t nr_binaries;
+    const char *symfs;         /* --symfs DIR or NULL */
+    const char **debug_dirs;   /* --debug-dir; NULL = defaults */
+    size_t nr_debug_dirs;
+    const char *kallsyms;      /* --kallsyms FILE or NULL */
+};
+
+struct binary;
+
+struct binary_seg {            /* a PT_LOAD segment */
+    uint64_t vaddr, memsz, offset, filesz;
+    uint32_t flags;            /* PF_X | PF_W | PF_R */
+};
+
+struct binary_cache;
+
+struct binary_cache *binary_cache_new(const struct binary_opts *o);
+void binary_cache_free(struct binary_cache *c);
+
+/* The binary for a mapping, opened and cached; NULL if none was found or
+ * usable (then the mapping is recorded as missing, with the reason).  The
+ * result is cached in m->user-independent storage keyed by path+build-id. */
+struct binary *binary_for_map(struct binary_cache *c, const struct sess_map *m);
+/* Counts one sample that needed a missing binary (for the summary). */
+void binary_note_missing_sample(struct binary_cache *c, const struct sess_map *m);
+
+const char *binary_path(const struct binary *b);     /* file opened */
+Elf *binary_elf(const struct binary *b);
+int binary_fd(const struct binary *b);
+const uint8_t *binary_build_id(const struct binary *b, size_t *len);
+size_t binary_nr_segs(const struct binary *b);
+const struct binary_seg *binary_seg(const struct binary *b, size_t i);
+uint64_t binary_load_bias_hint(const struct binary *b); /* lowest PT_LOAD vaddr */
+int binary_is_pie(const struct binary *b);            /* ET_DYN */
+
+/* Process address in mapping m -> link-time vaddr; 0 ok, -1 if the offset
+ * falls in no PT_LOAD. */
+int binary_to_vaddr(const struct binary *b, const struct sess_map *m,
+                    uint64_t addr, uint64_t *vaddr);
+/* Inverse: link-time vaddr -> process address for mapping m. */
+int binary_from_vaddr(const struct binary *b, const struct sess_map *m,
+                      uint64_t vaddr, uint64_t *addr);
+
+/* Lazily opened Go table (NULL if not a Go binary or corrupt). */
+struct gosym_table *binary_gosym(struct binary *b);
+
+/* Reads `len` bytes at link-time vaddr from the file (for unwinding through
+ * code or reading rodata); 0 ok, -1 if not file-backed. */
+int binary_read(const struct binary *b, uint64_t vaddr, void *buf, size_t len);
+
+/* Missing/refused binaries, for the end-of-run summary:
+ * "sysflame: warning: /tmp/x/foo.test: not found (1234 samples); use --binary or --symfs" */
+struct binary_missing {
+    const char *recorded_path;
+    char build_id_hex[41];
+    const char *reason;        /* "not found", "build-id mismatch (/path)", ... */
+    uint64_t samples;
+};
+size_t binary_cache_nr_missing(const struct binary_cache *c);
+const struct binary_missing *binary_cache_missing(const struct binary_cache *c, size_t i);
+
+/* Kernel symbols from --kallsyms (NULL if none given). */
+const char *binary_kernel_symbol(struct binary_cache *c, uint64_t addr, uint64_t *offset);
+
+#endif

@@ -1,0 +1,4 @@
+/* diff.h - placeholder */
+#ifndef SF_diff_H
+#define SF_diff_H
+#endif

@@ -1,0 +1,4 @@
+/* options.h - placeholder */
+#ifndef SF_options_H
+#define SF_options_H
+#endif

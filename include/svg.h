@@ -1,0 +1,4 @@
+/* svg.h - placeholder */
+#ifndef SF_svg_H
+#define SF_svg_H
+#endif

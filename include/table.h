@@ -1,0 +1,4 @@
+/* table.h - placeholder */
+#ifndef SF_table_H
+#define SF_table_H
+#endif

@@ -1,0 +1,2 @@
+/* binary.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* diff.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* event.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* fold.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* gosym.c - placeholder, being written. */
+#include "sf.h"

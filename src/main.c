@@ -1,0 +1,91 @@
+/* main.c - the command table: picks a subcommand, runs it, and turns a
+ * failed flush of standard output into exit status 1.  All work is done in
+ * src/cmd/ and the library. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "sf.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+};
+
+static const struct command commands[] = {
+    { "info", cmd_info, "recording metadata, event counts, losses, unwinding statistics" },
+    { "script", cmd_script, "one block per sample, perf script layout, full stacks" },
+    { "fold", cmd_fold, "folded stacks, one unique stack a line" },
+    { "svg", cmd_svg, "interactive flame graph (perf.data or folded input)" },
+    { "top", cmd_top, "syscall-hotspot tables" },
+    { "diff", cmd_diff, "differential flame graph and delta tables" },
+    { "report", cmd_report, "every artifact for one or two recordings in a folder" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: sysflame <command> [options] FILE...\n\ncommands:\n");
+    for (size_t i = 0; i < SF_ARRAY_SIZE(commands); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n'sysflame <command> --help' lists a command's options; "
+               "'man sysflame' has the details.\n");
+}
+
+void cmd_die_msg(const char *msg)
+{
+    fprintf(stderr, "sysflame: %s\n", msg);
+}
+
+void cmd_warn(int quiet, const char *fmt, ...)
+{
+    if (quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("sysflame: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed pipe (sysflame fold F | head) ends the write with EPIPE,
+     * which we treat as a quiet, normal end. */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (argc < 2) {
+        usage(stderr);
+        return SF_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return SF_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("sysflame %s\n", PACKAGE_VERSION);
+        return SF_EXIT_OK;
+    }
+    for (size_t i = 0; i < SF_ARRAY_SIZE(commands); i++) {
+        if (strcmp(argv[1], commands[i].name))
+            continue;
+        int rc = commands[i].fn(argc - 1, argv + 1);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            if (errno == EPIPE)
+                return rc;
+            fprintf(stderr, "sysflame: error writing standard output: %s\n", strerror(errno));
+            return SF_EXIT_FAIL;
+        }
+        return rc;
+    }
+    fprintf(stderr, "sysflame: '%s' is not a command; see 'sysflame --help'\n", argv[1]);
+    return SF_EXIT_USAGE;
+}

@@ -1,0 +1,2 @@
+/* options.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* outfile.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* perfdata.c - placeholder, being written. */
+#include "sf.h"

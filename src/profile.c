@@ -1,0 +1,2 @@
+/* profile.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* report.c - placeholder, being written. */
+#include "sf.h"

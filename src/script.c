@@ -1,0 +1,2 @@
+/* script.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,180 @@
+/* sf.c - base utilities: errors, allocation, string buffers, byte order. */
+#include "sf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sf_error(struct sf_err *e, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static void out_of_memory(void)
+{
+    fputs("sysflame: out of memory\n", stderr);
+    exit(SF_EXIT_FAIL);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void *xgrow(void *p, size_t elem, size_t need, size_t *cap)
+{
+    if (need <= *cap)
+        return p;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / elem)
+            out_of_memory();
+        ncap *= 2;
+    }
+    p = xrealloc(p, ncap * elem);
+    *cap = ncap;
+    return p;
+}
+
+void sbuf_grow(struct sbuf *sb, size_t extra)
+{
+    if (sb->len + extra + 1 > sb->cap)
+        sb->buf = xgrow(sb->buf, 1, sb->len + extra + 1, &sb->cap);
+}
+
+void sbuf_add(struct sbuf *sb, const void *data, size_t n)
+{
+    sbuf_grow(sb, n);
+    memcpy(sb->buf + sb->len, data, n);
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+}
+
+void sbuf_addstr(struct sbuf *sb, const char *s)
+{
+    sbuf_add(sb, s, strlen(s));
+}
+
+void sbuf_addch(struct sbuf *sb, int c)
+{
+    sbuf_grow(sb, 1);
+    sb->buf[sb->len++] = (char)c;
+    sb->buf[sb->len] = '\0';
+}
+
+void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return;
+    sbuf_grow(sb, (size_t)n);
+    vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+    sb->len += (size_t)n;
+}
+
+void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vaddf(sb, fmt, ap);
+    va_end(ap);
+}
+
+void sbuf_reset(struct sbuf *sb)
+{
+    sb->len = 0;
+    if (sb->buf)
+        sb->buf[0] = '\0';
+}
+
+char *sbuf_detach(struct sbuf *sb)
+{
+    char *s = sb->buf ? sb->buf : xstrdup("");
+    sb->buf = NULL;
+    sb->len = sb->cap = 0;
+    return s;
+}
+
+void sbuf_release(struct sbuf *sb)
+{
+    free(sb->buf);
+    sb->buf = NULL;
+    sb->len = sb->cap = 0;
+}
+
+uint16_t sf_bswap16(uint16_t v) { return __builtin_bswap16(v); }
+uint32_t sf_bswap32(uint32_t v) { return __builtin_bswap32(v); }
+uint64_t sf_bswap64(uint64_t v) { return __builtin_bswap64(v); }
+
+uint16_t sf_rd16(const void *p, int swap)
+{
+    uint16_t v;
+    memcpy(&v, p, sizeof(v));
+    return swap ? sf_bswap16(v) : v;
+}
+
+uint32_t sf_rd32(const void *p, int swap)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+    return swap ? sf_bswap32(v) : v;
+}
+
+uint64_t sf_rd64(const void *p, int swap)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return swap ? sf_bswap64(v) : v;
+}
+
+uint64_t sf_hash(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}

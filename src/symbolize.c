@@ -1,0 +1,2 @@
+/* symbolize.c - placeholder, being written. */
+#include "sf.h"

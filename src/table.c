@@ -1,0 +1,2 @@
+/* table.c - placeholder, being written. */
+#include "sf.h"

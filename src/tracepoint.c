@@ -1,0 +1,2 @@
+/* tracepoint.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* unwind.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,2 @@
+/* unwind_dwarf.c - placeholder, being written. */
+#include "sf.h"

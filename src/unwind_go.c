@@ -1,0 +1,2 @@
+/* unwind_go.c - placeholder, being written. */
+#include "sf.h"

@@ -1,0 +1,3 @@
+#!/bin/sh
+# placeholder: not written yet
+exit 77

@@ -1,0 +1,1 @@
+/* pdgen.c - placeholder */
