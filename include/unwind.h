@@ -43,6 +43,8 @@ struct unwind_frame {
     enum unwind_how how;
     int is_return;             /* pc is a return address (lookup pc-1) */
     int kernel;
+    int elide;                 /* a Go wrapper the runtime's traceback hides
+                                  (funcID wrapper not calling a panic) */
 };
 
 struct unwind_result {
