@@ -1,2 +1,408 @@
-/* tracepoint.c - placeholder, being written. */
-#include "sf.h"
+/* tracepoint.c - DECODER stage, tracepoint half: reads the tracing-data blob
+ * of a capture, hands its event formats to libtraceevent, and decodes the RAW
+ * payload of tracepoint samples (names, `perf script` field text, numbers)
+ * for the session and the writers. */
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <traceevent/event-parse.h>
+#include <traceevent/trace-seq.h>
+#include "tracepoint.h"
+
+/* A RAW payload is copied into a zero-filled scratch area this large before
+ * libtraceevent prints it: __data_loc offsets and lengths are 16-bit each, so
+ * whatever a malformed payload points at stays inside the area. */
+#define TP_SCRATCH_SIZE (2 * 65536 + 64)
+
+struct tp_event {
+    struct tep_event *ev;
+    uint64_t id;
+    int syscall_kind;           /* 1 enter, 2 exit, 0 none */
+    const char *syscall;        /* points into ev->name */
+};
+
+struct tp_set {
+    struct tep_handle *tep;
+    struct tp_event *events;    /* sorted by id */
+    size_t nr;
+    pthread_mutex_t print_lock; /* libtraceevent printing is not reentrant */
+    struct trace_seq seq;
+    uint8_t *scratch;           /* TP_SCRATCH_SIZE bytes, zero past used */
+    size_t scratch_used;
+};
+
+/* Bounds-checked reader over the blob; every read goes through need(). */
+struct tp_cursor {
+    const char *name;
+    const uint8_t *p;
+    size_t size, off;
+    int swap;
+    struct sf_err *err;
+};
+
+static int need(struct tp_cursor *c, size_t n)
+{
+    if (n > c->size - c->off)
+        return sf_error(c->err, "'%s': tracing data: truncated at byte %zu",
+                        c->name, c->size);
+    return 0;
+}
+
+static int read_u32(struct tp_cursor *c, uint32_t *v)
+{
+    if (need(c, 4) < 0)
+        return -1;
+    *v = sf_rd32(c->p + c->off, c->swap);
+    c->off += 4;
+    return 0;
+}
+
+static int read_u64(struct tp_cursor *c, uint64_t *v)
+{
+    if (need(c, 8) < 0)
+        return -1;
+    *v = sf_rd64(c->p + c->off, c->swap);
+    c->off += 8;
+    return 0;
+}
+
+/* A NUL-terminated string inside the blob; *s points into it. */
+static int read_cstr(struct tp_cursor *c, const char **s)
+{
+    const uint8_t *nul = memchr(c->p + c->off, 0, c->size - c->off);
+
+    if (!nul)
+        return sf_error(c->err, "'%s': tracing data: truncated at byte %zu",
+                        c->name, c->size);
+    *s = (const char *)(c->p + c->off);
+    c->off = (size_t)(nul - c->p) + 1;
+    return 0;
+}
+
+/* A length-prefixed section: checks it fits and returns a NUL-terminated
+ * copy (libtraceevent's text parsers want C strings). */
+static int read_section(struct tp_cursor *c, uint64_t len, char **text)
+{
+    if (len > c->size - c->off)
+        return sf_error(c->err, "'%s': tracing data: section of %llu bytes at "
+                        "byte %zu exceeds the blob (%zu bytes)", c->name,
+                        (unsigned long long)len, c->off, c->size);
+    *text = xmalloc((size_t)len + 1);
+    memcpy(*text, c->p + c->off, (size_t)len);
+    (*text)[len] = '\0';
+    c->off += (size_t)len;
+    return 0;
+}
+
+static int expect_tag(struct tp_cursor *c, const char *tag)
+{
+    size_t n = strlen(tag) + 1;
+
+    if (need(c, n) < 0)
+        return -1;
+    if (memcmp(c->p + c->off, tag, n) != 0)
+        return sf_error(c->err, "'%s': tracing data: expected '%s' at byte %zu",
+                        c->name, tag, c->off);
+    c->off += n;
+    return 0;
+}
+
+/* Formats that libtraceevent cannot parse are left out: their samples still
+ * count, they just have no field text (perf prints them raw or not at all). */
+static int parse_formats(struct tp_cursor *c, struct tep_handle *tep,
+                         const char *system, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t len;
+        char *text;
+
+        if (read_u64(c, &len) < 0 || read_section(c, len, &text) < 0)
+            return -1;
+        tep_parse_event(tep, text, (unsigned long)len, system);
+        free(text);
+    }
+    return 0;
+}
+
+static int parse_header(struct tp_cursor *c, struct tep_handle *tep,
+                        int long_size)
+{
+    uint64_t len;
+    char *text;
+
+    if (expect_tag(c, "header_page") < 0 || read_u64(c, &len) < 0 ||
+        read_section(c, len, &text) < 0)
+        return -1;
+    /* The ring-buffer page header declares `commit` with the kernel's long
+     * size, which is what the formats' `long` fields use too. */
+    if (tep_parse_header_page(tep, text, (unsigned long)len, long_size) == 0) {
+        int hp = tep_get_header_page_size(tep);
+        if (hp == 4 || hp == 8)
+            tep_set_long_size(tep, hp);
+    }
+    free(text);
+    if (expect_tag(c, "header_event") < 0 || read_u64(c, &len) < 0)
+        return -1;
+    if (len > c->size - c->off)
+        return sf_error(c->err, "'%s': tracing data: truncated at byte %zu",
+                        c->name, c->size);
+    c->off += (size_t)len;
+    return 0;
+}
+
+static int parse_blob(struct tp_cursor *c, struct tep_handle *tep)
+{
+    static const uint8_t magic[10] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c',
+                                       'i', 'n', 'g' };
+    const char *version;
+    uint32_t page_size, count, systems;
+    uint64_t len;
+    int file_big, long_size;
+    char *text;
+
+    if (need(c, sizeof(magic)) < 0)
+        return -1;
+    if (memcmp(c->p, magic, sizeof(magic)) != 0)
+        return sf_error(c->err, "'%s': tracing data: bad magic at byte 0",
+                        c->name);
+    c->off = sizeof(magic);
+    if (read_cstr(c, &version) < 0 || need(c, 2) < 0)
+        return -1;
+    file_big = c->p[c->off] != 0;
+    long_size = c->p[c->off + 1];
+    c->off += 2;
+    if (long_size != 4 && long_size != 8)
+        return sf_error(c->err, "'%s': tracing data: long size %d at byte %zu "
+                        "is neither 4 nor 8", c->name, long_size, c->off - 1);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    c->swap = !file_big;
+    tep_set_local_bigendian(tep, TEP_BIG_ENDIAN);
+#else
+    c->swap = file_big;
+    tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+#endif
+    tep_set_file_bigendian(tep, file_big ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+    if (read_u32(c, &page_size) < 0)
+        return -1;
+    if (page_size == 0)
+        return sf_error(c->err, "'%s': tracing data: page size 0 at byte %zu",
+                        c->name, c->off - 4);
+    tep_set_long_size(tep, long_size);
+    tep_set_page_size(tep, (int)page_size);
+
+    if (parse_header(c, tep, long_size) < 0)
+        return -1;
+    if (read_u32(c, &count) < 0 || parse_formats(c, tep, "ftrace", count) < 0)
+        return -1;
+    if (read_u32(c, &systems) < 0)
+        return -1;
+    for (uint32_t i = 0; i < systems; i++) {
+        const char *system;
+
+        if (read_cstr(c, &system) < 0 || read_u32(c, &count) < 0 ||
+            parse_formats(c, tep, system, count) < 0)
+            return -1;
+    }
+    /* kallsyms: perf resolves kernel addresses itself and skips this. */
+    if (read_u32(c, &count) < 0)
+        return -1;
+    if (count > c->size - c->off)
+        return sf_error(c->err, "'%s': tracing data: truncated at byte %zu",
+                        c->name, c->size);
+    c->off += count;
+    if (read_u32(c, &count) < 0 || read_section(c, count, &text) < 0)
+        return -1;
+    if (count)
+        tep_parse_printk_formats(tep, text);
+    free(text);
+    if (strtod(version, NULL) >= 0.6) {
+        if (read_u64(c, &len) < 0 || read_section(c, len, &text) < 0)
+            return -1;
+        if (len)
+            tep_parse_saved_cmdlines(tep, text);
+        free(text);
+    }
+    return 0;
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+    const struct tp_event *x = a, *y = b;
+
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return 0;
+}
+
+static void classify_syscall(struct tp_event *e)
+{
+    const char *sys = e->ev->system, *name = e->ev->name;
+
+    if (!sys || !name || strcmp(sys, "syscalls") != 0)
+        return;
+    if (strncmp(name, "sys_enter_", 10) == 0 && name[10]) {
+        e->syscall_kind = 1;
+        e->syscall = name + 10;
+    } else if (strncmp(name, "sys_exit_", 9) == 0 && name[9]) {
+        e->syscall_kind = 2;
+        e->syscall = name + 9;
+    }
+}
+
+static void index_events(struct tp_set *s)
+{
+    struct tep_event **list = tep_list_events(s->tep, TEP_EVENT_SORT_ID);
+    size_t n = 0;
+
+    while (list && list[n])
+        n++;
+    s->events = xcalloc(n ? n : 1, sizeof(*s->events));
+    for (size_t i = 0; i < n; i++) {
+        struct tp_event *e = &s->events[s->nr];
+
+        if (list[i]->id < 0 || !list[i]->name)
+            continue;
+        e->ev = list[i];
+        e->id = (uint64_t)list[i]->id;
+        classify_syscall(e);
+        s->nr++;
+    }
+    qsort(s->events, s->nr, sizeof(*s->events), cmp_event);
+}
+
+int tp_parse(const char *name, const uint8_t *blob, size_t size,
+             struct tp_set **out, struct sf_err *err)
+{
+    struct tp_cursor c = { name, blob, size, 0, 0, err };
+    struct tp_set *s;
+
+    *out = NULL;
+    if (!blob)
+        size = 0;
+    c.size = size;
+    /* libtraceevent would print parse warnings on stderr otherwise */
+    tep_set_loglevel(TEP_LOG_NONE);
+    s = xcalloc(1, sizeof(*s));
+    s->tep = tep_alloc();
+    if (!s->tep) {
+        free(s);
+        return sf_error(err, "'%s': tracing data: out of memory", name);
+    }
+    if (parse_blob(&c, s->tep) < 0) {
+        tep_free(s->tep);
+        free(s);
+        return -1;
+    }
+    index_events(s);
+    pthread_mutex_init(&s->print_lock, NULL);
+    trace_seq_init(&s->seq);
+    s->scratch = xcalloc(1, TP_SCRATCH_SIZE);
+    *out = s;
+    return 0;
+}
+
+void tp_free(struct tp_set *s)
+{
+    if (!s)
+        return;
+    trace_seq_destroy(&s->seq);
+    pthread_mutex_destroy(&s->print_lock);
+    tep_free(s->tep);
+    free(s->events);
+    free(s->scratch);
+    free(s);
+}
+
+const struct tp_event *tp_find(const struct tp_set *s, uint64_t id)
+{
+    size_t lo = 0, hi;
+
+    if (!s)
+        return NULL;
+    hi = s->nr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (s->events[mid].id == id)
+            return &s->events[mid];
+        if (s->events[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const char *tp_system(const struct tp_event *e)
+{
+    return e && e->ev->system ? e->ev->system : "";
+}
+
+const char *tp_name(const struct tp_event *e)
+{
+    return e ? e->ev->name : "";
+}
+
+int tp_syscall(const struct tp_event *e, const char **syscall)
+{
+    if (!e || !e->syscall_kind) {
+        if (syscall)
+            *syscall = NULL;
+        return 0;
+    }
+    if (syscall)
+        *syscall = e->syscall;
+    return e->syscall_kind;
+}
+
+void tp_format_fields(const struct tp_set *cs, const struct tp_event *e,
+                      const uint8_t *raw, uint32_t raw_size, int cpu,
+                      uint64_t time, struct sbuf *out)
+{
+    /* The set is logically const to callers; printing only touches the
+     * lock-protected scratch state. */
+    struct tp_set *s = (struct tp_set *)cs;
+    struct tep_record rec;
+    size_t n = raw_size;
+
+    if (!s || !e || !raw)
+        return;
+    if (n > TP_SCRATCH_SIZE - 64)
+        n = TP_SCRATCH_SIZE - 64;
+    pthread_mutex_lock(&s->print_lock);
+    memcpy(s->scratch, raw, n);
+    if (s->scratch_used > n)
+        memset(s->scratch + n, 0, s->scratch_used - n);
+    s->scratch_used = n;
+    memset(&rec, 0, sizeof(rec));
+    rec.ts = time;
+    rec.cpu = cpu;
+    rec.size = (int)n;
+    rec.data = s->scratch;
+    trace_seq_reset(&s->seq);
+    tep_print_event(s->tep, &s->seq, &rec, "%s", TEP_PRINT_INFO);
+    trace_seq_terminate(&s->seq);
+    if (s->seq.buffer && s->seq.len)
+        sbuf_add(out, s->seq.buffer, s->seq.len);
+    pthread_mutex_unlock(&s->print_lock);
+}
+
+int tp_field_u64(const struct tp_set *s, const struct tp_event *e,
+                 const uint8_t *raw, uint32_t raw_size, const char *field,
+                 uint64_t *val)
+{
+    struct tep_format_field *f;
+    unsigned long long v;
+
+    (void)s;
+    if (!e || !raw || !field)
+        return -1;
+    f = tep_find_any_field(e->ev, field);
+    if (!f || f->offset < 0 || f->size <= 0 ||
+        (uint64_t)f->offset + (uint64_t)f->size > raw_size)
+        return -1;
+    if (tep_read_number_field(f, raw, &v) != 0)
+        return -1;
+    *val = v;
+    return 0;
+}
