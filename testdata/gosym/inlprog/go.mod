@@ -1,0 +1,3 @@
+module inlprog
+
+go 1.19
