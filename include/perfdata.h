@@ -70,6 +70,7 @@ struct pd_attr {
     char *name;                /* from EVENT_DESC / EVENT_UPDATE, else NULL */
     uint64_t *ids;             /* sample ids that map to this attr */
     size_t nr_ids;
+    size_t index;              /* position in pd_attr(pd, i) */
 };
 
 /* One HEADER_BUILD_ID entry (file feature or pipe record). */
@@ -95,7 +96,8 @@ struct pd_info {
     uint32_t comp_type, comp_level, comp_ratio, comp_mmap_len;
     struct pd_build_id *build_ids;
     size_t nr_build_ids;
-    int32_t clockid; int has_clockid;
+    int32_t clockid; int has_clockid; /* from attr.clockid (use_clockid) */
+    uint64_t clock_res_ns;            /* CLOCKID feature: clock resolution */
     uint64_t data_offset, data_size;  /* file mode */
     uint64_t feature_bits[4];         /* which features were present */
     /* tracing-data blob (feature 1 or pipe record 66); NULL if absent */
