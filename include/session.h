@@ -84,6 +84,9 @@ struct session;
 
 /* Opens the capture and parses its tracing data (when present). */
 int session_open(const char *path, struct session **out, struct sf_err *err);
+/* The same over a reader already open (tests use pd_open_mem).  Takes
+ * ownership of pd, on failure too. */
+int session_open_pd(struct pd_file *pd, struct session **out, struct sf_err *err);
 void session_free(struct session *s);
 
 struct pd_file *session_file(struct session *s);

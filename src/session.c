@@ -1,2 +1,836 @@
-/* session.c - placeholder, being written. */
-#include "sf.h"
+/* session.c - SESSION stage: pulls records from the reader, decodes them,
+ * re-orders them by time one FINISHED_ROUND window at a time (perf's
+ * ordered-events rule), tracks comm and code mappings per process, and hands
+ * each sample with its context (comm, mapping snapshot, tracepoint) on. */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include "session.h"
+
+#define CPUMODE_KERNEL 1
+#define PID_NONE 0xffffffffu
+
+/* --- small tables ------------------------------------------------------- */
+
+/* Open-addressing map from a 32-bit id (pid or tid) to an index + 1. */
+struct idmap {
+    uint32_t *keys;
+    uint32_t *vals;             /* 0 = empty slot */
+    size_t cap, nr;
+};
+
+static size_t idmap_slot(const struct idmap *m, uint32_t key)
+{
+    size_t mask = m->cap - 1;
+    size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+
+    while (m->vals[i] && m->keys[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static uint32_t idmap_get(const struct idmap *m, uint32_t key)
+{
+    return m->cap ? m->vals[idmap_slot(m, key)] : 0;
+}
+
+static void idmap_put(struct idmap *m, uint32_t key, uint32_t val)
+{
+    size_t i;
+
+    if ((m->nr + 1) * 2 > m->cap) {
+        struct idmap big = { NULL, NULL, m->cap ? m->cap * 2 : 64, 0 };
+
+        big.keys = xcalloc(big.cap, sizeof(*big.keys));
+        big.vals = xcalloc(big.cap, sizeof(*big.vals));
+        for (size_t j = 0; j < m->cap; j++) {
+            if (m->vals[j]) {
+                size_t k = idmap_slot(&big, m->keys[j]);
+                big.keys[k] = m->keys[j];
+                big.vals[k] = m->vals[j];
+                big.nr++;
+            }
+        }
+        free(m->keys);
+        free(m->vals);
+        *m = big;
+    }
+    i = idmap_slot(m, key);
+    if (!m->vals[i])
+        m->nr++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+}
+
+static void idmap_free(struct idmap *m)
+{
+    free(m->keys);
+    free(m->vals);
+}
+
+/* Interned strings (comms, filenames): one copy each, alive until
+ * session_free, so their pointers can be compared and kept. */
+struct intern {
+    char **slots;
+    size_t cap, nr;
+};
+
+static const char *intern(struct intern *t, const char *str)
+{
+    size_t len = strlen(str), mask, i;
+
+    if ((t->nr + 1) * 2 > t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 256;
+        char **ns = xcalloc(ncap, sizeof(*ns));
+
+        for (size_t j = 0; j < t->cap; j++) {
+            if (!t->slots[j])
+                continue;
+            i = (size_t)sf_hash(t->slots[j], strlen(t->slots[j])) & (ncap - 1);
+            while (ns[i])
+                i = (i + 1) & (ncap - 1);
+            ns[i] = t->slots[j];
+        }
+        free(t->slots);
+        t->slots = ns;
+        t->cap = ncap;
+    }
+    mask = t->cap - 1;
+    i = (size_t)sf_hash(str, len) & mask;
+    while (t->slots[i]) {
+        if (strcmp(t->slots[i], str) == 0)
+            return t->slots[i];
+        i = (i + 1) & mask;
+    }
+    t->slots[i] = xstrndup(str, len);
+    t->nr++;
+    return t->slots[i];
+}
+
+static void intern_free(struct intern *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->slots[i]);
+    free(t->slots);
+}
+
+/* --- ordered queue ------------------------------------------------------ */
+
+struct oq_ent {
+    uint64_t time, seq;
+    size_t off;                 /* record bytes in oq.buf */
+    uint64_t file_offset;
+    uint32_t type;
+    uint16_t misc, size;
+    int from_compressed;
+};
+
+/* Records waiting for their round to close.  Bytes live in one arena that
+ * is compacted into a spare after each flush, so the steady state does no
+ * allocation and memory stays bounded by the biggest two rounds. */
+struct oq {
+    struct oq_ent *ents;
+    size_t nr, cap;
+    uint8_t *buf, *spare;
+    size_t len, buf_cap, spare_cap;
+    uint64_t seq;
+    uint64_t max_time;          /* newest queued time (perf's max_timestamp) */
+    uint64_t next_flush;        /* horizon for the next FINISHED_ROUND */
+    uint64_t last_flush;        /* time of the last delivered queued record */
+    int sorted;
+};
+
+/* --- session ------------------------------------------------------------ */
+
+struct thread {
+    struct sess_thread_info info;
+    int comm_set;
+};
+
+struct proc {
+    uint32_t pid;
+    struct sess_maps *maps;     /* the session's reference */
+};
+
+struct session {
+    struct pd_file *pd;
+    struct ev_decoder *dec;
+    struct tp_set *tp;
+    size_t nr_attrs;
+    char **event_names;
+    const struct tp_event **attr_tp;
+    struct sess_stats stats;
+    struct oq oq;
+    struct intern strings;
+    struct idmap tid_index, pid_index;
+    struct thread **threads;
+    size_t nr_threads, threads_cap;
+    struct proc **procs;
+    size_t nr_procs, procs_cap;
+    struct sess_maps *kmaps;
+    struct sess_maps *empty;
+    struct sess_map **owned;    /* every mapping object, freed at the end */
+    size_t nr_owned, owned_cap;
+    const struct sess_map **all;/* mappings from MMAP records, in order */
+    size_t nr_all, all_cap;
+    const struct sess_ops *ops;
+    uint64_t seq;
+};
+
+/* --- mapping snapshots -------------------------------------------------- */
+
+static struct sess_maps *maps_alloc(size_t nr)
+{
+    struct sess_maps *m = xmalloc(sizeof(*m) + (nr ? nr : 1) * sizeof(m->maps[0]));
+
+    m->refcount = 1;
+    m->nr = nr;
+    m->maps = (const struct sess_map **)(m + 1);
+    return m;
+}
+
+void sess_maps_get(const struct sess_maps *m)
+{
+    if (m)
+        __atomic_add_fetch((int *)&m->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void sess_maps_put(const struct sess_maps *m)
+{
+    if (m && __atomic_sub_fetch((int *)&m->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+        free((void *)m);
+}
+
+const struct sess_map *sess_maps_find(const struct sess_maps *m, uint64_t addr)
+{
+    size_t lo = 0, hi;
+
+    if (!m)
+        return NULL;
+    hi = m->nr;
+    /* last map whose start <= addr */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (m->maps[mid]->start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    return addr < m->maps[lo - 1]->end ? m->maps[lo - 1] : NULL;
+}
+
+static struct sess_map *map_own(struct session *s, const struct sess_map *tmpl)
+{
+    struct sess_map *m = xmalloc(sizeof(*m));
+
+    *m = *tmpl;
+    m->user = NULL;
+    s->owned = xgrow(s->owned, sizeof(*s->owned), s->nr_owned + 1, &s->owned_cap);
+    s->owned[s->nr_owned++] = m;
+    return m;
+}
+
+/* A new snapshot: `old` with `nm` added; mappings it overlaps are cut back
+ * (perf keeps the parts outside the new range). */
+static struct sess_maps *maps_insert(struct session *s, const struct sess_maps *old,
+                                     const struct sess_map *nm)
+{
+    size_t before = 0, after = 0, k = 0;
+    struct sess_maps *m;
+
+    for (size_t i = 0; i < old->nr; i++) {
+        const struct sess_map *o = old->maps[i];
+
+        if (o->end <= nm->start)
+            before++;
+        else if (o->start >= nm->end)
+            after++;
+        else {
+            before += o->start < nm->start;
+            after += o->end > nm->end;
+        }
+    }
+    m = maps_alloc(before + 1 + after);
+    for (size_t i = 0; i < old->nr; i++) {
+        const struct sess_map *o = old->maps[i];
+
+        if (o->end <= nm->start) {
+            m->maps[k++] = o;
+        } else if (o->start < nm->end && o->start < nm->start) {
+            struct sess_map left = *o;
+            left.end = nm->start;
+            m->maps[k++] = map_own(s, &left);
+        }
+    }
+    m->maps[k++] = nm;
+    for (size_t i = 0; i < old->nr; i++) {
+        const struct sess_map *o = old->maps[i];
+
+        if (o->start >= nm->end) {
+            m->maps[k++] = o;
+        } else if (o->end > nm->start && o->end > nm->end) {
+            struct sess_map right = *o;
+            right.pgoff += nm->end - o->start;
+            right.start = nm->end;
+            m->maps[k++] = map_own(s, &right);
+        }
+    }
+    return m;
+}
+
+/* --- threads and processes ---------------------------------------------- */
+
+static struct thread *thread_find(struct session *s, uint32_t tid)
+{
+    uint32_t v = idmap_get(&s->tid_index, tid);
+
+    return v ? s->threads[v - 1] : NULL;
+}
+
+static struct thread *thread_findnew(struct session *s, uint32_t pid, uint32_t tid)
+{
+    struct thread *t = thread_find(s, tid);
+
+    if (t)
+        return t;
+    t = xcalloc(1, sizeof(*t));
+    t->info.pid = pid;
+    t->info.tid = tid;
+    s->threads = xgrow(s->threads, sizeof(*s->threads), s->nr_threads + 1,
+                       &s->threads_cap);
+    s->threads[s->nr_threads++] = t;
+    idmap_put(&s->tid_index, tid, (uint32_t)s->nr_threads);
+    s->stats.nr_threads = s->nr_threads;
+    return t;
+}
+
+static struct proc *proc_find(struct session *s, uint32_t pid)
+{
+    uint32_t v = idmap_get(&s->pid_index, pid);
+
+    return v ? s->procs[v - 1] : NULL;
+}
+
+static struct proc *proc_findnew(struct session *s, uint32_t pid)
+{
+    struct proc *p = proc_find(s, pid);
+
+    if (p)
+        return p;
+    p = xcalloc(1, sizeof(*p));
+    p->pid = pid;
+    p->maps = s->empty;
+    sess_maps_get(s->empty);
+    s->procs = xgrow(s->procs, sizeof(*s->procs), s->nr_procs + 1, &s->procs_cap);
+    s->procs[s->nr_procs++] = p;
+    idmap_put(&s->pid_index, pid, (uint32_t)s->nr_procs);
+    s->stats.nr_processes = s->nr_procs;
+    return p;
+}
+
+static void proc_set_maps(struct proc *p, struct sess_maps *m)
+{
+    sess_maps_put(p->maps);
+    p->maps = m;
+}
+
+/* The comm perf shows for a thread: its own, else its process's, else
+ * ":<tid>" (perf's name for a thread it never saw a COMM for). */
+static const char *comm_of(struct session *s, uint32_t pid, uint32_t tid)
+{
+    struct thread *t = thread_find(s, tid);
+    char buf[32];
+
+    if (t && t->comm_set)
+        return t->info.comm;
+    if (tid != pid) {
+        struct thread *leader = thread_find(s, pid);
+        if (leader && leader->comm_set)
+            return leader->info.comm;
+    }
+    if (tid == 0)
+        return intern(&s->strings, "swapper");
+    snprintf(buf, sizeof(buf), ":%u", tid);
+    return intern(&s->strings, buf);
+}
+
+/* --- event handlers ----------------------------------------------------- */
+
+static void find_build_id(struct session *s, struct sess_map *m)
+{
+    const struct pd_info *info = pd_get_info(s->pd);
+
+    for (size_t i = 0; info && i < info->nr_build_ids; i++) {
+        const struct pd_build_id *b = &info->build_ids[i];
+
+        if (b->filename && b->size && strcmp(b->filename, m->filename) == 0) {
+            size_t n = b->size > sizeof(m->build_id) ? sizeof(m->build_id) : b->size;
+            memcpy(m->build_id, b->id, n);
+            m->build_id_size = (uint8_t)n;
+            return;
+        }
+    }
+}
+
+static void on_mmap(struct session *s, const struct ev_mmap *e)
+{
+    struct sess_map tmpl;
+    struct sess_map *m;
+
+    s->stats.mmaps++;
+    if (e->is_data || e->len == 0)
+        return;
+    memset(&tmpl, 0, sizeof(tmpl));
+    tmpl.start = e->start;
+    tmpl.end = e->start + e->len < e->start ? UINT64_MAX : e->start + e->len;
+    tmpl.pgoff = e->pgoff;
+    tmpl.filename = intern(&s->strings, e->filename ? e->filename : "");
+    tmpl.prot = e->prot;
+    tmpl.flags = e->flags;
+    tmpl.maj = e->maj;
+    tmpl.min = e->min;
+    tmpl.ino = e->ino;
+    tmpl.kernel = e->pid == PID_NONE || (e->misc & 7) == CPUMODE_KERNEL;
+    m = map_own(s, &tmpl);
+    if (e->build_id_size) {
+        m->build_id_size = e->build_id_size > 20 ? 20 : e->build_id_size;
+        memcpy(m->build_id, e->build_id, m->build_id_size);
+    } else {
+        find_build_id(s, m);
+    }
+    s->all = xgrow(s->all, sizeof(*s->all), s->nr_all + 1, &s->all_cap);
+    s->all[s->nr_all++] = m;
+    if (m->kernel) {
+        struct sess_maps *nk = maps_insert(s, s->kmaps, m);
+        sess_maps_put(s->kmaps);
+        s->kmaps = nk;
+    } else {
+        struct proc *p = proc_findnew(s, e->pid);
+        proc_set_maps(p, maps_insert(s, p->maps, m));
+    }
+}
+
+static void on_comm(struct session *s, const struct ev_comm *e)
+{
+    struct thread *t = thread_findnew(s, e->pid, e->tid);
+    struct proc *p = proc_findnew(s, e->pid);
+
+    s->stats.comms++;
+    t->info.pid = e->pid;
+    t->info.comm = intern(&s->strings, e->comm ? e->comm : "");
+    t->comm_set = 1;
+    /* exec replaces the whole address space: the new image's MMAPs follow */
+    if (e->exec) {
+        sess_maps_get(s->empty);
+        proc_set_maps(p, s->empty);
+    }
+}
+
+static void on_fork(struct session *s, const struct ev_task *e)
+{
+    struct thread *parent = thread_find(s, e->ptid);
+    const char *pcomm = parent && parent->comm_set ? parent->info.comm : NULL;
+    struct thread *child;
+
+    s->stats.forks++;
+    if (!pcomm) {
+        struct thread *leader = thread_find(s, e->ppid);
+        if (leader && leader->comm_set)
+            pcomm = leader->info.comm;
+    }
+    child = thread_findnew(s, e->pid, e->tid);
+    child->info.pid = e->pid;
+    child->comm_set = pcomm != NULL;
+    child->info.comm = pcomm;
+    if (e->pid != e->ppid) {
+        /* a new process starts with a copy of its parent's address space;
+         * sharing the immutable snapshot is that copy */
+        struct proc *pp = proc_find(s, e->ppid);
+        struct proc *cp = proc_findnew(s, e->pid);
+        struct sess_maps *m = pp ? pp->maps : s->empty;
+
+        sess_maps_get(m);
+        proc_set_maps(cp, m);
+    } else {
+        proc_findnew(s, e->pid);
+    }
+}
+
+static int on_sample(struct session *s, const struct ev_sample *e, struct sf_err *err)
+{
+    struct sess_sample ss;
+    struct thread *t;
+    struct proc *p;
+    size_t ai = e->attr_index;
+
+    s->stats.samples++;
+    if (ai < s->nr_attrs)
+        s->stats.samples_per_attr[ai]++;
+    if (e->idn.has_time) {
+        if (!s->stats.first_time || e->idn.time < s->stats.first_time)
+            s->stats.first_time = e->idn.time;
+        if (e->idn.time > s->stats.last_time)
+            s->stats.last_time = e->idn.time;
+    }
+    memset(&ss, 0, sizeof(ss));
+    ss.sample = e;
+    ss.kmaps = s->kmaps;
+    ss.seq = s->seq++;
+    if (e->idn.has_tid) {
+        ss.comm = comm_of(s, e->idn.pid, e->idn.tid);
+        t = thread_findnew(s, e->idn.pid, e->idn.tid);
+        if (!t->comm_set)
+            t->info.comm = ss.comm;
+        t->info.samples++;
+        p = e->idn.pid == PID_NONE ? NULL : proc_findnew(s, e->idn.pid);
+        ss.maps = p ? p->maps : s->empty;
+    } else {
+        ss.comm = intern(&s->strings, ":-1");
+        ss.maps = s->empty;
+    }
+    if (ai < s->nr_attrs) {
+        ss.tp = s->attr_tp[ai];
+        ss.event_name = s->event_names[ai];
+    } else {
+        ss.event_name = "";
+    }
+    if (s->ops && s->ops->sample)
+        return s->ops->sample(s->ops->arg, &ss, err);
+    return 0;
+}
+
+static int deliver(struct session *s, const struct pd_record *rec, struct sf_err *err)
+{
+    struct ev_event ev;
+
+    if (ev_decode(s->dec, rec, &ev, err) < 0)
+        return -1;
+    switch (ev.kind) {
+    case EV_SAMPLE:
+        return on_sample(s, &ev.u.sample, err);
+    case EV_MMAP:
+        on_mmap(s, &ev.u.mmap);
+        break;
+    case EV_COMM:
+        on_comm(s, &ev.u.comm);
+        break;
+    case EV_FORK:
+        on_fork(s, &ev.u.task);
+        break;
+    case EV_EXIT:
+        s->stats.exits++;
+        break;
+    case EV_LOST:
+        s->stats.lost_records++;
+        s->stats.lost_events += ev.u.lost.lost;
+        break;
+    case EV_LOST_SAMPLES:
+        s->stats.lost_samples += ev.u.lost.lost;
+        break;
+    case EV_THROTTLE:
+        if (ev.u.throttle.unthrottle)
+            s->stats.unthrottles++;
+        else
+            s->stats.throttles++;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* --- ordering ----------------------------------------------------------- */
+
+static void oq_push(struct session *s, const struct pd_record *rec, uint64_t time)
+{
+    struct oq *q = &s->oq;
+    size_t padded = ((size_t)rec->size + 7) & ~(size_t)7;
+    struct oq_ent *e;
+
+    if (time < q->last_flush)
+        s->stats.out_of_order++;
+    q->buf = xgrow(q->buf, 1, q->len + padded, &q->buf_cap);
+    memcpy(q->buf + q->len, rec->data, rec->size);
+    q->ents = xgrow(q->ents, sizeof(*q->ents), q->nr + 1, &q->cap);
+    if (q->nr == 0) {
+        q->max_time = time;
+        q->sorted = 1;
+    } else {
+        if (time < q->ents[q->nr - 1].time)
+            q->sorted = 0;
+        if (time > q->max_time)
+            q->max_time = time;
+    }
+    e = &q->ents[q->nr++];
+    e->time = time;
+    e->seq = q->seq++;
+    e->off = q->len;
+    e->file_offset = rec->file_offset;
+    e->type = rec->type;
+    e->misc = rec->misc;
+    e->size = rec->size;
+    e->from_compressed = rec->from_compressed;
+    q->len += padded;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+    const struct oq_ent *x = a, *y = b;
+
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Delivers queued records with time <= limit, oldest first, file order
+ * among equal times, then compacts what is left. */
+static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
+{
+    struct oq *q = &s->oq;
+    size_t i = 0, len = 0;
+
+    if (!q->sorted) {
+        qsort(q->ents, q->nr, sizeof(*q->ents), cmp_ent);
+        q->sorted = 1;
+    }
+    for (; i < q->nr && q->ents[i].time <= limit; i++) {
+        const struct oq_ent *e = &q->ents[i];
+        struct pd_record rec = { e->type, e->misc, e->size, q->buf + e->off,
+                                 e->file_offset, e->from_compressed };
+
+        q->last_flush = e->time;
+        if (deliver(s, &rec, err) < 0)
+            return -1;
+    }
+    if (i == 0)
+        return 0;
+    if (i < q->nr) {
+        q->spare = xgrow(q->spare, 1, q->len, &q->spare_cap);
+        for (size_t j = i; j < q->nr; j++) {
+            struct oq_ent *e = &q->ents[j];
+            size_t padded = ((size_t)e->size + 7) & ~(size_t)7;
+
+            memcpy(q->spare + len, q->buf + e->off, e->size);
+            e->off = len;
+            len += padded;
+        }
+        memmove(q->ents, q->ents + i, (q->nr - i) * sizeof(*q->ents));
+    }
+    {
+        uint8_t *b = q->buf;
+        size_t c = q->buf_cap;
+
+        q->buf = q->spare;
+        q->buf_cap = q->spare_cap;
+        q->spare = b;
+        q->spare_cap = c;
+    }
+    q->nr -= i;
+    q->len = len;
+    return 0;
+}
+
+/* FINISHED_ROUND: everything up to the newest time seen before the previous
+ * round marker is final (perf's OE_FLUSH__ROUND). */
+static int oq_round(struct session *s, struct sf_err *err)
+{
+    struct oq *q = &s->oq;
+
+    if (q->nr == 0)
+        return 0;
+    if (q->next_flush && oq_flush(s, q->next_flush, err) < 0)
+        return -1;
+    q->next_flush = q->max_time;
+    return 0;
+}
+
+/* --- public API --------------------------------------------------------- */
+
+static const char *const hw_names[] = {
+    "cycles", "instructions", "cache-references", "cache-misses",
+    "branch-instructions", "branch-misses", "bus-cycles",
+    "stalled-cycles-frontend", "stalled-cycles-backend", "ref-cycles",
+};
+static const char *const sw_names[] = {
+    "cpu-clock", "task-clock", "page-faults", "context-switches",
+    "cpu-migrations", "minor-faults", "major-faults", "alignment-faults",
+    "emulation-faults", "dummy", "bpf-output", "cgroup-switches",
+};
+
+static char *default_event_name(const struct pd_attr *a)
+{
+    struct sbuf sb = SBUF_INIT;
+
+    if (a->type == 0 && a->config < SF_ARRAY_SIZE(hw_names))
+        sbuf_addstr(&sb, hw_names[a->config]);
+    else if (a->type == 1 && a->config < SF_ARRAY_SIZE(sw_names))
+        sbuf_addstr(&sb, sw_names[a->config]);
+    else if (a->type == 2)
+        sbuf_addf(&sb, "tracepoint:%llu", (unsigned long long)a->config);
+    else
+        sbuf_addf(&sb, "type%u:0x%llx", a->type, (unsigned long long)a->config);
+    return sbuf_detach(&sb);
+}
+
+int session_open_pd(struct pd_file *pd, struct session **out, struct sf_err *err)
+{
+    const struct pd_info *info = pd_get_info(pd);
+    struct session *s = xcalloc(1, sizeof(*s));
+
+    *out = NULL;
+    s->pd = pd;
+    if (info && info->tracing_data && info->tracing_data_size &&
+        tp_parse(pd_path(pd), info->tracing_data, info->tracing_data_size,
+                 &s->tp, err) < 0) {
+        s->tp = NULL;
+        session_free(s);
+        return -1;
+    }
+    s->dec = ev_decoder_new(pd);
+    s->nr_attrs = pd_nr_attrs(pd);
+    s->event_names = xcalloc(s->nr_attrs + 1, sizeof(*s->event_names));
+    s->attr_tp = xcalloc(s->nr_attrs + 1, sizeof(*s->attr_tp));
+    s->stats.samples_per_attr = xcalloc(s->nr_attrs + 1, sizeof(uint64_t));
+    for (size_t i = 0; i < s->nr_attrs; i++) {
+        const struct pd_attr *a = pd_attr(pd, i);
+        const struct tp_event *e = a->type == 2 ? tp_find(s->tp, a->config) : NULL;
+
+        s->attr_tp[i] = e;
+        if (e) {
+            struct sbuf sb = SBUF_INIT;
+            sbuf_addf(&sb, "%s:%s", tp_system(e), tp_name(e));
+            s->event_names[i] = sbuf_detach(&sb);
+        } else if (a->name) {
+            s->event_names[i] = xstrdup(a->name);
+        } else {
+            s->event_names[i] = default_event_name(a);
+        }
+    }
+    s->empty = maps_alloc(0);
+    s->kmaps = maps_alloc(0);
+    *out = s;
+    return 0;
+}
+
+int session_open(const char *path, struct session **out, struct sf_err *err)
+{
+    struct pd_file *pd;
+
+    *out = NULL;
+    if (pd_open(path, &pd, err) < 0)
+        return -1;
+    return session_open_pd(pd, out, err);
+}
+
+void session_free(struct session *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nr_procs; i++) {
+        sess_maps_put(s->procs[i]->maps);
+        free(s->procs[i]);
+    }
+    free(s->procs);
+    for (size_t i = 0; i < s->nr_threads; i++)
+        free(s->threads[i]);
+    free(s->threads);
+    sess_maps_put(s->kmaps);
+    sess_maps_put(s->empty);
+    for (size_t i = 0; i < s->nr_owned; i++)
+        free(s->owned[i]);
+    free(s->owned);
+    free(s->all);
+    idmap_free(&s->tid_index);
+    idmap_free(&s->pid_index);
+    intern_free(&s->strings);
+    free(s->oq.ents);
+    free(s->oq.buf);
+    free(s->oq.spare);
+    for (size_t i = 0; s->event_names && i < s->nr_attrs; i++)
+        free(s->event_names[i]);
+    free(s->event_names);
+    free(s->attr_tp);
+    free(s->stats.samples_per_attr);
+    if (s->dec)
+        ev_decoder_free(s->dec);
+    tp_free(s->tp);
+    if (s->pd)
+        pd_close(s->pd);
+    free(s);
+}
+
+struct pd_file *session_file(struct session *s)
+{
+    return s->pd;
+}
+
+const struct tp_set *session_tracepoints(const struct session *s)
+{
+    return s->tp;
+}
+
+const char *session_event_name(const struct session *s, size_t attr_idx)
+{
+    return attr_idx < s->nr_attrs ? s->event_names[attr_idx] : "";
+}
+
+int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *err)
+{
+    struct pd_record rec;
+    int r;
+
+    s->ops = ops;
+    while ((r = pd_next(s->pd, &rec, err)) > 0) {
+        uint64_t time = 0;
+
+        if (rec.type >= PD_REC_HEADER_ATTR) {
+            /* perf tool records are not ordered; only the round marker
+             * matters here (pipe header records were taken by the reader) */
+            if (rec.type == PD_REC_FINISHED_ROUND && oq_round(s, err) < 0)
+                return -1;
+            continue;
+        }
+        /* Records without a time (no sample_id_all) cannot be ordered:
+         * perf delivers them at once, and so do we. */
+        if (ev_record_time(s->dec, &rec, &time) < 0 || time == 0 ||
+            time == UINT64_MAX) {
+            if (deliver(s, &rec, err) < 0)
+                return -1;
+            continue;
+        }
+        oq_push(s, &rec, time);
+    }
+    if (r < 0)
+        return -1;
+    if (s->oq.nr && oq_flush(s, UINT64_MAX, err) < 0)
+        return -1;
+    return 0;
+}
+
+const struct sess_stats *session_get_stats(const struct session *s)
+{
+    return &s->stats;
+}
+
+size_t session_nr_all_maps(const struct session *s)
+{
+    return s->nr_all;
+}
+
+const struct sess_map *session_all_map(const struct session *s, size_t i)
+{
+    return i < s->nr_all ? s->all[i] : NULL;
+}
+
+size_t session_nr_threads(const struct session *s)
+{
+    return s->nr_threads;
+}
+
+const struct sess_thread_info *session_thread(const struct session *s, size_t i)
+{
+    return i < s->nr_threads ? &s->threads[i]->info : NULL;
+}
