@@ -20,6 +20,35 @@ int cmd_top(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
+struct common_opts;
+struct profile;
+struct option;
+
+/* Parses argv for a command: the common options plus `extra` (may be NULL)
+ * whose codes go to `handle_extra`.  Positional arguments are returned in
+ * *inputs / *nr_inputs (pointers into argv).  Returns -1 when parsing went
+ * fine and the command should go on; otherwise the exit status to return
+ * (0 after --help, 2 after a usage error, already reported). */
+int cmd_parse(int argc, char **argv, const char *name, const char *usage,
+              const struct option *extra, size_t nr_extra,
+              int (*handle_extra)(int code, const char *arg, void *ctx),
+              void *ctx, struct common_opts *co, char ***inputs,
+              size_t *nr_inputs);
+
+/* Loads inputs into p, prints the error or the missing-binary summary.
+ * Returns 0 or an exit status. */
+int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
+             struct profile *p);
+
+/* Writes through write_fn to `path` (NULL or "-" = stdout) atomically:
+ * on failure nothing is left behind and the error is printed.  Returns an
+ * exit status. */
+#include <stdio.h>
+struct sf_err;
+int cmd_write_output(const char *path,
+                     int (*write_fn)(FILE *out, void *arg, struct sf_err *err),
+                     void *arg);
+
 /* Prints "sysflame: MSG" to stderr (one line). */
 void cmd_die_msg(const char *msg);
 /* Prints "sysflame: warning: ..." unless quiet. */

@@ -20,6 +20,27 @@ void strlist_push(struct strlist *l, const char *s);
 void strlist_release(struct strlist *l);
 int strlist_has(const struct strlist *l, const char *s);
 
+/* One resolved frame, as `script` prints it and `fold` names it. */
+struct frame_out {
+    uint64_t addr;               /* perf's convention: link-time vaddr in its
+                                    binary, map-relative if the binary is
+                                    missing, absolute for kernel frames */
+    const char *name;            /* NULL = unknown */
+    uint64_t offset;             /* addr - symbol start (has_offset) */
+    int has_offset;
+    const char *dso;             /* recorded path, "[kernel.kallsyms]", ... */
+    int inlined;
+    int kernel;
+};
+
+/* A sample after unwinding and symbolization, innermost frame first. */
+struct profile_sample {
+    const struct frame_out *frames;
+    size_t nr_frames;
+    enum unwind_stop stop;
+    const char *syscall;         /* "write" for sys_enter_write, else NULL */
+};
+
 struct profile_opts {
     struct binary_opts bin;
     /* filters (empty = keep all); values may be comma lists, split already */
@@ -33,10 +54,17 @@ struct profile_opts {
     int record_order;            /* keep time order (flamechart) */
     int quiet;
     size_t max_frames;           /* 0 = default (1024) */
-    /* Per-sample hook, called in delivery order after unwinding (script). */
+    /* Per-sample hook, called in delivery order after unwinding and
+     * symbolization (script).  Setting it keeps every sample, unmerged. */
     int (*on_sample)(void *arg, const struct sess_sample *ss,
-                     const struct unwind_result *ur, struct sf_err *err);
+                     const struct profile_sample *ps, struct sf_err *err);
     void *on_sample_arg;
+    /* Called once per perf.data input before its first sample. */
+    int (*on_capture_start)(void *arg, struct session *s, struct sf_err *err);
+    /* Called once per perf.data input after its last sample, before the
+     * session is freed (info harvests header facts and mappings here). */
+    int (*on_capture)(void *arg, struct session *s, struct sf_err *err);
+    void *on_capture_arg;
 };
 #define PROFILE_OPTS_INIT { .jobs = 0 }
 
@@ -68,6 +96,10 @@ struct input_info {
     uint64_t first_time, last_time;
 };
 
+struct strtab;
+
+struct event_stat { const char *name; uint64_t count; };
+
 struct profile {
     struct stack_set *stacks;
     uint64_t total;              /* samples kept (after filters) */
@@ -77,10 +109,11 @@ struct profile {
     struct input_info *inputs; size_t nr_inputs;
     struct syscall_stat *syscalls; size_t nr_syscalls;   /* by count desc */
     struct thread_stat *threads; size_t nr_threads;
+    struct event_stat *events; size_t nr_events;        /* by count desc */
     struct unwind_stat overall;
     struct unwind_stat *per_binary; size_t nr_per_binary;
     struct binary_missing *missing; size_t nr_missing;   /* copied */
-    struct sbuf strings;         /* storage for names above */
+    struct strtab *strings_owner;/* storage for the names above */
 };
 
 /* Is this file folded text rather than perf.data?  (Sniffs the first bytes;

@@ -58,9 +58,9 @@ void cmd_warn(int quiet, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-    /* A closed pipe (sysflame fold F | head) ends the write with EPIPE,
-     * which we treat as a quiet, normal end. */
-    signal(SIGPIPE, SIG_IGN);
+    /* A closed pipe (sysflame fold F | head) ends us with SIGPIPE, quietly,
+     * as it ends every other filter: keep the default action. */
+    signal(SIGPIPE, SIG_DFL);
 
     if (argc < 2) {
         usage(stderr);

@@ -1,2 +1,1015 @@
-/* profile.c - placeholder, being written. */
-#include "sf.h"
+/* profile.c - the pipeline driver: session -> unwinder -> symbolizer ->
+ * stack set, for every input.  Samples are copied into batches that worker
+ * threads unwind and symbolize in parallel; results are then consumed in
+ * delivery order, so the output does not depend on -j.  Hands a finished
+ * struct profile to the writers. */
+#include "profile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fold.h"
+#include "symbolize.h"
+#include "tracepoint.h"
+
+#define BATCH_MAX 512
+#define DEFAULT_MAX_FRAMES 1024
+#define MAX_SYM_FRAMES 64
+
+/* ---- interned strings owned by the profile ---- */
+
+struct strtab {
+    char **v;
+    size_t n, cap;
+    uint32_t *slots;          /* open addressing, index+1, 0 = empty */
+    size_t nslots;
+};
+
+static void strtab_release(struct strtab *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i]);
+    free(t->v);
+    free(t->slots);
+    memset(t, 0, sizeof(*t));
+}
+
+static const char *strtab_intern(struct strtab *t, const char *s)
+{
+    if (t->n * 2 >= t->nslots) {
+        size_t ns = t->nslots ? t->nslots * 2 : 256;
+        uint32_t *slots = xcalloc(ns, sizeof(*slots));
+        for (size_t i = 0; i < t->n; i++) {
+            uint64_t h = sf_hash(t->v[i], strlen(t->v[i]));
+            size_t j = h & (ns - 1);
+            while (slots[j])
+                j = (j + 1) & (ns - 1);
+            slots[j] = (uint32_t)i + 1;
+        }
+        free(t->slots);
+        t->slots = slots;
+        t->nslots = ns;
+    }
+    uint64_t h = sf_hash(s, strlen(s));
+    size_t j = h & (t->nslots - 1);
+    while (t->slots[j]) {
+        const char *c = t->v[t->slots[j] - 1];
+        if (!strcmp(c, s))
+            return c;
+        j = (j + 1) & (t->nslots - 1);
+    }
+    t->v = xgrow(t->v, sizeof(*t->v), t->n + 1, &t->cap);
+    t->v[t->n] = xstrdup(s);
+    t->slots[j] = (uint32_t)t->n + 1;
+    return t->v[t->n++];
+}
+
+/* ---- one queued sample and what workers make of it ---- */
+
+struct job {
+    struct ev_sample sample;      /* copy; pointers redirected below */
+    uint8_t *stack;               /* copy of the valid stack bytes */
+    size_t stack_cap;
+    uint64_t *callchain;
+    size_t callchain_cap;
+    struct sess_sample ss;
+    const struct sess_maps *maps; /* reference held */
+    const struct sess_maps *kmaps;
+    const char *syscall;
+    /* results */
+    struct frame_out *frames;
+    size_t nr_frames, frames_cap;
+    enum unwind_stop stop;
+    unsigned fp_steps;
+    const char *binary;           /* recorded path of the sampled ip's map */
+};
+
+struct worker {
+    struct unwind_ctx *uw;
+    struct unwind_result ur;
+    struct sym_frame sym[MAX_SYM_FRAMES];
+};
+
+struct loader {
+    const struct profile_opts *o;
+    struct profile *p;
+    struct session *sess;
+    struct binary_cache *bc;
+    struct strtab *strings;
+    const char *path;
+
+    struct job *jobs;
+    size_t nr_jobs;
+    struct worker *workers;
+    int nr_workers;
+
+    /* thread pool */
+    pthread_t *threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    size_t next_job;
+    int generation, active, stopping;
+
+    /* enter/exit pairing: tid -> pending enter */
+    struct pending { uint32_t tid; int used; const char *syscall; uint64_t time; } *pend;
+    size_t npend;
+
+    /* tid -> thread_stat index */
+    uint32_t *tid_slots;
+    size_t ntid_slots;
+    size_t threads_cap;
+    size_t syscalls_cap, per_binary_cap, events_cap;
+
+    const char **names;           /* scratch: frame names root first */
+    size_t names_cap;
+    struct sbuf tmp;
+};
+
+/* ---- frame resolution (worker side) ---- */
+
+static void job_push(struct job *j, const struct frame_out *f)
+{
+    j->frames = xgrow(j->frames, sizeof(*j->frames), j->nr_frames + 1, &j->frames_cap);
+    j->frames[j->nr_frames++] = *f;
+}
+
+static void resolve_job(struct loader *L, struct worker *w, struct job *j)
+{
+    const struct profile_opts *o = L->o;
+    size_t max_frames = o->max_frames ? o->max_frames : DEFAULT_MAX_FRAMES;
+
+    j->nr_frames = 0;
+    j->binary = NULL;
+    unwind_sample(w->uw, &j->ss, &w->ur, max_frames);
+    j->stop = w->ur.stop;
+    j->fp_steps = w->ur.fp_steps;
+
+    for (size_t i = 0; i < w->ur.nr; i++) {
+        const struct unwind_frame *uf = &w->ur.frames[i];
+        struct frame_out f = { 0 };
+        f.kernel = uf->kernel;
+        if (uf->kernel) {
+            f.addr = uf->pc;
+            f.dso = "[kernel.kallsyms]";
+            uint64_t off = 0;
+            const char *name = binary_kernel_symbol(L->bc, uf->pc, &off);
+            if (name) {
+                f.name = name;
+                f.offset = off;
+                f.has_offset = 1;
+            }
+            job_push(j, &f);
+            continue;
+        }
+        if (uf->elide)
+            continue;
+        if (uf->map) {
+            f.dso = uf->map->filename;
+            if (!j->binary)
+                j->binary = uf->map->filename;
+        }
+        if (!uf->bin) {
+            f.addr = uf->map ? uf->pc - uf->map->start + uf->map->pgoff : uf->pc;
+            if (uf->map && !uf->bin)
+                binary_note_missing_sample(L->bc, uf->map);
+            job_push(j, &f);
+            continue;
+        }
+        f.addr = uf->vaddr;
+        int n = symbolize(uf->bin, uf->vaddr, uf->is_return, o->no_inline,
+                          w->sym, MAX_SYM_FRAMES);
+        if (n <= 0) {
+            job_push(j, &f);
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            const struct sym_frame *sf = &w->sym[k];
+            struct frame_out g = f;
+            g.name = sf->name;
+            g.inlined = sf->inlined;
+            if (sf->name) {
+                g.has_offset = 1;
+                g.offset = uf->vaddr - sf->sym_start;
+            }
+            job_push(j, &g);
+        }
+    }
+}
+
+/* ---- thread pool ---- */
+
+static void run_jobs(struct loader *L, struct worker *w)
+{
+    for (;;) {
+        pthread_mutex_lock(&L->mu);
+        size_t i = L->next_job < L->nr_jobs ? L->next_job++ : (size_t)-1;
+        pthread_mutex_unlock(&L->mu);
+        if (i == (size_t)-1)
+            return;
+        resolve_job(L, w, &L->jobs[i]);
+    }
+}
+
+struct worker_arg { struct loader *L; int idx; };
+
+static void *worker_main(void *arg)
+{
+    struct worker_arg *wa = arg;
+    struct loader *L = wa->L;
+    struct worker *w = &L->workers[wa->idx];
+    int seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&L->mu);
+        while (!L->stopping && L->generation == seen)
+            pthread_cond_wait(&L->cv_work, &L->mu);
+        if (L->stopping) {
+            pthread_mutex_unlock(&L->mu);
+            break;
+        }
+        seen = L->generation;
+        pthread_mutex_unlock(&L->mu);
+        run_jobs(L, w);
+        pthread_mutex_lock(&L->mu);
+        if (--L->active == 0)
+            pthread_cond_signal(&L->cv_done);
+        pthread_mutex_unlock(&L->mu);
+    }
+    free(wa);
+    return NULL;
+}
+
+static int ncpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+static void pool_start(struct loader *L)
+{
+    int jobs = L->o->jobs > 0 ? L->o->jobs : ncpus();
+    L->nr_workers = jobs;
+    L->workers = xcalloc((size_t)jobs, sizeof(*L->workers));
+    for (int i = 0; i < jobs; i++)
+        L->workers[i].uw = unwind_ctx_new(L->bc);
+    pthread_mutex_init(&L->mu, NULL);
+    pthread_cond_init(&L->cv_work, NULL);
+    pthread_cond_init(&L->cv_done, NULL);
+    /* Worker 0 is the calling thread itself. */
+    L->threads = xcalloc((size_t)jobs, sizeof(*L->threads));
+    for (int i = 1; i < jobs; i++) {
+        struct worker_arg *wa = xmalloc(sizeof(*wa));
+        wa->L = L;
+        wa->idx = i;
+        if (pthread_create(&L->threads[i], NULL, worker_main, wa) != 0) {
+            free(wa);
+            L->nr_workers = i;  /* run with what we have */
+            break;
+        }
+    }
+}
+
+static void pool_stop(struct loader *L)
+{
+    pthread_mutex_lock(&L->mu);
+    L->stopping = 1;
+    pthread_cond_broadcast(&L->cv_work);
+    pthread_mutex_unlock(&L->mu);
+    for (int i = 1; i < L->nr_workers; i++)
+        pthread_join(L->threads[i], NULL);
+    for (int i = 0; i < L->nr_workers; i++) {
+        unwind_result_release(&L->workers[i].ur);
+        unwind_ctx_free(L->workers[i].uw);
+    }
+    pthread_mutex_destroy(&L->mu);
+    pthread_cond_destroy(&L->cv_work);
+    pthread_cond_destroy(&L->cv_done);
+    free(L->threads);
+    free(L->workers);
+}
+
+static void pool_run_batch(struct loader *L)
+{
+    if (L->nr_workers <= 1 || L->nr_jobs < 8) {
+        for (size_t i = 0; i < L->nr_jobs; i++)
+            resolve_job(L, &L->workers[0], &L->jobs[i]);
+        return;
+    }
+    pthread_mutex_lock(&L->mu);
+    L->next_job = 0;
+    L->active = L->nr_workers - 1;
+    L->generation++;
+    pthread_cond_broadcast(&L->cv_work);
+    pthread_mutex_unlock(&L->mu);
+    run_jobs(L, &L->workers[0]);
+    pthread_mutex_lock(&L->mu);
+    while (L->active > 0)
+        pthread_cond_wait(&L->cv_done, &L->mu);
+    pthread_mutex_unlock(&L->mu);
+}
+
+/* ---- consuming results in order (main thread) ---- */
+
+static struct thread_stat *thread_slot(struct loader *L, uint32_t pid, uint32_t tid,
+                                       const char *comm)
+{
+    struct profile *p = L->p;
+    if (p->nr_threads * 2 >= L->ntid_slots) {
+        size_t ns = L->ntid_slots ? L->ntid_slots * 2 : 64;
+        uint32_t *slots = xcalloc(ns, sizeof(*slots));
+        for (size_t i = 0; i < p->nr_threads; i++) {
+            size_t k = (p->threads[i].tid * 2654435761u) & (ns - 1);
+            while (slots[k])
+                k = (k + 1) & (ns - 1);
+            slots[k] = (uint32_t)i + 1;
+        }
+        free(L->tid_slots);
+        L->tid_slots = slots;
+        L->ntid_slots = ns;
+    }
+    size_t k = (tid * 2654435761u) & (L->ntid_slots - 1);
+    while (L->tid_slots[k]) {
+        struct thread_stat *t = &p->threads[L->tid_slots[k] - 1];
+        if (t->tid == tid && t->pid == pid) {
+            t->comm = comm;
+            return t;
+        }
+        k = (k + 1) & (L->ntid_slots - 1);
+    }
+    p->threads = xgrow(p->threads, sizeof(*p->threads), p->nr_threads + 1, &L->threads_cap);
+    struct thread_stat *t = &p->threads[p->nr_threads];
+    memset(t, 0, sizeof(*t));
+    t->pid = pid;
+    t->tid = tid;
+    t->comm = comm;
+    L->tid_slots[k] = (uint32_t)p->nr_threads + 1;
+    p->nr_threads++;
+    return t;
+}
+
+static struct syscall_stat *syscall_slot(struct loader *L, const char *name)
+{
+    struct profile *p = L->p;
+    for (size_t i = 0; i < p->nr_syscalls; i++)
+        if (p->syscalls[i].name == name)
+            return &p->syscalls[i];
+    p->syscalls = xgrow(p->syscalls, sizeof(*p->syscalls), p->nr_syscalls + 1,
+                        &L->syscalls_cap);
+    struct syscall_stat *s = &p->syscalls[p->nr_syscalls++];
+    memset(s, 0, sizeof(*s));
+    s->name = name;
+    return s;
+}
+
+static void count_event(struct loader *L, const char *name)
+{
+    struct profile *p = L->p;
+    for (size_t i = 0; i < p->nr_events; i++)
+        if (p->events[i].name == name) {
+            p->events[i].count++;
+            return;
+        }
+    p->events = xgrow(p->events, sizeof(*p->events), p->nr_events + 1, &L->events_cap);
+    p->events[p->nr_events].name = name;
+    p->events[p->nr_events++].count = 1;
+}
+
+static struct unwind_stat *binary_stat(struct loader *L, const char *binary)
+{
+    struct profile *p = L->p;
+    for (size_t i = 0; i < p->nr_per_binary; i++)
+        if (p->per_binary[i].binary == binary)
+            return &p->per_binary[i];
+    p->per_binary = xgrow(p->per_binary, sizeof(*p->per_binary), p->nr_per_binary + 1,
+                          &L->per_binary_cap);
+    struct unwind_stat *u = &p->per_binary[p->nr_per_binary++];
+    memset(u, 0, sizeof(*u));
+    u->binary = binary;
+    return u;
+}
+
+static void count_unwind(struct unwind_stat *u, const struct job *j, size_t depth)
+{
+    u->samples++;
+    u->stops[j->stop]++;
+    switch (j->stop) {
+    case UNWIND_STOP_ROOT: u->to_root++; break;
+    case UNWIND_STOP_TRUNCATED: u->truncated++; break;
+    case UNWIND_STOP_UNKNOWN_PC: u->unknown_pc++; break;
+    case UNWIND_STOP_NO_BINARY: u->no_binary++; break;
+    default: u->other_stop++; break;
+    }
+    if (j->fp_steps)
+        u->fp_fallback_samples++;
+    u->depth_sum += depth;
+}
+
+/* Folded frame names must not contain ';' or line breaks. */
+static const char *clean_name(struct loader *L, const char *name)
+{
+    if (!strpbrk(name, ";\n\r"))
+        return name;
+    sbuf_reset(&L->tmp);
+    for (const char *c = name; *c; c++)
+        sbuf_addch(&L->tmp, (*c == ';') ? ':' : (*c == '\n' || *c == '\r') ? ' ' : *c);
+    return strtab_intern(L->strings, sbuf_str(&L->tmp));
+}
+
+static const char *frame_name(struct loader *L, const struct frame_out *f)
+{
+    const struct profile_opts *o = L->o;
+    char buf[64];
+    if (!f->name) {
+        /* stackcollapse-perf.pl names unknown frames after their module. */
+        const char *base = f->dso ? strrchr(f->dso, '/') : NULL;
+        base = base ? base + 1 : f->dso;
+        sbuf_reset(&L->tmp);
+        if (o->addrs) {
+            snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)f->addr);
+            sbuf_addstr(&L->tmp, buf);
+        } else {
+            sbuf_addf(&L->tmp, "[%s]", base && *base ? base : "unknown");
+        }
+        if (f->kernel)
+            sbuf_addstr(&L->tmp, "_[k]");
+        return clean_name(L, strtab_intern(L->strings, sbuf_str(&L->tmp)));
+    }
+    if (!o->addrs && !f->kernel)
+        return clean_name(L, f->name);
+    sbuf_reset(&L->tmp);
+    sbuf_addstr(&L->tmp, f->name);
+    if (o->addrs && f->has_offset) {
+        snprintf(buf, sizeof(buf), "+0x%llx", (unsigned long long)f->offset);
+        sbuf_addstr(&L->tmp, buf);
+    }
+    if (f->kernel)
+        sbuf_addstr(&L->tmp, "_[k]");
+    return clean_name(L, strtab_intern(L->strings, sbuf_str(&L->tmp)));
+}
+
+static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
+{
+    const struct profile_opts *o = L->o;
+    struct profile *p = L->p;
+
+    if (o->on_sample) {
+        struct profile_sample ps = {
+            .frames = j->frames, .nr_frames = j->nr_frames, .stop = j->stop,
+            .syscall = j->syscall,
+        };
+        if (o->on_sample(o->on_sample_arg, &j->ss, &ps, err) < 0)
+            return -1;
+    }
+
+    /* Stack names, root first: comm, [truncated], frames..., leaf. */
+    size_t need = j->nr_frames + 4;
+    L->names = xgrow(L->names, sizeof(*L->names), need, &L->names_cap);
+    size_t n = 0;
+    const struct ev_sample *s = &j->sample;
+    if (o->with_tid) {
+        sbuf_reset(&L->tmp);
+        sbuf_addf(&L->tmp, "%s-%u/%u", j->ss.comm, s->idn.pid, s->idn.tid);
+        L->names[n++] = strtab_intern(L->strings, sbuf_str(&L->tmp));
+    } else if (o->with_pid) {
+        sbuf_reset(&L->tmp);
+        sbuf_addf(&L->tmp, "%s-%u", j->ss.comm, s->idn.pid);
+        L->names[n++] = strtab_intern(L->strings, sbuf_str(&L->tmp));
+    } else {
+        L->names[n++] = clean_name(L, j->ss.comm);
+    }
+    if (j->stop == UNWIND_STOP_TRUNCATED)
+        L->names[n++] = "[truncated]";
+    size_t depth = 0;
+    for (size_t i = j->nr_frames; i-- > 0;) {
+        const struct frame_out *f = &j->frames[i];
+        if (f->kernel && !o->kernel)
+            continue;
+        L->names[n++] = frame_name(L, f);
+        depth++;
+    }
+    if (j->syscall)
+        L->names[n++] = j->syscall;
+    else
+        L->names[n++] = clean_name(L, j->ss.event_name ? j->ss.event_name : "[event]");
+    stack_add_names(p->stacks, L->names, n, 1);
+    p->total++;
+
+    struct thread_stat *t = thread_slot(L, s->idn.pid, s->idn.tid, j->ss.comm);
+    t->samples++;
+    if (j->syscall)
+        syscall_slot(L, j->syscall)->count++;
+    count_unwind(&p->overall, j, depth);
+    count_unwind(binary_stat(L, j->binary ? j->binary : "[unknown]"), j, depth);
+    return 0;
+}
+
+static void release_job_refs(struct job *j)
+{
+    if (j->maps)
+        sess_maps_put(j->maps);
+    if (j->kmaps)
+        sess_maps_put(j->kmaps);
+    j->maps = j->kmaps = NULL;
+}
+
+static int flush_batch(struct loader *L, struct sf_err *err)
+{
+    int rc = 0;
+    pool_run_batch(L);
+    for (size_t i = 0; i < L->nr_jobs; i++) {
+        if (rc == 0 && consume_job(L, &L->jobs[i], err) < 0)
+            rc = -1;
+        release_job_refs(&L->jobs[i]);
+    }
+    L->nr_jobs = 0;
+    return rc;
+}
+
+/* ---- filters and enter/exit pairing (main thread, in order) ---- */
+
+static int keep_sample(const struct profile_opts *o, const struct sess_sample *ss,
+                       const char *syscall)
+{
+    char num[16];
+    if (o->comms.n && !strlist_has(&o->comms, ss->comm))
+        return 0;
+    if (o->pids.n) {
+        snprintf(num, sizeof(num), "%u", ss->sample->idn.pid);
+        if (!strlist_has(&o->pids, num))
+            return 0;
+    }
+    if (o->tids.n) {
+        snprintf(num, sizeof(num), "%u", ss->sample->idn.tid);
+        if (!strlist_has(&o->tids, num))
+            return 0;
+    }
+    if (o->events.n) {
+        const char *ev = ss->event_name ? ss->event_name : "";
+        const char *colon = strchr(ev, ':');
+        if (!strlist_has(&o->events, ev) && !(colon && strlist_has(&o->events, colon + 1)))
+            return 0;
+    }
+    if (o->syscalls.n && !(syscall && strlist_has(&o->syscalls, syscall)))
+        return 0;
+    return 1;
+}
+
+static struct pending *pending_slot(struct loader *L, uint32_t tid)
+{
+    if (!L->npend) {
+        L->npend = 4096;
+        L->pend = xcalloc(L->npend, sizeof(*L->pend));
+    }
+    size_t k = (tid * 2654435761u) & (L->npend - 1);
+    for (size_t probe = 0; probe < L->npend; probe++) {
+        struct pending *e = &L->pend[k];
+        if (!e->used || e->tid == tid) {
+            e->used = 1;
+            e->tid = tid;
+            return e;
+        }
+        k = (k + 1) & (L->npend - 1);
+    }
+    /* Table full (more than 4096 live threads): grow. */
+    struct pending *old = L->pend;
+    size_t oldn = L->npend;
+    L->npend *= 2;
+    L->pend = xcalloc(L->npend, sizeof(*L->pend));
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i].used)
+            *pending_slot(L, old[i].tid) = old[i];
+    free(old);
+    return pending_slot(L, tid);
+}
+
+static void pair_exit(struct loader *L, const struct sess_sample *ss, const char *syscall)
+{
+    const struct ev_sample *s = ss->sample;
+    struct pending *e = pending_slot(L, s->idn.tid);
+    if (!e->syscall || strcmp(e->syscall, syscall) != 0) {
+        e->syscall = NULL;
+        return;
+    }
+    struct syscall_stat *st = syscall_slot(L, e->syscall);
+    uint64_t lat = s->idn.time >= e->time ? s->idn.time - e->time : 0;
+    st->exits++;
+    st->lat_total_ns += lat;
+    if (lat > st->lat_max_ns)
+        st->lat_max_ns = lat;
+    st->lat_ns = xgrow(st->lat_ns, sizeof(*st->lat_ns), st->nr_lat + 1, &st->cap_lat);
+    st->lat_ns[st->nr_lat++] = lat;
+    uint64_t ret;
+    const struct tp_set *tps = session_tracepoints(L->sess);
+    if (tps && tp_field_u64(tps, ss->tp, s->raw, s->raw_size, "ret", &ret) == 0 &&
+        (int64_t)ret < 0 && (int64_t)ret > -4096)
+        st->errors++;
+    e->syscall = NULL;
+}
+
+static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_err *err)
+{
+    struct loader *L = arg;
+    const struct ev_sample *s = ss->sample;
+    const char *syscall = NULL;
+    int kind = 0;
+    if (ss->tp) {
+        const char *name;
+        kind = tp_syscall(ss->tp, &name);
+        if (kind)
+            syscall = strtab_intern(L->strings, name);
+    }
+    if (!keep_sample(L->o, ss, syscall))
+        return 0;
+    count_event(L, strtab_intern(L->strings, ss->event_name ? ss->event_name : "[event]"));
+    if (kind == 1) {
+        struct pending *e = pending_slot(L, s->idn.tid);
+        e->syscall = syscall;
+        e->time = s->idn.time;
+    } else if (kind == 2) {
+        pair_exit(L, ss, syscall);
+        /* Exit samples feed latencies; stacks show each call once (at its
+         * entry) unless the user asked for exit events by name. */
+        if (!L->o->events.n)
+            return 0;
+        syscall = NULL;
+    }
+
+    struct job *j = &L->jobs[L->nr_jobs++];
+    j->sample = *s;
+    size_t dyn = s->stack ? (size_t)SF_MIN(s->stack_dyn_size, s->stack_size) : 0;
+    if (dyn) {
+        j->stack = xgrow(j->stack, 1, dyn, &j->stack_cap);
+        memcpy(j->stack, s->stack, dyn);
+        j->sample.stack = j->stack;
+    } else {
+        j->sample.stack = NULL;
+    }
+    j->sample.stack_dyn_size = dyn;
+    if (s->nr_callchain) {
+        j->callchain = xgrow(j->callchain, sizeof(uint64_t), s->nr_callchain,
+                             &j->callchain_cap);
+        memcpy(j->callchain, s->callchain, s->nr_callchain * sizeof(uint64_t));
+        j->sample.callchain = j->callchain;
+    }
+    /* RAW stays readable only during this callback: drop it. */
+    j->sample.raw = NULL;
+    j->sample.raw_size = 0;
+    j->ss = *ss;
+    j->ss.sample = &j->sample;
+    j->maps = ss->maps;
+    j->kmaps = ss->kmaps;
+    if (j->maps)
+        sess_maps_get(j->maps);
+    if (j->kmaps)
+        sess_maps_get(j->kmaps);
+    j->syscall = syscall;
+
+    /* The script hook prints tracepoint fields, which need RAW: resolve
+     * such samples at once. */
+    if (L->o->on_sample) {
+        j->sample.raw = s->raw;
+        j->sample.raw_size = s->raw_size;
+        return flush_batch(L, err);
+    }
+    if (L->nr_jobs == BATCH_MAX)
+        return flush_batch(L, err);
+    return 0;
+}
+
+/* ---- inputs ---- */
+
+static int read_all(const char *path, int fd, char **out, size_t *len, struct sf_err *err)
+{
+    struct sbuf sb = SBUF_INIT;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            sbuf_release(&sb);
+            return sf_error(err, "'%s': read error: %s", path, strerror(errno));
+        }
+        if (n == 0)
+            break;
+        sbuf_add(&sb, buf, (size_t)n);
+    }
+    *len = sb.len;
+    *out = sbuf_detach(&sb);
+    return 0;
+}
+
+/* Reads the first bytes of the input.  For stdin, the bytes read are
+ * handed back through a pipe fed by a thread, so the reader sees the whole
+ * stream again. */
+struct refeed { int rfd, wfd; uint8_t head[16]; size_t nhead; };
+
+static void *refeed_main(void *arg)
+{
+    struct refeed *r = arg;
+    char buf[65536];
+    if (write(r->wfd, r->head, r->nhead) == (ssize_t)r->nhead) {
+        for (;;) {
+            ssize_t n = read(r->rfd, buf, sizeof(buf));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            ssize_t off = 0;
+            while (off < n) {
+                ssize_t w = write(r->wfd, buf + off, (size_t)(n - off));
+                if (w <= 0)
+                    goto out;
+                off += w;
+            }
+        }
+    }
+out:
+    close(r->wfd);
+    free(r);
+    return NULL;
+}
+
+static ssize_t read_head(int fd, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+static int looks_like_capture(const uint8_t *h, size_t n)
+{
+    if (n >= 8 && (!memcmp(h, "PERFILE2", 8) || !memcmp(h, "2ELIFREP", 8)))
+        return 1;
+    if (n >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd)
+        return 1;
+    return 0;
+}
+
+int profile_input_is_folded(const char *path)
+{
+    uint8_t h[16];
+    if (!strcmp(path, "-"))
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read_head(fd, h, sizeof(h));
+    close(fd);
+    return n > 0 && !looks_like_capture(h, (size_t)n) && fold_sniff(h, (size_t)n);
+}
+
+static int load_folded_text(struct profile *p, const char *path, char *text, size_t len,
+                            struct sf_err *err)
+{
+    struct stack_set *tmp = stack_set_new();
+    int rc = fold_parse(path, text, len, tmp, err);
+    if (rc == 0) {
+        stack_merge(p->stacks, tmp);
+        p->total += stack_total(tmp);
+    }
+    stack_set_free(tmp);
+    return rc;
+}
+
+static int load_capture(struct loader *L, const char *path, struct input_info *in,
+                        struct sf_err *err)
+{
+    struct profile *p = L->p;
+    if (session_open(path, &L->sess, err) < 0)
+        return -1;
+    L->path = path;
+    pool_start(L);
+    L->jobs = xcalloc(BATCH_MAX, sizeof(*L->jobs));
+    struct sess_ops ops = { .sample = on_session_sample, .arg = L };
+    int rc = 0;
+    if (L->o->on_capture_start)
+        rc = L->o->on_capture_start(L->o->on_capture_arg, L->sess, err);
+    if (rc == 0)
+        rc = session_run(L->sess, &ops, err);
+    if (rc == 0)
+        rc = flush_batch(L, err);
+    if (rc == 0 && L->o->on_capture)
+        rc = L->o->on_capture(L->o->on_capture_arg, L->sess, err);
+    for (size_t i = 0; i < L->nr_jobs; i++)
+        release_job_refs(&L->jobs[i]);
+    L->nr_jobs = 0;
+    pool_stop(L);
+    for (size_t i = 0; i < BATCH_MAX; i++) {
+        free(L->jobs[i].stack);
+        free(L->jobs[i].callchain);
+        free(L->jobs[i].frames);
+    }
+    free(L->jobs);
+    L->jobs = NULL;
+
+    const struct sess_stats *st = session_get_stats(L->sess);
+    in->samples = st->samples;
+    in->lost_events = st->lost_events;
+    in->lost_samples = st->lost_samples;
+    in->first_time = st->first_time;
+    in->last_time = st->last_time;
+    in->duration_s = st->last_time > st->first_time
+                         ? (double)(st->last_time - st->first_time) / 1e9 : 0.0;
+    p->lost += st->lost_samples > st->lost_events ? st->lost_samples : st->lost_events;
+    p->duration_s += in->duration_s;
+    p->has_capture = 1;
+    session_free(L->sess);
+    L->sess = NULL;
+    free(L->pend);
+    L->pend = NULL;
+    L->npend = 0;
+    return rc;
+}
+
+static int load_one(struct loader *L, const char *path, struct sf_err *err)
+{
+    struct profile *p = L->p;
+    p->inputs = xrealloc(p->inputs, (p->nr_inputs + 1) * sizeof(*p->inputs));
+    struct input_info *in = &p->inputs[p->nr_inputs++];
+    memset(in, 0, sizeof(*in));
+    in->path = strtab_intern(L->strings, path);
+
+    int fd;
+    int is_stdin = !strcmp(path, "-");
+    if (is_stdin) {
+        fd = 0;
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return sf_error(err, "'%s': %s", path, strerror(errno));
+        struct stat stt;
+        if (fstat(fd, &stt) == 0 && S_ISDIR(stt.st_mode)) {
+            close(fd);
+            return sf_error(err, "'%s': is a directory", path);
+        }
+    }
+    uint8_t head[16];
+    ssize_t nh = read_head(fd, head, sizeof(head));
+    if (nh <= 0) {
+        if (!is_stdin)
+            close(fd);
+        return sf_error(err, "'%s': empty file", is_stdin ? "<stdin>" : path);
+    }
+    if (!looks_like_capture(head, (size_t)nh)) {
+        if (!fold_sniff(head, (size_t)nh)) {
+            if (!is_stdin)
+                close(fd);
+            return sf_error(err, "'%s': neither a perf.data file nor folded stacks",
+                            is_stdin ? "<stdin>" : path);
+        }
+        char *rest;
+        size_t len;
+        int rc = read_all(path, fd, &rest, &len, err);
+        if (!is_stdin)
+            close(fd);
+        if (rc < 0)
+            return -1;
+        char *text = xmalloc((size_t)nh + len + 1);
+        memcpy(text, head, (size_t)nh);
+        memcpy(text + nh, rest, len);
+        text[(size_t)nh + len] = '\0';
+        free(rest);
+        in->is_folded = 1;
+        uint64_t before = p->total;
+        rc = load_folded_text(p, is_stdin ? "<stdin>" : path, text, (size_t)nh + len, err);
+        in->samples = p->total - before;
+        free(text);
+        return rc;
+    }
+    if (!is_stdin) {
+        close(fd);
+        return load_capture(L, path, in, err);
+    }
+    /* stdin capture: give the reader the whole stream back. */
+    int pfd[2];
+    if (pipe(pfd) < 0)
+        return sf_error(err, "'<stdin>': pipe: %s", strerror(errno));
+    struct refeed *r = xmalloc(sizeof(*r));
+    r->wfd = pfd[1];
+    memcpy(r->head, head, (size_t)nh);
+    r->nhead = (size_t)nh;
+    pthread_t th;
+    int saved = dup(0);
+    r->rfd = saved;
+    if (saved < 0 || dup2(pfd[0], 0) < 0 || pthread_create(&th, NULL, refeed_main, r) != 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        free(r);
+        if (saved >= 0)
+            close(saved);
+        return sf_error(err, "'<stdin>': cannot set up the input stream");
+    }
+    close(pfd[0]);
+    /* The refeed thread reads the original stdin through `saved`. */
+    int rc = load_capture(L, "-", in, err);
+    close(0);           /* ends the refeed thread's writes (EPIPE) */
+    pthread_join(th, NULL);
+    dup2(saved, 0);
+    close(saved);
+    return rc;
+}
+
+static int cmp_syscall(const void *a, const void *b)
+{
+    const struct syscall_stat *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+static int cmp_event(const void *a, const void *b)
+{
+    const struct event_stat *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+static int cmp_thread(const void *a, const void *b)
+{
+    const struct thread_stat *x = a, *y = b;
+    if (x->samples != y->samples)
+        return x->samples < y->samples ? 1 : -1;
+    return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+int profile_load(const char *const *paths, size_t n, const struct profile_opts *o,
+                 struct profile *p, struct sf_err *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->stacks = stack_set_new();
+    if (o->record_order)
+        stack_record_order(p->stacks, 1);
+    struct strtab *strings = xcalloc(1, sizeof(*strings));
+    p->strings_owner = strings;
+
+    struct loader L = { .o = o, .p = p, .strings = strings };
+    L.bc = binary_cache_new(&o->bin);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = load_one(&L, paths[i], err);
+
+    size_t nm = binary_cache_nr_missing(L.bc);
+    if (nm) {
+        p->missing = xcalloc(nm, sizeof(*p->missing));
+        for (size_t i = 0; i < nm; i++) {
+            const struct binary_missing *m = binary_cache_missing(L.bc, i);
+            p->missing[i] = *m;
+            p->missing[i].recorded_path = strtab_intern(strings, m->recorded_path);
+            p->missing[i].reason = strtab_intern(strings, m->reason);
+        }
+        p->nr_missing = nm;
+    }
+    /* Names in the stack set are copies; names in per_binary and threads
+     * point at session or binary storage that is about to go: intern them. */
+    for (size_t i = 0; i < p->nr_per_binary; i++)
+        p->per_binary[i].binary = strtab_intern(strings, p->per_binary[i].binary);
+    for (size_t i = 0; i < p->nr_threads; i++)
+        p->threads[i].comm = strtab_intern(strings, p->threads[i].comm ? p->threads[i].comm : "");
+    p->overall.binary = "all";
+    binary_cache_free(L.bc);
+    free(L.tid_slots);
+    free(L.names);
+    sbuf_release(&L.tmp);
+
+    if (p->nr_syscalls)
+        qsort(p->syscalls, p->nr_syscalls, sizeof(*p->syscalls), cmp_syscall);
+    if (p->nr_events)
+        qsort(p->events, p->nr_events, sizeof(*p->events), cmp_event);
+    if (p->nr_threads)
+        qsort(p->threads, p->nr_threads, sizeof(*p->threads), cmp_thread);
+    return rc;
+}
+
+void profile_release(struct profile *p)
+{
+    if (!p)
+        return;
+    stack_set_free(p->stacks);
+    for (size_t i = 0; i < p->nr_syscalls; i++)
+        free(p->syscalls[i].lat_ns);
+    free(p->syscalls);
+    free(p->threads);
+    free(p->events);
+    free(p->per_binary);
+    free(p->missing);
+    free(p->inputs);
+    if (p->strings_owner) {
+        strtab_release(p->strings_owner);
+        free(p->strings_owner);
+    }
+    memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,116 @@
+/* cmd-util.c - what every command does the same way: parse the shared
+ * options, load the inputs through the pipeline, report errors and the
+ * missing-binary summary on standard error. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "options.h"
+#include "outfile.h"
+#include "profile.h"
+
+int cmd_parse(int argc, char **argv, const char *name, const char *usage,
+              const struct option *extra, size_t nr_extra,
+              int (*handle_extra)(int code, const char *arg, void *ctx),
+              void *ctx, struct common_opts *co, char ***inputs,
+              size_t *nr_inputs)
+{
+    static const struct option common[] = { OPTIONS_COMMON };
+    size_t nc = SF_ARRAY_SIZE(common);
+    struct option *all = xcalloc(nc + nr_extra + 1, sizeof(*all));
+    memcpy(all, common, nc * sizeof(*all));
+    if (nr_extra)
+        memcpy(all + nc, extra, nr_extra * sizeof(*all));
+
+    struct sf_err err = { { 0 } };
+    int c, status = -1;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+" OPTIONS_COMMON_SHORT, all, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            const char *bad = argv[optind - 1];
+            if (optopt && c == '?' && !strchr(OPTIONS_COMMON_SHORT, optopt))
+                fprintf(stderr, "sysflame %s: unknown option '-%c'; see 'sysflame %s --help'\n",
+                        name, optopt, name);
+            else
+                fprintf(stderr, "sysflame %s: bad option '%s'; see 'sysflame %s --help'\n",
+                        name, bad, name);
+            status = SF_EXIT_USAGE;
+            break;
+        }
+        int r = options_common(c, optarg, co, &err);
+        if (r == 0 && handle_extra) {
+            r = handle_extra(c, optarg, ctx);
+            if (r < 0) {
+                status = SF_EXIT_USAGE;
+                break;
+            }
+        }
+        if (r < 0) {
+            fprintf(stderr, "sysflame %s: %s\n", name, err.msg);
+            status = SF_EXIT_USAGE;
+            break;
+        }
+        if (r == 0) {
+            fprintf(stderr, "sysflame %s: option '%s' does not apply; see 'sysflame %s --help'\n",
+                    name, argv[optind - 1], name);
+            status = SF_EXIT_USAGE;
+            break;
+        }
+    }
+    free(all);
+    if (status >= 0)
+        return status;
+    if (co->help) {
+        printf("%s\ncommon options:\n%s", usage, options_common_help);
+        return SF_EXIT_OK;
+    }
+    *inputs = argv + optind;
+    *nr_inputs = (size_t)(argc - optind);
+    return -1;
+}
+
+int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
+             struct profile *p)
+{
+    struct sf_err err = { { 0 } };
+    if (profile_load((const char *const *)inputs, nr_inputs, &co->prof, p, &err) < 0) {
+        cmd_die_msg(err.msg);
+        return SF_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < p->nr_missing; i++) {
+        const struct binary_missing *m = &p->missing[i];
+        if (!m->samples)
+            continue;
+        cmd_warn(co->prof.quiet, "%s: %s (%llu samples affected); use --binary PATH, "
+                 "--symfs DIR or --debug-dir DIR", m->recorded_path, m->reason,
+                 (unsigned long long)m->samples);
+    }
+    return 0;
+}
+
+int cmd_write_output(const char *path,
+                     int (*write_fn)(FILE *out, void *arg, struct sf_err *err),
+                     void *arg)
+{
+    struct sf_err err = { { 0 } };
+    struct outfile *of = outfile_open(path, &err);
+    if (!of) {
+        cmd_die_msg(err.msg);
+        return SF_EXIT_FAIL;
+    }
+    if (write_fn(outfile_fp(of), arg, &err) < 0) {
+        outfile_abort(of);
+        if (!err.msg[0])
+            sf_error(&err, "'%s': write error", path ? path : "-");
+        cmd_die_msg(err.msg);
+        return SF_EXIT_FAIL;
+    }
+    if (outfile_commit(of, &err) < 0) {
+        cmd_die_msg(err.msg);
+        return SF_EXIT_FAIL;
+    }
+    return SF_EXIT_OK;
+}
