@@ -1,2 +1,66 @@
-/* unwind_go.c - placeholder, being written. */
-#include "sf.h"
+/* unwind_go.c - UNWINDER stage, Go half: turns a pc of a Go binary into the
+ * rule the walker applies (SP delta from the pclntab pcsp table, root and
+ * stack-switch stops, wrapper/panic flags), mirroring the amd64 runtime's
+ * gentraceback (Go 1.19 runtime/traceback.go).  The walker caches rules. */
+#include "unwind_int.h"
+
+#include <string.h>
+
+static int is_root(const struct gosym_func *f)
+{
+    if (f->topframe || f->kind == GOSYM_GOEXIT || f->kind == GOSYM_RT0_GO)
+        return 1;
+    /* mstart0/mstart1 run under runtime.mstart, the TOPFRAME one; tables
+     * older than Go 1.18 carry no flag, so match the name. */
+    return f->kind == GOSYM_MSTART && f->name && strcmp(f->name, "runtime.mstart") == 0;
+}
+
+static int is_switch(const struct gosym_func *f)
+{
+    switch (f->kind) {
+    case GOSYM_CGOCALLBACK:
+        /* The runtime unwinds through it: on the goroutine stack it
+         * looks called from the saved curg.sched.pc (cgocall). */
+        return 0;
+    case GOSYM_MCALL:
+    case GOSYM_MORESTACK:
+    case GOSYM_SYSTEMSTACK:
+    case GOSYM_SYSTEMSTACK_SWITCH:
+    case GOSYM_ASMCGOCALL:
+        return 1;
+    default:
+        return f->spwrite;
+    }
+}
+
+static int name_is(const struct gosym_func *f, const char *name)
+{
+    return f->name && strcmp(f->name, name) == 0;
+}
+
+int uw_go_rule(const struct gosym_table *t, uint64_t vaddr, struct uw_go_rule *out)
+{
+    struct gosym_func f;
+    int32_t delta;
+
+    memset(out, 0, sizeof(*out));
+    if (!t || gosym_find_func(t, vaddr, &f) < 0)
+        return 1;
+    if (is_root(&f))
+        out->stop = UW_GO_ROOT;
+    else if (is_switch(&f))
+        out->stop = UW_GO_SWITCH;
+    if (f.is_wrapper)
+        out->flags |= UW_GO_WRAPPER;
+    if (f.kind == GOSYM_GOPANIC || f.kind == GOSYM_SIGPANIC ||
+        name_is(&f, "runtime.panicwrap"))
+        out->flags |= UW_GO_PANIC;
+    if (f.kind == GOSYM_SIGPANIC || name_is(&f, "runtime.asyncPreempt") ||
+        name_is(&f, "runtime.debugCallV2"))
+        out->flags |= UW_GO_INJECTED;
+    if (gosym_sp_delta(t, &f, vaddr, &delta) == 0 && delta >= 0) {
+        out->delta = delta;
+        out->flags |= UW_GO_HAS_DELTA;
+    }
+    return 0;
+}
