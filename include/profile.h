@@ -22,9 +22,9 @@ int strlist_has(const struct strlist *l, const char *s);
 
 /* One resolved frame, as `script` prints it and `fold` names it. */
 struct frame_out {
-    uint64_t addr;               /* perf's convention: link-time vaddr in its
-                                    binary, map-relative if the binary is
-                                    missing, absolute for kernel frames */
+    uint64_t addr;               /* perf's convention: map-relative
+                                    (pc - map start + pgoff) for user frames,
+                                    absolute for kernel frames */
     const char *name;            /* NULL = unknown */
     uint64_t offset;             /* addr - symbol start (has_offset) */
     int has_offset;
@@ -51,6 +51,7 @@ struct profile_opts {
     int with_pid, with_tid;      /* frame 0 = comm-pid / comm-pid/tid */
     int addrs;                   /* frame names carry "+0xoff" / unknown as address */
     int kernel;                  /* include kernel frames (suffix _[k]) */
+    int no_leaf;                 /* no syscall/event leaf frame */
     int record_order;            /* keep time order (flamechart) */
     int quiet;
     size_t max_frames;           /* 0 = default (1024) */

@@ -174,14 +174,15 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
             if (!j->binary)
                 j->binary = uf->map->filename;
         }
+        /* perf prints user addresses relative to their mapping's file
+         * offset (map__map_ip), whatever the ELF's load address. */
+        f.addr = uf->map ? uf->pc - uf->map->start + uf->map->pgoff : uf->pc;
         if (!uf->bin) {
-            f.addr = uf->map ? uf->pc - uf->map->start + uf->map->pgoff : uf->pc;
-            if (uf->map && !uf->bin)
+            if (uf->map)
                 binary_note_missing_sample(L->bc, uf->map);
             job_push(j, &f);
             continue;
         }
-        f.addr = uf->vaddr;
         int n = symbolize(uf->bin, uf->vaddr, uf->is_return, o->no_inline,
                           w->sym, MAX_SYM_FRAMES);
         if (n <= 0) {
@@ -409,47 +410,66 @@ static void count_unwind(struct unwind_stat *u, const struct job *j, size_t dept
     u->depth_sum += depth;
 }
 
-/* Folded frame names must not contain ';' or line breaks. */
+/* Folded frame names follow stackcollapse-perf.pl's tidying, so that
+ * `sysflame script | stackcollapse-perf.pl --all` and `sysflame fold` agree:
+ * ';' becomes ':', quotes go, and outside Go method names ("pkg.(*T).M")
+ * everything from the first '(' on is argument noise.  Line breaks become
+ * spaces so a name can never end a folded line. */
+static int is_go_method(const char *name)
+{
+    const char *open = strstr(name, ".(");
+    return open && strstr(open + 2, ").") != NULL;
+}
+
 static const char *clean_name(struct loader *L, const char *name)
 {
-    if (!strpbrk(name, ";\n\r"))
+    if (!strpbrk(name, ";\n\r\"'("))
         return name;
+    int keep_parens = is_go_method(name);
     sbuf_reset(&L->tmp);
-    for (const char *c = name; *c; c++)
+    for (const char *c = name; *c; c++) {
+        if (*c == '(' && !keep_parens && strncmp(c, "(anonymous namespace)", 21) != 0)
+            break;
+        if (*c == '"' || *c == '\'')
+            continue;
         sbuf_addch(&L->tmp, (*c == ';') ? ':' : (*c == '\n' || *c == '\r') ? ' ' : *c);
+    }
+    if (L->tmp.len == 0)
+        sbuf_addstr(&L->tmp, "[unknown]");
     return strtab_intern(L->strings, sbuf_str(&L->tmp));
+}
+
+/* stackcollapse-perf.pl --all marks frames of "[...]" modules (kernel,
+ * vdso) with _[k]. */
+static int bracket_module(const char *dso)
+{
+    return dso && dso[0] == '[' && !strstr(dso, "unknown");
 }
 
 static const char *frame_name(struct loader *L, const struct frame_out *f)
 {
     const struct profile_opts *o = L->o;
-    char buf[64];
-    if (!f->name) {
+    int annotate = !f->inlined && (f->kernel || bracket_module(f->dso));
+    const char *name = f->name;
+    sbuf_reset(&L->tmp);
+    if (!name) {
         /* stackcollapse-perf.pl names unknown frames after their module. */
         const char *base = f->dso ? strrchr(f->dso, '/') : NULL;
         base = base ? base + 1 : f->dso;
-        sbuf_reset(&L->tmp);
-        if (o->addrs) {
-            snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)f->addr);
-            sbuf_addstr(&L->tmp, buf);
-        } else {
-            sbuf_addf(&L->tmp, "[%s]", base && *base ? base : "unknown");
-        }
-        if (f->kernel)
-            sbuf_addstr(&L->tmp, "_[k]");
-        return clean_name(L, strtab_intern(L->strings, sbuf_str(&L->tmp)));
+        if (!base || !*base || strstr(f->dso, "unknown"))
+            base = "unknown";
+        if (o->addrs)
+            sbuf_addf(&L->tmp, "[%s <%llx>]", base, (unsigned long long)f->addr);
+        else
+            sbuf_addf(&L->tmp, "[%s]", base);
+    } else {
+        sbuf_addstr(&L->tmp, clean_name(L, name));
+        if (o->addrs && f->has_offset)
+            sbuf_addf(&L->tmp, "+0x%llx", (unsigned long long)f->offset);
     }
-    if (!o->addrs && !f->kernel)
-        return clean_name(L, f->name);
-    sbuf_reset(&L->tmp);
-    sbuf_addstr(&L->tmp, f->name);
-    if (o->addrs && f->has_offset) {
-        snprintf(buf, sizeof(buf), "+0x%llx", (unsigned long long)f->offset);
-        sbuf_addstr(&L->tmp, buf);
-    }
-    if (f->kernel)
+    if (annotate)
         sbuf_addstr(&L->tmp, "_[k]");
-    return clean_name(L, strtab_intern(L->strings, sbuf_str(&L->tmp)));
+    return strtab_intern(L->strings, sbuf_str(&L->tmp));
 }
 
 static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
@@ -480,7 +500,16 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
         sbuf_addf(&L->tmp, "%s-%u", j->ss.comm, s->idn.pid);
         L->names[n++] = strtab_intern(L->strings, sbuf_str(&L->tmp));
     } else {
-        L->names[n++] = clean_name(L, j->ss.comm);
+        sbuf_reset(&L->tmp);
+        sbuf_addstr(&L->tmp, j->ss.comm);
+        L->names[n++] = strtab_intern(L->strings, sbuf_str(&L->tmp));
+    }
+    /* stackcollapse-perf.pl turns spaces in the comm into underscores. */
+    if (strpbrk(L->names[0], " ;")) {
+        sbuf_reset(&L->tmp);
+        for (const char *c = L->names[0]; *c; c++)
+            sbuf_addch(&L->tmp, *c == ' ' ? '_' : *c == ';' ? ':' : *c);
+        L->names[0] = strtab_intern(L->strings, sbuf_str(&L->tmp));
     }
     if (j->stop == UNWIND_STOP_TRUNCATED)
         L->names[n++] = "[truncated]";
@@ -492,7 +521,9 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
         L->names[n++] = frame_name(L, f);
         depth++;
     }
-    if (j->syscall)
+    if (o->no_leaf)
+        ;
+    else if (j->syscall)
         L->names[n++] = j->syscall;
     else
         L->names[n++] = clean_name(L, j->ss.event_name ? j->ss.event_name : "[event]");

@@ -81,7 +81,7 @@ int script_sample(struct script_writer *w, const struct sess_sample *ss,
     for (size_t i = 0; i < ps->nr_frames; i++)
         add_frame(b, &ps->frames[i]);
     if (ps->stop == UNWIND_STOP_TRUNCATED)
-        sbuf_addf(b, "\t%16llx [truncated] ([truncated])\n", 0ULL);
+        sbuf_addf(b, "\t%16llx [truncated] ([unknown])\n", 0ULL);
     sbuf_addch(b, '\n');
     if (fwrite(b->buf, 1, b->len, w->out) != b->len)
         return sf_error(err, "write error");

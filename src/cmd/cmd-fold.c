@@ -18,15 +18,18 @@ static const char usage[] =
     "      --with-pid         first frame is comm-PID (stackcollapse-perf.pl --pid)\n"
     "      --with-tid         first frame is comm-PID/TID (stackcollapse-perf.pl --tid)\n"
     "      --addrs            append +0xOFFSET to frames; unknown frames by address\n"
-    "      --kernel           include kernel frames (suffix _[k]) from the callchain\n";
+    "      --kernel           include kernel frames (suffix _[k]) from the callchain\n"
+    "      --no-leaf          no syscall/event name as the leaf frame (what\n"
+    "                         stackcollapse-perf.pl gives for one event)\n";
 
-enum { OPT_WITH_PID = OPT_COMMAND_BASE, OPT_WITH_TID, OPT_ADDRS, OPT_KERNEL };
+enum { OPT_WITH_PID = OPT_COMMAND_BASE, OPT_WITH_TID, OPT_ADDRS, OPT_KERNEL, OPT_NO_LEAF };
 
 static const struct option fold_options[] = {
     { "with-pid", no_argument, NULL, OPT_WITH_PID },
     { "with-tid", no_argument, NULL, OPT_WITH_TID },
     { "addrs", no_argument, NULL, OPT_ADDRS },
     { "kernel", no_argument, NULL, OPT_KERNEL },
+    { "no-leaf", no_argument, NULL, OPT_NO_LEAF },
 };
 
 static int fold_option(int code, const char *arg, void *ctx)
@@ -38,6 +41,7 @@ static int fold_option(int code, const char *arg, void *ctx)
     case OPT_WITH_TID: co->prof.with_tid = 1; return 1;
     case OPT_ADDRS: co->prof.addrs = 1; return 1;
     case OPT_KERNEL: co->prof.kernel = 1; return 1;
+    case OPT_NO_LEAF: co->prof.no_leaf = 1; return 1;
     }
     return 0;
 }
