@@ -595,13 +595,17 @@ static int parse_feature(struct pd_file *pd, unsigned bit, const uint8_t *p,
     return 0;
 }
 
-static int read_features(struct pd_file *pd, const uint8_t *bitmap,
+static int read_features(struct pd_file *pd, const uint8_t *raw_bitmap,
                          struct sf_err *err)
 {
     uint64_t table = pd->data_end;
+    uint64_t words[4];
     unsigned nr = 0;
-    for (unsigned b = 0; b < 256; b++)
-        nr += (bitmap[b / 8] >> (b % 8)) & 1;
+    /* an array of 64-bit words in the file's byte order */
+    for (int w = 0; w < 4; w++) {
+        words[w] = sf_rd64(raw_bitmap + 8 * w, pd->swap);
+        nr += (unsigned)__builtin_popcountll(words[w]);
+    }
     if (!nr)
         return 0;
     if (check_section(pd, table, (uint64_t)nr * 16, "feature table", err) < 0)
@@ -615,7 +619,7 @@ static int read_features(struct pd_file *pd, const uint8_t *bitmap,
     unsigned i = 0;
     int rc = 0;
     for (unsigned b = 0; b < 256 && rc == 0; b++) {
-        if (!((bitmap[b / 8] >> (b % 8)) & 1))
+        if (!((words[b / 64] >> (b % 64)) & 1))
             continue;
         uint64_t off = sf_rd64(tab + 16 * i, pd->swap);
         uint64_t size = sf_rd64(tab + 16 * i + 8, pd->swap);
@@ -863,7 +867,8 @@ static int inflate_record(struct pd_file *pd, const struct pd_record *r,
         return sf_error(err, "'%s': cannot create zstd context", pd->path);
     /* keep only the unconsumed tail */
     size_t tail = pd->zbuf_len - pd->zbuf_pos;
-    memmove(pd->zbuf, pd->zbuf + pd->zbuf_pos, tail);
+    if (tail)
+        memmove(pd->zbuf, pd->zbuf + pd->zbuf_pos, tail);
     pd->zbuf_len = tail;
     pd->zbuf_pos = 0;
 
