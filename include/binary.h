@@ -36,6 +36,10 @@ struct binary_seg {            /* a PT_LOAD segment */
 struct binary_cache;
 
 struct binary_cache *binary_cache_new(const struct binary_opts *o);
+/* Same, but first checks the options: every --binary opens as ELF, --symfs
+ * is a directory, --kallsyms is readable; -1 with err set otherwise. */
+int binary_cache_open(const struct binary_opts *o, struct binary_cache **out,
+                      struct sf_err *err);
 void binary_cache_free(struct binary_cache *c);
 
 /* The binary for a mapping, opened and cached; NULL if none was found or
@@ -53,6 +57,14 @@ size_t binary_nr_segs(const struct binary *b);
 const struct binary_seg *binary_seg(const struct binary *b, size_t i);
 uint64_t binary_load_bias_hint(const struct binary *b); /* lowest PT_LOAD vaddr */
 int binary_is_pie(const struct binary *b);            /* ET_DYN */
+/* Separate debug file (by build-id in the debug dirs, or .gnu_debuglink
+ * under them), used for symbols and DWARF; NULL if none.  Code and CFI
+ * (.eh_frame) still come from binary_elf(). */
+const char *binary_debug_path(const struct binary *b);
+Elf *binary_debug_elf(const struct binary *b);
+/* 0 when only a debug file was found (its code sections are NOBITS):
+ * symbols work, binary_read fails. */
+int binary_has_code(const struct binary *b);
 
 /* Process address in mapping m -> link-time vaddr; 0 ok, -1 if the offset
  * falls in no PT_LOAD. */
@@ -69,12 +81,18 @@ struct gosym_table *binary_gosym(struct binary *b);
  * code or reading rodata); 0 ok, -1 if not file-backed. */
 int binary_read(const struct binary *b, uint64_t vaddr, void *buf, size_t len);
 
+/* Per-binary state of a later stage (symbolize.c): created once by
+ * create(b) under the binary's lock, freed with destroy at cache free. */
+void *binary_priv(struct binary *b, void *(*create)(struct binary *),
+                  void (*destroy)(void *));
+
 /* Missing/refused binaries, for the end-of-run summary:
  * "sysflame: warning: /tmp/x/foo.test: not found (1234 samples); use --binary or --symfs" */
 struct binary_missing {
     const char *recorded_path;
     char build_id_hex[41];
-    const char *reason;        /* "not found", "build-id mismatch (/path)", ... */
+    const char *reason;        /* "not found", "build-id mismatch: /path",
+                                  "does not match the recorded mapping (/path)" */
     uint64_t samples;
 };
 size_t binary_cache_nr_missing(const struct binary_cache *c);

@@ -14,10 +14,27 @@ struct sym_frame {
     uint64_t sym_start;        /* link-time start of the physical symbol */
     const char *file;          /* NULL if unknown */
     int line;
-    int inlined;               /* expanded from inline info */
+    int inlined;               /* perf's "(inlined)" marker: set for frames
+                                  expanded from inline info, and, as perf
+                                  does, also for the physical C frame when
+                                  its DWARF name differs from the ELF
+                                  symbol's (emit vs emit.constprop.0) */
     int is_go;                 /* came from the pclntab */
+    int physical;              /* the last frame of the group: the function
+                                  really executing (holds the return
+                                  address); always 1 when there is one frame */
 };
 
+/* C names follow perf 6.1 + binutils addr2line: the ELF symbol is chosen
+ * among aliases as perf does (sized over zero-size, non-weak over weak,
+ * global over local, fewer leading underscores, longer name, then symbol
+ * table order), symbols come from the debug file's .symtab, then the
+ * binary's .symtab, then .dynsym; when DWARF has a line for the address the
+ * frames are the DWARF function names (DW_AT_linkage_name, else DW_AT_name),
+ * innermost first, each with sym_start of the physical ELF symbol (perf
+ * prints inline frames as `name+(addr - physical start)`).  Without DWARF
+ * line info: one frame, the ELF symbol.  No ELF symbol: one unknown frame.
+ * Results are cached per binary (lock-striped). */
 /* Frames for `vaddr` in b, innermost first; returns how many (>= 1: an
  * unknown address yields one frame with name NULL).  `is_return` says the
  * address is a return address (lookups use vaddr - 1, except after a

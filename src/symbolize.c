@@ -1,2 +1,518 @@
-/* symbolize.c - placeholder, being written. */
-#include "sf.h"
+/* symbolize.c - BINARIES stage: turns a link-time address of a binary into
+ * named frames for the aggregator and writers: Go frames from the pclntab,
+ * C frames from the ELF symbol table plus inlined frames and file:line from
+ * DWARF, named the way perf 6.1 (with binutils addr2line) names them. */
+#include "symbolize.h"
+#include "gosym.h"
+
+#include <elfutils/libdw.h>
+#include <dwarf.h>
+#include <gelf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FRAMES 64
+#define NR_STRIPES 64
+#define STRIPE_SLOTS 256
+
+struct csym {
+    uint64_t start, end;
+    const char *name;          /* perf's pick among aliases */
+    const char *bfd_name;      /* binutils' pick (used when DWARF has a line
+                                  but no function) */
+};
+
+struct cu_range {
+    uint64_t lo, hi;
+    Dwarf_Off cu_die;
+};
+
+struct cache_slot {
+    uint64_t addr;             /* lookup address */
+    int used, no_inline, n;
+    struct sym_frame *frames;
+};
+
+struct stripe {
+    pthread_mutex_t lock;
+    struct cache_slot slots[STRIPE_SLOTS];
+};
+
+struct symstate {
+    struct csym *syms;
+    size_t nr_syms;
+    Dwarf *dw;
+    pthread_mutex_t dw_lock;   /* libdw lookups on one handle are not
+                                  thread-safe */
+    struct cu_range *cus;
+    size_t nr_cus;
+    struct stripe *stripes;
+};
+
+/* ---- ELF symbols, perf style ---- */
+
+struct rawsym {
+    uint64_t start, size;
+    const char *name;
+    size_t idx;
+    int bind, type;
+};
+
+static int rawsym_cmp(const void *a, const void *b)
+{
+    const struct rawsym *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int leading_underscores(const char *s)
+{
+    int n = 0;
+    while (s[n] == '_')
+        n++;
+    return n;
+}
+
+/* perf's choose_best_symbol: 1 if b beats a. */
+static int perf_prefers_b(const struct rawsym *a, const struct rawsym *b)
+{
+    if (a->size && !b->size)
+        return 0;
+    if (!a->size && b->size)
+        return 1;
+    int aw = a->bind == STB_WEAK, bw = b->bind == STB_WEAK;
+    if (aw != bw)
+        return aw;
+    int ag = a->bind == STB_GLOBAL, bg = b->bind == STB_GLOBAL;
+    if (ag != bg)
+        return bg;
+    int au = leading_underscores(a->name), bu = leading_underscores(b->name);
+    if (au != bu)
+        return bu < au;
+    size_t al = strlen(a->name), bl = strlen(b->name);
+    return bl > al;
+}
+
+/* binutils' better_fit among symbols at one address: functions over
+ * others, typed over untyped, smaller over larger, else the first. */
+static int bfd_prefers_b(const struct rawsym *a, const struct rawsym *b)
+{
+    int af = a->type == STT_FUNC || a->type == STT_GNU_IFUNC;
+    int bf = b->type == STT_FUNC || b->type == STT_GNU_IFUNC;
+    if (af != bf)
+        return bf;
+    int an = a->type == STT_NOTYPE, bn = b->type == STT_NOTYPE;
+    if (an != bn)
+        return an;
+    return b->size < a->size;
+}
+
+static Elf_Scn *find_symtab(Elf *elf, Elf64_Word type)
+{
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(elf, scn)) != NULL) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) && sh.sh_type == type && sh.sh_size > 0)
+            return scn;
+    }
+    return NULL;
+}
+
+static int section_ok(Elf *elf, size_t shndx, int is_label)
+{
+    Elf_Scn *scn = elf_getscn(elf, shndx);
+    GElf_Shdr sh;
+    if (!scn || !gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC))
+        return 0;
+    if (!is_label)
+        return 1;
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return 0;
+    const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
+    return n && (strstr(n, "text") || strstr(n, "data"));
+}
+
+static void load_syms(struct symstate *st, Elf *elf, Elf_Scn *scn)
+{
+    GElf_Shdr sh;
+    Elf_Data *d = elf_getdata(scn, NULL);
+    if (!gelf_getshdr(scn, &sh) || !d || !sh.sh_entsize)
+        return;
+    size_t n = sh.sh_size / sh.sh_entsize;
+    struct rawsym *raw = xcalloc(n ? n : 1, sizeof(*raw));
+    size_t nr = 0;
+    for (size_t i = 1; i < n; i++) {
+        GElf_Sym s;
+        if (!gelf_getsym(d, (int)i, &s))
+            continue;
+        int type = GELF_ST_TYPE(s.st_info), bind = GELF_ST_BIND(s.st_info);
+        int vis = GELF_ST_VISIBILITY(s.st_other);
+        if (s.st_name == 0 || s.st_shndx == SHN_UNDEF || s.st_shndx >= SHN_LORESERVE)
+            continue;
+        int is_label = type == STT_NOTYPE && vis != STV_HIDDEN && vis != STV_INTERNAL;
+        if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_OBJECT && !is_label)
+            continue;
+        if (!section_ok(elf, s.st_shndx, is_label))
+            continue;
+        const char *name = elf_strptr(elf, sh.sh_link, s.st_name);
+        if (!name || !*name)
+            continue;
+        raw[nr++] = (struct rawsym){ s.st_value, s.st_size, name, i, bind, type };
+    }
+    qsort(raw, nr, sizeof(*raw), rawsym_cmp);
+    st->syms = xcalloc(nr ? nr : 1, sizeof(*st->syms));
+    size_t out = 0;
+    for (size_t i = 0; i < nr;) {
+        size_t j = i + 1;
+        const struct rawsym *best = &raw[i], *bfd = &raw[i];
+        while (j < nr && raw[j].start == raw[i].start) {
+            if (perf_prefers_b(best, &raw[j]))
+                best = &raw[j];
+            if (bfd_prefers_b(bfd, &raw[j]))
+                bfd = &raw[j];
+            j++;
+        }
+        st->syms[out].start = best->start;
+        st->syms[out].end = best->start + best->size;
+        st->syms[out].name = best->name;
+        st->syms[out].bfd_name = bfd->name;
+        out++;
+        i = j;
+    }
+    /* perf extends a zero-size symbol to the next one (the last to the end
+     * of its page plus one page) */
+    for (size_t i = 0; i < out; i++) {
+        struct csym *c = &st->syms[i];
+        if (c->end != c->start)
+            continue;
+        if (i + 1 < out)
+            c->end = st->syms[i + 1].start;
+        else
+            c->end = ((c->start + 4095) & ~4095ULL) + 4096;
+    }
+    st->nr_syms = out;
+    free(raw);
+}
+
+static const struct csym *find_sym(const struct symstate *st, uint64_t addr)
+{
+    size_t lo = 0, hi = st->nr_syms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (st->syms[mid].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* the nearest start first; a few steps back for symbols that contain
+     * smaller ones */
+    for (size_t k = 0; k < 4 && lo > k; k++) {
+        const struct csym *c = &st->syms[lo - 1 - k];
+        if (addr < c->end || (addr == c->start && c->end == c->start))
+            return c;
+    }
+    return NULL;
+}
+
+/* ---- DWARF ---- */
+
+static int cu_cmp(const void *a, const void *b)
+{
+    const struct cu_range *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static void load_cus(struct symstate *st)
+{
+    Dwarf_Off off = 0, next;
+    size_t hsize, cap = 0;
+    for (int guard = 0; guard < 1000000; guard++) {
+        if (dwarf_nextcu(st->dw, off, &next, &hsize, NULL, NULL, NULL) != 0)
+            break;
+        Dwarf_Die cu;
+        if (dwarf_offdie(st->dw, off + hsize, &cu)) {
+            Dwarf_Addr base, lo, hi;
+            ptrdiff_t r = 0;
+            for (int k = 0; k < 100000; k++) {
+                r = dwarf_ranges(&cu, r, &base, &lo, &hi);
+                if (r <= 0)
+                    break;
+                if (hi <= lo)
+                    continue;
+                st->cus = xgrow(st->cus, sizeof(*st->cus), st->nr_cus + 1, &cap);
+                st->cus[st->nr_cus++] = (struct cu_range){ lo, hi, off + hsize };
+            }
+        }
+        off = next;
+    }
+    if (st->nr_cus)
+        qsort(st->cus, st->nr_cus, sizeof(*st->cus), cu_cmp);
+}
+
+static int find_cu(const struct symstate *st, uint64_t addr, Dwarf_Die *cu)
+{
+    size_t lo = 0, hi = st->nr_cus;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (st->cus[mid].lo <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t k = 0; k < 8 && lo > k; k++) {
+        const struct cu_range *r = &st->cus[lo - 1 - k];
+        if (addr < r->hi)
+            return dwarf_offdie(st->dw, r->cu_die, cu) != NULL;
+    }
+    return 0;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+    static const int attrs[] = { DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name };
+    for (size_t i = 0; i < SF_ARRAY_SIZE(attrs); i++) {
+        Dwarf_Attribute a;
+        if (dwarf_attr_integrate(die, attrs[i], &a)) {
+            const char *s = dwarf_formstring(&a);
+            if (s)
+                return s;
+        }
+    }
+    return NULL;
+}
+
+static const char *call_file(Dwarf_Die *cu, Dwarf_Die *die, int *line)
+{
+    Dwarf_Attribute a;
+    Dwarf_Word w;
+    *line = 0;
+    if (dwarf_attr(die, DW_AT_call_line, &a) && dwarf_formudata(&a, &w) == 0)
+        *line = (int)w;
+    Dwarf_Files *files;
+    size_t nfiles;
+    if (!dwarf_attr(die, DW_AT_call_file, &a) || dwarf_formudata(&a, &w) != 0 ||
+        dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || w >= nfiles)
+        return NULL;
+    return dwarf_filesrc(files, w, NULL, NULL);
+}
+
+struct dw_frame {
+    const char *name, *file;
+    int line;
+};
+
+/* The DWARF function chain at addr, innermost first; 0 when DWARF has no
+ * line for addr (perf then shows the ELF symbol alone). */
+static int dwarf_chain(struct symstate *st, uint64_t addr, struct dw_frame *out, int max)
+{
+    Dwarf_Die cu;
+    if (!st->dw || !find_cu(st, addr, &cu))
+        return 0;
+    Dwarf_Line *ln = dwarf_getsrc_die(&cu, addr);
+    if (!ln)
+        return 0;
+    const char *file = dwarf_linesrc(ln, NULL, NULL);
+    int line = 0;
+    dwarf_lineno(ln, &line);
+    Dwarf_Die *scopes = NULL;
+    int ns = dwarf_getscopes(&cu, addr, &scopes);
+    int inner = -1;
+    for (int i = 0; i < ns; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+            inner = i;
+            break;
+        }
+    }
+    int n = 0;
+    if (inner < 0) {
+        /* a line but no function (assembly): the name comes from the ELF
+         * symbol table, as binutils does */
+        free(scopes);
+        out[0] = (struct dw_frame){ NULL, file, line };
+        return 1;
+    }
+    Dwarf_Die *chain = NULL;
+    int nc = dwarf_getscopes_die(&scopes[inner], &chain);
+    free(scopes);
+    for (int i = 0; i < nc && n < max; i++) {
+        int tag = dwarf_tag(&chain[i]);
+        if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+            continue;
+        out[n].name = die_name(&chain[i]);
+        out[n].file = file;
+        out[n].line = line;
+        n++;
+        if (tag == DW_TAG_subprogram)
+            break;
+        file = call_file(&cu, &chain[i], &line);
+    }
+    free(chain);
+    return n;
+}
+
+/* ---- per-binary state ---- */
+
+static void *symstate_create(struct binary *b)
+{
+    struct symstate *st = xcalloc(1, sizeof(*st));
+    pthread_mutex_init(&st->dw_lock, NULL);
+    Elf *dbg = binary_debug_elf(b), *code = binary_elf(b);
+    Elf_Scn *scn = NULL;
+    Elf *from = NULL;
+    if (dbg && (scn = find_symtab(dbg, SHT_SYMTAB)) != NULL)
+        from = dbg;
+    else if ((scn = find_symtab(code, SHT_SYMTAB)) != NULL)
+        from = code;
+    else if ((scn = find_symtab(code, SHT_DYNSYM)) != NULL)
+        from = code;
+    if (from)
+        load_syms(st, from, scn);
+    if (dbg)
+        st->dw = dwarf_begin_elf(dbg, DWARF_C_READ, NULL);
+    if (!st->dw)
+        st->dw = dwarf_begin_elf(code, DWARF_C_READ, NULL);
+    if (st->dw)
+        load_cus(st);
+    st->stripes = xcalloc(NR_STRIPES, sizeof(*st->stripes));
+    for (size_t i = 0; i < NR_STRIPES; i++)
+        pthread_mutex_init(&st->stripes[i].lock, NULL);
+    return st;
+}
+
+static void symstate_free(void *p)
+{
+    struct symstate *st = p;
+    if (!st)
+        return;
+    for (size_t i = 0; i < NR_STRIPES; i++) {
+        for (size_t k = 0; k < STRIPE_SLOTS; k++)
+            free(st->stripes[i].slots[k].frames);
+        pthread_mutex_destroy(&st->stripes[i].lock);
+    }
+    free(st->stripes);
+    if (st->dw)
+        dwarf_end(st->dw);
+    pthread_mutex_destroy(&st->dw_lock);
+    free(st->syms);
+    free(st->cus);
+    free(st);
+}
+
+/* ---- lookup ---- */
+
+static int go_frames(struct gosym_table *t, uint64_t pc, int no_inline,
+                     struct sym_frame *out, int max)
+{
+    uint64_t lo, hi;
+    gosym_text_range(t, &lo, &hi);
+    if (pc < lo || pc >= hi)
+        return 0;
+    struct gosym_frame gf[MAX_FRAMES];
+    int n = gosym_frames(t, pc, no_inline, gf, SF_MIN(max, MAX_FRAMES));
+    for (int i = 0; i < n; i++) {
+        out[i] = (struct sym_frame){
+            .name = gf[i].function, .sym_start = gf[i].entry,
+            .file = gf[i].file, .line = gf[i].line,
+            .inlined = gf[i].inlined, .is_go = 1, .physical = !gf[i].inlined,
+        };
+    }
+    return n;
+}
+
+static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
+                    struct sym_frame *out, int max)
+{
+    const struct csym *s = find_sym(st, addr);
+    if (!s) {
+        out[0] = (struct sym_frame){ .physical = 1 };
+        return 1;
+    }
+    struct dw_frame df[MAX_FRAMES];
+    int n = 0;
+    if (st->dw) {
+        pthread_mutex_lock(&st->dw_lock);
+        n = dwarf_chain(st, addr, df, SF_MIN(max, MAX_FRAMES));
+        pthread_mutex_unlock(&st->dw_lock);
+    }
+    if (n == 0) {
+        out[0] = (struct sym_frame){ .name = s->name, .sym_start = s->start, .physical = 1 };
+        return 1;
+    }
+    if (no_inline) {
+        /* the physical function only, named as perf names it */
+        const char *name = df[n - 1].name ? df[n - 1].name : s->bfd_name;
+        out[0] = (struct sym_frame){
+            .name = name, .sym_start = s->start, .file = df[n - 1].file,
+            .line = df[n - 1].line, .inlined = strcmp(name, s->name) != 0,
+            .physical = 1,
+        };
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = df[i].name ? df[i].name : s->bfd_name;
+        out[i] = (struct sym_frame){
+            .name = name, .sym_start = s->start, .file = df[i].file,
+            .line = df[i].line, .inlined = strcmp(name, s->name) != 0,
+            .physical = i == n - 1,
+        };
+    }
+    return n;
+}
+
+static uint64_t slot_hash(uint64_t a)
+{
+    a ^= a >> 33;
+    a *= 0xff51afd7ed558ccdULL;
+    a ^= a >> 33;
+    return a;
+}
+
+int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
+              struct sym_frame *out, int max)
+{
+    if (max <= 0)
+        return 0;
+    uint64_t addr = is_return && vaddr ? vaddr - 1 : vaddr;
+    if (!b) {
+        out[0] = (struct sym_frame){ .physical = 1 };
+        return 1;
+    }
+    struct symstate *st = binary_priv(b, symstate_create, symstate_free);
+    uint64_t h = slot_hash(addr ^ (uint64_t)no_inline);
+    struct stripe *sp = &st->stripes[h % NR_STRIPES];
+    struct cache_slot *slot = &sp->slots[(h / NR_STRIPES) % STRIPE_SLOTS];
+    pthread_mutex_lock(&sp->lock);
+    if (slot->used && slot->addr == addr && slot->no_inline == no_inline) {
+        int n = SF_MIN(slot->n, max);
+        memcpy(out, slot->frames, (size_t)n * sizeof(*out));
+        pthread_mutex_unlock(&sp->lock);
+        return n;
+    }
+    pthread_mutex_unlock(&sp->lock);
+
+    struct sym_frame tmp[MAX_FRAMES];
+    int n = 0;
+    struct gosym_table *t = binary_gosym(b);
+    if (t)
+        n = go_frames(t, addr, no_inline, tmp, MAX_FRAMES);
+    if (n == 0)
+        n = c_frames(st, addr, no_inline, tmp, MAX_FRAMES);
+
+    pthread_mutex_lock(&sp->lock);
+    free(slot->frames);
+    slot->frames = xmalloc((size_t)n * sizeof(*tmp));
+    memcpy(slot->frames, tmp, (size_t)n * sizeof(*tmp));
+    slot->n = n;
+    slot->addr = addr;
+    slot->no_inline = no_inline;
+    slot->used = 1;
+    pthread_mutex_unlock(&sp->lock);
+
+    n = SF_MIN(n, max);
+    memcpy(out, tmp, (size_t)n * sizeof(*out));
+    return n;
+}
