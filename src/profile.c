@@ -337,7 +337,8 @@ static struct thread_stat *thread_slot(struct loader *L, uint32_t pid, uint32_t 
     while (L->tid_slots[k]) {
         struct thread_stat *t = &p->threads[L->tid_slots[k] - 1];
         if (t->tid == tid && t->pid == pid) {
-            t->comm = comm;
+            if (strcmp(t->comm, comm) != 0)
+                t->comm = strtab_intern(L->strings, comm);
             return t;
         }
         k = (k + 1) & (L->ntid_slots - 1);
@@ -347,7 +348,7 @@ static struct thread_stat *thread_slot(struct loader *L, uint32_t pid, uint32_t 
     memset(t, 0, sizeof(*t));
     t->pid = pid;
     t->tid = tid;
-    t->comm = comm;
+    t->comm = strtab_intern(L->strings, comm);
     L->tid_slots[k] = (uint32_t)p->nr_threads + 1;
     p->nr_threads++;
     return t;
@@ -383,6 +384,8 @@ static void count_event(struct loader *L, const char *name)
 static struct unwind_stat *binary_stat(struct loader *L, const char *binary)
 {
     struct profile *p = L->p;
+    /* Recorded paths live as long as the session: keep our own copy. */
+    binary = strtab_intern(L->strings, binary);
     for (size_t i = 0; i < p->nr_per_binary; i++)
         if (p->per_binary[i].binary == binary)
             return &p->per_binary[i];
@@ -1004,12 +1007,6 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
         }
         p->nr_missing = nm;
     }
-    /* Names in the stack set are copies; names in per_binary and threads
-     * point at session or binary storage that is about to go: intern them. */
-    for (size_t i = 0; i < p->nr_per_binary; i++)
-        p->per_binary[i].binary = strtab_intern(strings, p->per_binary[i].binary);
-    for (size_t i = 0; i < p->nr_threads; i++)
-        p->threads[i].comm = strtab_intern(strings, p->threads[i].comm ? p->threads[i].comm : "");
     p->overall.binary = "all";
     binary_cache_free(L.bc);
     free(L.tid_slots);

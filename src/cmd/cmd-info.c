@@ -249,6 +249,21 @@ static int write_info(FILE *out, void *arg, struct sf_err *err)
         unwind_row(w, p->per_binary[i].binary, &p->per_binary[i]);
     writer_table_end(w);
 
+    static const struct writer_col stop_cols[] = {
+        { "reason", "Unwinding stopped", WCOL_STR, 0 },
+        { "samples", "Samples", WCOL_UINT, 0 },
+        { "share", "Share", WCOL_PCT, 1 },
+    };
+    writer_table_begin(w, "stops", "Why unwinding stopped", stop_cols, SF_ARRAY_SIZE(stop_cols));
+    for (int r = 0; r < UNWIND_STOP_NR; r++) {
+        if (!p->overall.stops[r])
+            continue;
+        writer_cell_str(w, unwind_stop_name((enum unwind_stop)r));
+        writer_cell_uint(w, p->overall.stops[r]);
+        writer_cell_float(w, pct(p->overall.stops[r], p->overall.samples));
+    }
+    writer_table_end(w);
+
     static const struct writer_col miss_cols[] = {
         { "path", "Missing binary", WCOL_STR, 0 },
         { "reason", "Reason", WCOL_STR, 0 },

@@ -1,11 +1,187 @@
-/* cmd-svg.c - 'sysflame svg' (being written). */
+/* cmd-svg.c - 'sysflame svg INPUT... -o OUT.svg': a self-contained
+ * interactive flame graph from perf.data captures or folded stacks. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
-#include "sf.h"
+#include "options.h"
+#include "profile.h"
+#include "session.h"
+#include "svg.h"
+
+static const char usage[] =
+    "usage: sysflame svg [options] INPUT... -o OUT.svg\n"
+    "\n"
+    "Writes an interactive flame graph (one self-contained SVG: click to zoom,\n"
+    "Ctrl-F or the Search button to highlight, hover for counts).  INPUT is\n"
+    "perf.data (file, pipe, -z, .zst), folded stacks, or -; several inputs are summed.\n"
+    "\n"
+    "svg options (as flamegraph.pl's):\n"
+    "      --title TEXT       title (default \"Flame Graph\")\n"
+    "      --subtitle TEXT    second line (default: the recorded command line)\n"
+    "      --width PX         image width (default 1200)\n"
+    "      --height PX        frame height (default 16)\n"
+    "      --minwidth PX      omit frames narrower than this (default 0.1)\n"
+    "      --fontsize N       font size (default 12)\n"
+    "      --fonttype NAME    font family (default Verdana)\n"
+    "      --colors PALETTE   go (default), hot, mem or io\n"
+    "      --hash             colour by a hash of the name (stable across graphs)\n"
+    "      --inverted         icicle graph (root on top)\n"
+    "      --reverse          reverse stacks before merging\n"
+    "      --countname TEXT   what a sample counts (default \"syscalls\")\n"
+    "      --nametype TEXT    tooltip label of a frame (default \"Function:\")\n"
+    "      --flamechart       time order instead of merging by name\n"
+    "      --notes TEXT       notes stored in the SVG\n"
+    "      --with-pid, --with-tid, --addrs, --kernel, --no-leaf   as for 'fold'\n";
+
+enum {
+    OPT_TITLE = OPT_COMMAND_BASE, OPT_SUBTITLE, OPT_WIDTH, OPT_HEIGHT, OPT_MINWIDTH,
+    OPT_FONTSIZE, OPT_FONTTYPE, OPT_COLORS, OPT_HASH, OPT_INVERTED, OPT_REVERSE,
+    OPT_COUNTNAME, OPT_NAMETYPE, OPT_FLAMECHART, OPT_NOTES, OPT_WITH_PID,
+    OPT_WITH_TID, OPT_ADDRS, OPT_KERNEL, OPT_NO_LEAF,
+};
+
+static const struct option svg_options[] = {
+    { "title", required_argument, NULL, OPT_TITLE },
+    { "subtitle", required_argument, NULL, OPT_SUBTITLE },
+    { "width", required_argument, NULL, OPT_WIDTH },
+    { "height", required_argument, NULL, OPT_HEIGHT },
+    { "minwidth", required_argument, NULL, OPT_MINWIDTH },
+    { "fontsize", required_argument, NULL, OPT_FONTSIZE },
+    { "fonttype", required_argument, NULL, OPT_FONTTYPE },
+    { "colors", required_argument, NULL, OPT_COLORS },
+    { "hash", no_argument, NULL, OPT_HASH },
+    { "inverted", no_argument, NULL, OPT_INVERTED },
+    { "reverse", no_argument, NULL, OPT_REVERSE },
+    { "countname", required_argument, NULL, OPT_COUNTNAME },
+    { "nametype", required_argument, NULL, OPT_NAMETYPE },
+    { "flamechart", no_argument, NULL, OPT_FLAMECHART },
+    { "notes", required_argument, NULL, OPT_NOTES },
+    { "with-pid", no_argument, NULL, OPT_WITH_PID },
+    { "with-tid", no_argument, NULL, OPT_WITH_TID },
+    { "addrs", no_argument, NULL, OPT_ADDRS },
+    { "kernel", no_argument, NULL, OPT_KERNEL },
+    { "no-leaf", no_argument, NULL, OPT_NO_LEAF },
+};
+
+struct svg_ctx {
+    struct common_opts co;
+    struct svg_opts so;
+    char *cmdline;
+    int nr_captures;
+};
+
+static int bad_value(const char *opt, const char *arg, const char *what)
+{
+    fprintf(stderr, "sysflame svg: %s: '%s' is not %s\n", opt, arg, what);
+    return -1;
+}
+
+static int parse_px(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out)
+{
+    unsigned long long v;
+    if (options_parse_uint(arg, max, &v) < 0 || v < min)
+        return bad_value(opt, arg, "a whole number in range");
+    *out = (unsigned)v;
+    return 1;
+}
+
+static int svg_option(int code, const char *arg, void *vctx)
+{
+    struct svg_ctx *c = vctx;
+    struct svg_opts *o = &c->so;
+    char *end;
+    switch (code) {
+    case OPT_TITLE: o->title = arg; return 1;
+    case OPT_SUBTITLE: o->subtitle = arg; return 1;
+    case OPT_WIDTH: return parse_px("--width", arg, 100, 100000, &o->width);
+    case OPT_HEIGHT: return parse_px("--height", arg, 4, 200, &o->frame_height);
+    case OPT_FONTSIZE: return parse_px("--fontsize", arg, 1, 200, &o->fontsize);
+    case OPT_MINWIDTH:
+        o->minwidth = strtod(arg, &end);
+        if (!*arg || *end || !(o->minwidth >= 0) || o->minwidth > 10000)
+            return bad_value("--minwidth", arg, "a width in pixels");
+        return 1;
+    case OPT_FONTTYPE: o->fonttype = arg; return 1;
+    case OPT_COLORS:
+        if (svg_palette_parse(arg, &o->colors) < 0)
+            return bad_value("--colors", arg, "one of go, hot, mem, io");
+        return 1;
+    case OPT_HASH: o->hash = 1; return 1;
+    case OPT_INVERTED: o->inverted = 1; return 1;
+    case OPT_REVERSE: o->reverse = 1; return 1;
+    case OPT_COUNTNAME: o->countname = arg; return 1;
+    case OPT_NAMETYPE: o->nametype = arg; return 1;
+    case OPT_FLAMECHART: o->flamechart = 1; c->co.prof.record_order = 1; return 1;
+    case OPT_NOTES: o->notes = arg; return 1;
+    case OPT_WITH_PID: c->co.prof.with_pid = 1; return 1;
+    case OPT_WITH_TID: c->co.prof.with_tid = 1; return 1;
+    case OPT_ADDRS: c->co.prof.addrs = 1; return 1;
+    case OPT_KERNEL: c->co.prof.kernel = 1; return 1;
+    case OPT_NO_LEAF: c->co.prof.no_leaf = 1; return 1;
+    }
+    return 0;
+}
+
+/* The recorded command line makes the default subtitle. */
+static int on_capture(void *arg, struct session *s, struct sf_err *err)
+{
+    struct svg_ctx *c = arg;
+    (void)err;
+    const struct pd_info *h = pd_get_info(session_file(s));
+    c->nr_captures++;
+    if (c->cmdline || !h->cmdline_argc)
+        return 0;
+    struct sbuf sb = SBUF_INIT;
+    for (size_t i = 0; i < h->cmdline_argc; i++) {
+        if (i)
+            sbuf_addch(&sb, ' ');
+        sbuf_addstr(&sb, h->cmdline[i]);
+    }
+    c->cmdline = sbuf_detach(&sb);
+    return 0;
+}
+
+struct svg_job { struct stack_set *stacks; const struct svg_opts *so; };
+
+static int write_svg(FILE *out, void *arg, struct sf_err *err)
+{
+    struct svg_job *j = arg;
+    return svg_write(j->stacks, j->so, out, err);
+}
 
 int cmd_svg(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    cmd_die_msg("svg: not implemented yet");
-    return SF_EXIT_FAIL;
+    struct svg_ctx c;
+    memset(&c, 0, sizeof(c));
+    common_opts_init(&c.co);
+    svg_opts_init(&c.so);
+    char **inputs;
+    size_t nr_inputs;
+    int rc = cmd_parse(argc, argv, "svg", usage, svg_options, SF_ARRAY_SIZE(svg_options),
+                       svg_option, &c, &c.co, &inputs, &nr_inputs);
+    if (rc >= 0)
+        goto out;
+    if (nr_inputs == 0) {
+        fprintf(stderr, "sysflame svg: no input file; see 'sysflame svg --help'\n");
+        rc = SF_EXIT_USAGE;
+        goto out;
+    }
+    c.co.prof.on_capture = on_capture;
+    c.co.prof.on_capture_arg = &c;
+    struct profile p;
+    rc = cmd_load(&c.co, inputs, nr_inputs, &p);
+    if (rc == 0) {
+        if (!c.so.subtitle && c.cmdline && c.nr_captures == 1 && nr_inputs == 1)
+            c.so.subtitle = c.cmdline;
+        struct svg_job j = { p.stacks, &c.so };
+        rc = cmd_write_output(c.co.output, write_svg, &j);
+    }
+    profile_release(&p);
+out:
+    free(c.cmdline);
+    common_opts_release(&c.co);
+    return rc;
 }

@@ -28,7 +28,7 @@ int cmd_parse(int argc, char **argv, const char *name, const char *usage,
     int c, status = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+" OPTIONS_COMMON_SHORT, all, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, OPTIONS_COMMON_SHORT, all, NULL)) != -1) {
         if (c == '?' || c == ':') {
             const char *bad = argv[optind - 1];
             if (optopt && c == '?' && !strchr(OPTIONS_COMMON_SHORT, optopt))
