@@ -24,6 +24,8 @@ struct rule_slot {
 
 struct map_slot {
     const struct sess_map *map;   /* NULL = empty slot */
+    const char *filename;         /* guards against a reused address */
+    uint64_t start;
     struct binary *bin;
     const struct gosym_table *gosym;
     uint64_t text_start, text_end;
@@ -81,9 +83,11 @@ static const struct map_slot *map_lookup(struct unwind_ctx *u, const struct sess
 {
     size_t h = (size_t)(((uintptr_t)m >> 4) * 0x9E3779B97F4A7C15ull >> 58) % MAP_CACHE_SIZE;
     struct map_slot *s = &u->maps[h];
-    if (s->map == m)
+    if (s->map == m && s->filename == m->filename && s->start == m->start)
         return s;
     s->map = m;
+    s->filename = m->filename;
+    s->start = m->start;
     s->bin = u->bc ? binary_for_map(u->bc, m) : NULL;
     s->gosym = s->bin ? binary_gosym(s->bin) : NULL;
     s->text_start = s->text_end = 0;

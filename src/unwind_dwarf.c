@@ -317,6 +317,9 @@ int uw_cfi_step(const struct uw_cfi_rule *r, const struct uw_stack *st,
     } else {
         return fail(why, -2);
     }
+    /* The caller's SP lies above ours: a CFA below is a hostile value. */
+    if ((regs->valid & (1u << UW_RSP)) && cfa <= regs->r[UW_RSP])
+        return fail(why, -2);
 
     out = *regs;
     /* Caller-saved registers are unknown in the caller. */
