@@ -129,6 +129,7 @@ struct loader {
     const char **names;           /* scratch: frame names root first */
     size_t names_cap;
     struct sbuf tmp;
+    struct sbuf clean;            /* clean_name's own buffer */
 };
 
 /* ---- frame resolution (worker side) ---- */
@@ -429,17 +430,17 @@ static const char *clean_name(struct loader *L, const char *name)
     if (!strpbrk(name, ";\n\r\"'("))
         return name;
     int keep_parens = is_go_method(name);
-    sbuf_reset(&L->tmp);
+    sbuf_reset(&L->clean);
     for (const char *c = name; *c; c++) {
         if (*c == '(' && !keep_parens && strncmp(c, "(anonymous namespace)", 21) != 0)
             break;
         if (*c == '"' || *c == '\'')
             continue;
-        sbuf_addch(&L->tmp, (*c == ';') ? ':' : (*c == '\n' || *c == '\r') ? ' ' : *c);
+        sbuf_addch(&L->clean, (*c == ';') ? ':' : (*c == '\n' || *c == '\r') ? ' ' : *c);
     }
-    if (L->tmp.len == 0)
-        sbuf_addstr(&L->tmp, "[unknown]");
-    return strtab_intern(L->strings, sbuf_str(&L->tmp));
+    if (L->clean.len == 0)
+        sbuf_addstr(&L->clean, "[unknown]");
+    return strtab_intern(L->strings, sbuf_str(&L->clean));
 }
 
 /* stackcollapse-perf.pl --all marks frames of "[...]" modules (kernel,
@@ -1012,6 +1013,7 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
     free(L.tid_slots);
     free(L.names);
     sbuf_release(&L.tmp);
+    sbuf_release(&L.clean);
 
     if (p->nr_syscalls)
         qsort(p->syscalls, p->nr_syscalls, sizeof(*p->syscalls), cmp_syscall);

@@ -1,11 +1,139 @@
-/* cmd-top.c - 'sysflame top' (being written). */
+/* cmd-top.c - 'sysflame top FILE...': syscall-hotspot tables (per syscall,
+ * per call site, per Go test, per thread) in text, md, csv or json. */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
 #include "cmd.h"
-#include "sf.h"
+#include "options.h"
+#include "profile.h"
+#include "table.h"
+#include "writer.h"
+
+static const char usage[] =
+    "usage: sysflame top [options] FILE...\n"
+    "\n"
+    "Prints syscall-hotspot tables: per syscall (count, share, rate; errors and\n"
+    "latency when sys_exit_* events were recorded too), per call site (the\n"
+    "innermost frame outside the syscall wrappers), per Go test (and the runtime's\n"
+    "own background work), per thread.  Inputs are perf.data or folded stacks.\n"
+    "\n"
+    "top options:\n"
+    "      --sort KEY         count (default), name, errors, time, mean, p99, max\n"
+    "      --limit N          at most N rows per table\n"
+    "      --stacks N         also print the N heaviest full stacks\n"
+    "      --tables LIST      syscalls,callsites,tests,subtests,threads (default all)\n";
+
+enum { OPT_SORT = OPT_COMMAND_BASE, OPT_LIMIT, OPT_STACKS, OPT_TABLES };
+
+static const struct option top_options[] = {
+    { "sort", required_argument, NULL, OPT_SORT },
+    { "limit", required_argument, NULL, OPT_LIMIT },
+    { "stacks", required_argument, NULL, OPT_STACKS },
+    { "tables", required_argument, NULL, OPT_TABLES },
+};
+
+struct top_ctx {
+    struct common_opts co;
+    struct top_opts to;
+};
+
+static int parse_tables(const char *arg, unsigned *mask)
+{
+    static const struct { const char *name; unsigned bit; } names[] = {
+        { "syscalls", TOP_SYSCALLS }, { "callsites", TOP_CALLSITES },
+        { "tests", TOP_TESTS }, { "subtests", TOP_SUBTESTS },
+        { "threads", TOP_THREADS }, { "all", TOP_ALL },
+    };
+    struct strlist l = { 0 };
+    options_split_list(&l, arg);
+    *mask = 0;
+    int rc = 0;
+    for (size_t i = 0; i < l.n && rc == 0; i++) {
+        size_t k;
+        for (k = 0; k < SF_ARRAY_SIZE(names); k++)
+            if (!strcmp(l.v[i], names[k].name))
+                break;
+        if (k == SF_ARRAY_SIZE(names)) {
+            fprintf(stderr, "sysflame top: --tables: '%s' is not one of syscalls, "
+                            "callsites, tests, subtests, threads\n", l.v[i]);
+            rc = -1;
+        } else {
+            *mask |= names[k].bit;
+        }
+    }
+    strlist_release(&l);
+    return rc < 0 || *mask == 0 ? -1 : 1;
+}
+
+static int top_option(int code, const char *arg, void *vctx)
+{
+    struct top_ctx *c = vctx;
+    unsigned long long v;
+    switch (code) {
+    case OPT_SORT:
+        if (top_sort_parse(arg, &c->to.sort) < 0) {
+            fprintf(stderr, "sysflame top: --sort: '%s' is not one of count, name, errors, "
+                            "time, mean, p99, max\n", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_LIMIT:
+    case OPT_STACKS:
+        if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {
+            fprintf(stderr, "sysflame top: %s: '%s' is not a number\n",
+                    code == OPT_LIMIT ? "--limit" : "--stacks", arg);
+            return -1;
+        }
+        if (code == OPT_LIMIT)
+            c->to.limit = (size_t)v;
+        else
+            c->to.stacks = (size_t)v;
+        return 1;
+    case OPT_TABLES:
+        return parse_tables(arg, &c->to.tables);
+    }
+    return 0;
+}
+
+struct top_job { const struct profile *p; const struct top_opts *to; enum writer_format fmt; };
+
+static int write_top(FILE *out, void *arg, struct sf_err *err)
+{
+    struct top_job *j = arg;
+    struct writer *w = writer_new(out, j->fmt);
+    int rc = top_write(j->p, j->to, w, err);
+    if (writer_free(w, rc < 0 ? NULL : err) < 0)
+        rc = -1;
+    return rc;
+}
 
 int cmd_top(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    cmd_die_msg("top: not implemented yet");
-    return SF_EXIT_FAIL;
+    struct top_ctx c;
+    memset(&c, 0, sizeof(c));
+    common_opts_init(&c.co);
+    struct top_opts init = TOP_OPTS_INIT;
+    c.to = init;
+    char **inputs;
+    size_t nr_inputs;
+    int rc = cmd_parse(argc, argv, "top", usage, top_options, SF_ARRAY_SIZE(top_options),
+                       top_option, &c, &c.co, &inputs, &nr_inputs);
+    if (rc >= 0)
+        goto out;
+    if (nr_inputs == 0) {
+        fprintf(stderr, "sysflame top: no input file; see 'sysflame top --help'\n");
+        rc = SF_EXIT_USAGE;
+        goto out;
+    }
+    struct profile p;
+    rc = cmd_load(&c.co, inputs, nr_inputs, &p);
+    if (rc == 0) {
+        struct top_job j = { &p, &c.to, (enum writer_format)c.co.format };
+        rc = cmd_write_output(c.co.output, write_top, &j);
+    }
+    profile_release(&p);
+out:
+    common_opts_release(&c.co);
+    return rc;
 }
