@@ -1,0 +1,1 @@
+"$SYSFLAME" fold -j 0 x

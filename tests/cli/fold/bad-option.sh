@@ -1,0 +1,1 @@
+"$SYSFLAME" fold --frobnicate x

@@ -1,0 +1,1 @@
+: > keep-empty.data; "$SYSFLAME" fold -o out.folded keep-empty.data

@@ -1,0 +1,1 @@
+"$SYSFLAME" fold does-not-exist.data

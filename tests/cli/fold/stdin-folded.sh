@@ -1,0 +1,1 @@
+printf "x;y 2\nx;y 1\n" | "$SYSFLAME" fold -

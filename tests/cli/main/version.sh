@@ -1,0 +1,1 @@
+"$SYSFLAME" --version | sed "s/[0-9.]*$/N/"

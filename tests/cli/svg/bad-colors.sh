@@ -1,0 +1,1 @@
+"$SYSFLAME" svg --colors rainbow x

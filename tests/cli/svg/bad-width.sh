@@ -1,0 +1,1 @@
+"$SYSFLAME" svg --width abc x

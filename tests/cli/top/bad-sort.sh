@@ -1,0 +1,1 @@
+"$SYSFLAME" top --sort size x

@@ -1,0 +1,1 @@
+"$SYSFLAME" top --tables syscalls,bogus x
