@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <gelf.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,143 +23,59 @@
 #include "session.h"
 #include "../../src/unwind_int.h"
 
-/* ---- Test-only stand-in for the binary module (src/binary.c is not
- * written yet): recorded paths resolve to testdata/bin/<basename>, else to
- * the recorded path itself (system libraries). ---- */
-struct binary {
-    char path[4096];
-    int fd;
-    Elf *elf;
-    struct gosym_table *gs;
-    int gs_tried;
-    size_t nsegs;
-    struct binary_seg segs[16];
-};
+/* ---- Binaries: the real binary cache, with every testdata/bin file
+ * given as --binary so recorded /tmp/sfrec/<name> paths resolve. ---- */
+static struct binary_cache *test_bc;
 
-static struct binary *stub_bins[64];
-static size_t stub_nbins;
-
-static struct binary *stub_open(const char *path)
+static struct binary_cache *bc_get(void)
 {
-    for (size_t i = 0; i < stub_nbins; i++)
-        if (strcmp(stub_bins[i]->path, path) == 0)
-            return stub_bins[i];
-    if (stub_nbins == SF_ARRAY_SIZE(stub_bins))
-        return NULL;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return NULL;
-    elf_version(EV_CURRENT);
-    Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    size_t nph;
-    if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph) < 0) {
-        if (elf)
-            elf_end(elf);
-        close(fd);
-        return NULL;
+    static const char *names[] = {
+        "bin/oracle.test", "bin/cprog-fp", "bin/cprog-nofp", "bin/cgo", "bin/esbuild",
+    };
+    static char paths[SF_ARRAY_SIZE(names)][4096];
+    static const char *bins[SF_ARRAY_SIZE(names)];
+    if (test_bc)
+        return test_bc;
+    struct binary_opts o;
+    memset(&o, 0, sizeof(o));
+    for (size_t i = 0; i < SF_ARRAY_SIZE(names); i++) {
+        snprintf(paths[i], sizeof(paths[i]), "%s", testdata_path(names[i]));
+        if (access(paths[i], R_OK) == 0)
+            bins[o.nr_binaries++] = paths[i];
     }
-    struct binary *b = xcalloc(1, sizeof(*b));
-    snprintf(b->path, sizeof(b->path), "%s", path);
-    b->fd = fd;
-    b->elf = elf;
-    for (size_t i = 0; i < nph && b->nsegs < SF_ARRAY_SIZE(b->segs); i++) {
-        GElf_Phdr ph;
-        if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD) {
-            struct binary_seg *s = &b->segs[b->nsegs++];
-            s->vaddr = ph.p_vaddr;
-            s->memsz = ph.p_memsz;
-            s->offset = ph.p_offset;
-            s->filesz = ph.p_filesz;
-            s->flags = ph.p_flags;
-        }
-    }
-    stub_bins[stub_nbins++] = b;
-    return b;
+    o.binaries = bins;
+    test_bc = binary_cache_new(&o);
+    return test_bc;
 }
 
-static void stub_close_all(void)
+/* The Go table of a testdata binary, through a mapping of its text. */
+static struct gosym_table *gosym_of(const struct sess_map *m)
 {
-    for (size_t i = 0; i < stub_nbins; i++) {
-        struct binary *b = stub_bins[i];
-        if (b->gs)
-            gosym_free(b->gs);
-        elf_end(b->elf);
-        close(b->fd);
-        free(b);
-    }
-    stub_nbins = 0;
-}
-
-struct binary *binary_for_map(struct binary_cache *c, const struct sess_map *m)
-{
-    (void)c;
-    if (!m->filename || m->filename[0] != '/')
-        return NULL;
-    const char *base = strrchr(m->filename, '/') + 1;
-    char rel[512];
-    snprintf(rel, sizeof(rel), "bin/%s", base);
-    if (access(testdata_path(rel), R_OK) == 0)
-        return stub_open(testdata_path(rel));
-    if (strncmp(m->filename, "/tmp/", 5) != 0)
-        return stub_open(m->filename);
-    return NULL;
-}
-
-static unsigned stub_missing;
-void binary_note_missing_sample(struct binary_cache *c, const struct sess_map *m)
-{
-    (void)c;
-    (void)m;
-    stub_missing++;
-}
-
-Elf *binary_elf(const struct binary *b) { return b->elf; }
-
-struct gosym_table *binary_gosym(struct binary *b)
-{
-    if (!b->gs_tried) {
-        struct sf_err err;
-        b->gs_tried = 1;
-        if (gosym_open_elf(b->path, b->elf, &b->gs, &err) != 0)
-            b->gs = NULL;
-    }
-    return b->gs;
-}
-
-int binary_to_vaddr(const struct binary *b, const struct sess_map *m,
-                    uint64_t addr, uint64_t *vaddr)
-{
-    uint64_t off = addr - m->start + m->pgoff;
-    for (size_t i = 0; i < b->nsegs; i++) {
-        const struct binary_seg *s = &b->segs[i];
-        if (off >= s->offset && off - s->offset < s->memsz) {
-            *vaddr = off - s->offset + s->vaddr;
-            return 0;
-        }
-    }
-    return -1;
+    struct binary *b = binary_for_map(bc_get(), m);
+    return b ? binary_gosym(b) : NULL;
 }
 
 /* ---- Synthetic samples ---- */
-static struct binary_cache *const fake_bc = (struct binary_cache *)&stub_nbins;
-
 struct synth {
-    struct sess_map map;
-    const struct sess_map *mapp[1];
+    struct sess_map map[2];
+    const struct sess_map *mapp[2];
     struct sess_maps maps;
     struct ev_sample ev;
     struct sess_sample ss;
     uint8_t stack[4096];
 };
 
+/* One executable mapping [start, end) of `file` at file offset pgoff. */
 static void synth_init(struct synth *s, const char *file, uint64_t start, uint64_t end,
-                       uint64_t sp, uint64_t ip, uint64_t bp)
+                       uint64_t pgoff, uint64_t sp, uint64_t ip, uint64_t bp)
 {
     memset(s, 0, sizeof(*s));
-    s->map.start = start;
-    s->map.end = end;
-    s->map.filename = file;
-    s->mapp[0] = &s->map;
+    s->map[0].start = start;
+    s->map[0].end = end;
+    s->map[0].pgoff = pgoff;
+    s->map[0].prot = PROT_READ | PROT_EXEC;
+    s->map[0].filename = file;
+    s->mapp[0] = &s->map[0];
     s->maps.refcount = 1;
     s->maps.nr = 1;
     s->maps.maps = s->mapp;
@@ -176,6 +92,18 @@ static void synth_init(struct synth *s, const char *file, uint64_t start, uint64
     s->ss.event_name = "syscalls:sys_enter_write";
 }
 
+/* A second, read-only mapping of the same file above the first. */
+static void synth_add_map(struct synth *s, uint64_t start, uint64_t end, uint64_t pgoff)
+{
+    s->map[1] = s->map[0];
+    s->map[1].start = start;
+    s->map[1].end = end;
+    s->map[1].pgoff = pgoff;
+    s->map[1].prot = PROT_READ;
+    s->mapp[1] = &s->map[1];
+    s->maps.nr = 2;
+}
+
 static void put8(struct synth *s, uint64_t off, uint64_t v)
 {
     assert_true(off + 8 <= sizeof(s->stack));
@@ -188,14 +116,15 @@ static void put8(struct synth *s, uint64_t off, uint64_t v)
 /* ---- Go: stacks from the pclntab of oracle.test ---- */
 #define GO_FILE "/tmp/sfrec/oracle.test"
 #define GO_START 0x400000ull
-#define GO_END 0x679000ull
+#define GO_END 0x542000ull      /* the R+X PT_LOAD */
+#define GO_RO_END 0x679000ull   /* the R PT_LOAD (.rodata) */
 
 static struct gosym_table *oracle_table(void)
 {
-    struct binary *b = stub_open(testdata_path("bin/oracle.test"));
-    if (!b)
-        return NULL;
-    return binary_gosym(b);
+    static struct sess_map m = {
+        .start = GO_START, .end = GO_END, .prot = PROT_READ | PROT_EXEC, .filename = GO_FILE,
+    };
+    return gosym_of(&m);
 }
 
 /* A pc inside `name` where the frame is fully set up (largest pcsp value)
@@ -249,11 +178,11 @@ static void test_go_to_goexit(void **state)
     };
     uint64_t pcs[7];
     struct synth *s = xcalloc(1, sizeof(*s));
-    synth_init(s, GO_FILE, GO_START, GO_END, SP0, 0, 0);
+    synth_init(s, GO_FILE, GO_START, GO_END, 0, SP0, 0, 0);
     go_layout(s, t, names, 7, pcs);
     s->ev.regs[EV_X86_IP] = pcs[0];
 
-    struct unwind_ctx *u = unwind_ctx_new(fake_bc);
+    struct unwind_ctx *u = unwind_ctx_new(bc_get());
     struct unwind_result res = { 0 };
     for (int round = 0; round < 2; round++) {   /* second round: cached rules */
         assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
@@ -320,14 +249,14 @@ static void test_go_switch_and_wrappers(void **state)
     }
     assert_non_null(wrapper);
 
-    struct unwind_ctx *u = unwind_ctx_new(fake_bc);
+    struct unwind_ctx *u = unwind_ctx_new(bc_get());
     struct unwind_result res = { 0 };
     struct synth *s = xcalloc(1, sizeof(*s));
     uint64_t pcs[4];
 
     /* callee normal -> wrapper elided; then systemstack stops the walk. */
     const char *const a[] = { "oracle.marker", wrapper, "runtime.systemstack", "runtime.goexit" };
-    synth_init(s, GO_FILE, GO_START, GO_END, SP0, 0, 0);
+    synth_init(s, GO_FILE, GO_START, GO_END, 0, SP0, 0, 0);
     go_layout(s, t, a, 4, pcs);
     s->ev.regs[EV_X86_IP] = pcs[0];
     assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
@@ -340,7 +269,7 @@ static void test_go_switch_and_wrappers(void **state)
     /* A wrapper that called a panic stays; sigpanic's caller pc is a
      * faulting pc, not a return address. */
     const char *const b[] = { "runtime.gopanic", wrapper, "runtime.goexit" };
-    synth_init(s, GO_FILE, GO_START, GO_END, SP0, 0, 0);
+    synth_init(s, GO_FILE, GO_START, GO_END, 0, SP0, 0, 0);
     go_layout(s, t, b, 3, pcs);
     s->ev.regs[EV_X86_IP] = pcs[0];
     assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
@@ -350,7 +279,7 @@ static void test_go_switch_and_wrappers(void **state)
     assert_int_equal(res.frames[1].is_return, 1);
 
     const char *const c[] = { "runtime.sigpanic", "oracle.marker", "runtime.goexit" };
-    synth_init(s, GO_FILE, GO_START, GO_END, SP0, 0, 0);
+    synth_init(s, GO_FILE, GO_START, GO_END, 0, SP0, 0, 0);
     go_layout(s, t, c, 3, pcs);
     s->ev.regs[EV_X86_IP] = pcs[0];
     assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
@@ -370,14 +299,15 @@ static void test_go_hostile(void **state)
     struct gosym_table *t = oracle_table();
     if (!t)
         skip();
-    struct unwind_ctx *u = unwind_ctx_new(fake_bc);
+    struct unwind_ctx *u = unwind_ctx_new(bc_get());
     struct unwind_result res = { 0 };
     struct synth *s = xcalloc(1, sizeof(*s));
     int32_t d;
     uint64_t pc = go_pc(t, "oracle.marker", &d);
 
     /* Return address into no mapping: the frame is reported, then stop. */
-    synth_init(s, GO_FILE, GO_START, GO_END, SP0, pc, 0);
+    synth_init(s, GO_FILE, GO_START, GO_END, 0, SP0, pc, 0);
+    synth_add_map(s, GO_END, GO_RO_END, GO_END - GO_START);
     put8(s, (uint64_t)d, 0xdeadbeef000ull);
     assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
     assert_int_equal(res.stop, UNWIND_STOP_UNKNOWN_PC);
@@ -415,15 +345,21 @@ static void test_go_hostile(void **state)
     assert_int_equal(res.stop, UNWIND_STOP_UNKNOWN_PC);
 
     /* Mapping whose binary is missing. */
-    synth_init(s, "/tmp/nonexistent/x.test", GO_START, GO_END, SP0, pc, 0);
-    unsigned before = stub_missing;
+    synth_init(s, "/tmp/nonexistent/x.test", GO_START, GO_END, 0, SP0, pc, 0);
     assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
     assert_int_equal(res.nr, 1);
     assert_int_equal(res.stop, UNWIND_STOP_NO_BINARY);
-    assert_int_equal(stub_missing, before + 1);
+    assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
+    uint64_t missing = 0;
+    for (size_t i = 0; i < binary_cache_nr_missing(bc_get()); i++) {
+        const struct binary_missing *bm = binary_cache_missing(bc_get(), i);
+        if (strcmp(bm->recorded_path, "/tmp/nonexistent/x.test") == 0)
+            missing = bm->samples;
+    }
+    assert_int_equal(missing, 2);   /* counted per sample */
 
     /* Empty stack copy. */
-    synth_init(s, GO_FILE, GO_START, GO_END, SP0, pc, 0);
+    synth_init(s, GO_FILE, GO_START, GO_END, 0, SP0, pc, 0);
     s->ev.stack_dyn_size = 0;
     assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
     assert_int_equal(res.nr, 1);
@@ -447,11 +383,11 @@ static void test_cfi_nofp(void **state)
     (void)state;
     if (access(testdata_path("bin/cprog-nofp"), R_OK) != 0)
         skip();
-    struct unwind_ctx *u = unwind_ctx_new(fake_bc);
+    struct unwind_ctx *u = unwind_ctx_new(bc_get());
     struct unwind_result res = { 0 };
     struct synth *s = xcalloc(1, sizeof(*s));
 
-    synth_init(s, "/tmp/sfrec/cprog-nofp", C_BASE, C_BASE + 0x5000, SP0, C_BASE + 0x11e0, 0);
+    synth_init(s, "/tmp/sfrec/cprog-nofp", C_BASE + 0x1000, C_BASE + 0x2000, 0x1000, SP0, C_BASE + 0x11e0, 0);
     put8(s, 8, C_BASE + 0x1209);    /* open_c: CFA = sp+16, RA at sp+8 */
     put8(s, 24, C_BASE + 0x1229);   /* open_b: CFA = sp+32 */
     put8(s, 40, 0);                 /* open_a: RA 0 = end of chain */
@@ -484,13 +420,13 @@ static void test_cfi_fp_rbp(void **state)
     (void)state;
     if (access(testdata_path("bin/cprog-fp"), R_OK) != 0)
         skip();
-    struct unwind_ctx *u = unwind_ctx_new(fake_bc);
+    struct unwind_ctx *u = unwind_ctx_new(bc_get());
     struct unwind_result res = { 0 };
     struct synth *s = xcalloc(1, sizeof(*s));
 
     /* open_c at 0x11e5: CFA = rbp+16.  rbp = sp+16: RA at sp+24, saved
      * rbp at sp+16 -> sp+48; open_b: CFA = sp+64, RA at sp+56. */
-    synth_init(s, "/tmp/sfrec/cprog-fp", C_BASE, C_BASE + 0x5000, SP0, C_BASE + 0x11e5, SP0 + 16);
+    synth_init(s, "/tmp/sfrec/cprog-fp", C_BASE + 0x1000, C_BASE + 0x2000, 0x1000, SP0, C_BASE + 0x11e5, SP0 + 16);
     put8(s, 16, SP0 + 48);
     put8(s, 24, C_BASE + 0x1209);
     put8(s, 48, SP0 + 200);
@@ -635,7 +571,7 @@ static void run_oracle(const char *rec, const char *oracle, double min_rate)
     struct sf_err err;
     if (session_open(testdata_path(rec), &sess, &err) < 0)
         fail_msg("%s", err.msg);
-    o->u = unwind_ctx_new(fake_bc);
+    o->u = unwind_ctx_new(bc_get());
     struct sess_ops ops = { oracle_sample, o };
     if (session_run(sess, &ops, &err) < 0)
         fail_msg("%s", err.msg);
@@ -672,7 +608,8 @@ static void test_oracle_plain(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    stub_close_all();
+    binary_cache_free(test_bc);
+    test_bc = NULL;
     return 0;
 }
 
