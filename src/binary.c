@@ -990,30 +990,36 @@ int binary_read(const struct binary *b, uint64_t vaddr, void *buf, size_t len)
     return -1;
 }
 
+/* Both lazy members are published with release stores so that the hot
+ * path is one acquire load, not a lock. */
 struct gosym_table *binary_gosym(struct binary *b)
 {
+    if (__atomic_load_n(&b->gosym_tried, __ATOMIC_ACQUIRE))
+        return b->gosym;
     pthread_mutex_lock(&b->lock);
     if (!b->gosym_tried) {
-        b->gosym_tried = 1;
         struct sf_err err;
         struct gosym_table *t = NULL;
-        if (gosym_open_elf(b->path, b->elf, &t, &err) == 0)
+        if (!b->code_is_debug && gosym_open_elf(b->path, b->elf, &t, &err) == 0)
             b->gosym = t;
+        __atomic_store_n(&b->gosym_tried, 1, __ATOMIC_RELEASE);
     }
-    struct gosym_table *t = b->gosym;
     pthread_mutex_unlock(&b->lock);
-    return t;
+    return b->gosym;
 }
 
 void *binary_priv(struct binary *b, void *(*create)(struct binary *),
                   void (*destroy)(void *))
 {
+    void *p = __atomic_load_n(&b->priv, __ATOMIC_ACQUIRE);
+    if (p || !create)
+        return p;
     pthread_mutex_lock(&b->lock);
-    if (!b->priv && create) {
-        b->priv = create(b);
+    if (!b->priv) {
         b->priv_free = destroy;
+        __atomic_store_n(&b->priv, create(b), __ATOMIC_RELEASE);
     }
-    void *p = b->priv;
+    p = b->priv;
     pthread_mutex_unlock(&b->lock);
     return p;
 }

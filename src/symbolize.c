@@ -335,9 +335,23 @@ static int dwarf_chain(struct symstate *st, uint64_t addr, struct dw_frame *out,
         out[0] = (struct dw_frame){ NULL, file, line };
         return 1;
     }
-    Dwarf_Die *chain = NULL;
-    int nc = dwarf_getscopes_die(&scopes[inner], &chain);
+    Dwarf_Die fn = scopes[inner];
     free(scopes);
+    /* Assembler CUs may describe one routine by several subprograms (its
+     * aliases), all with one range: binutils reports the last of them. */
+    if (dwarf_tag(&fn) == DW_TAG_subprogram) {
+        Dwarf_Addr lo, hi, slo, shi;
+        Dwarf_Die sib = fn;
+        if (dwarf_lowpc(&fn, &lo) == 0 && dwarf_highpc(&fn, &hi) == 0) {
+            for (int k = 0; k < 64 && dwarf_siblingof(&sib, &sib) == 0; k++) {
+                if (dwarf_tag(&sib) == DW_TAG_subprogram && dwarf_lowpc(&sib, &slo) == 0 &&
+                    dwarf_highpc(&sib, &shi) == 0 && slo == lo && shi == hi)
+                    fn = sib;
+            }
+        }
+    }
+    Dwarf_Die *chain = NULL;
+    int nc = dwarf_getscopes_die(&fn, &chain);
     for (int i = 0; i < nc && n < max; i++) {
         int tag = dwarf_tag(&chain[i]);
         if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
