@@ -1,11 +1,279 @@
-/* cmd-diff.c - 'sysflame diff' (being written). */
+/* cmd-diff.c - 'sysflame diff BEFORE AFTER': differential flame graph
+ * (-o OUT.svg) and delta tables (--table), for two recordings or two
+ * batches of repeated runs (--before a1 a2 --after b1 b2). */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
-#include "sf.h"
+#include "diff.h"
+#include "options.h"
+#include "profile.h"
+#include "svg.h"
+#include "writer.h"
+
+static const char usage[] =
+    "usage: sysflame diff [options] BEFORE AFTER [-o DIFF.svg] [--table]\n"
+    "       sysflame diff [options] --before A1 A2... --after B1 B2... [-o DIFF.svg] [--table]\n"
+    "\n"
+    "Compares two captures (perf.data or folded) or two batches of repeated runs.\n"
+    "With -o, writes a differential flame graph in the AFTER shape: red where AFTER\n"
+    "grew, blue where it shrank, by each frame's inclusive change.  With --table\n"
+    "(or without -o), prints delta tables per syscall, call site and Go test.\n"
+    "\n"
+    "diff options:\n"
+    "      --before FILE...   the BEFORE side (several files: repeated runs)\n"
+    "      --after FILE...    the AFTER side\n"
+    "      --before-binary PATH, --after-binary PATH\n"
+    "                         binaries for one side only (two builds of one test)\n"
+    "      --table            print the delta tables (--format text|md|csv|json)\n"
+    "      --normalize        scale every run to the same total before comparing\n"
+    "      --negate           draw the BEFORE shape instead\n"
+    "      --limit N          at most N rows per table\n"
+    "      --alpha P          significance level of the noise test (default 0.05)\n"
+    "      --fail-if EXPR     exit 3 if a condition holds, e.g. 'write>+20%,total>+10%'\n"
+    "      --title TEXT, --subtitle TEXT, --width PX, --minwidth PX   as for 'svg'\n";
+
+enum {
+    OPT_BEFORE_BIN = OPT_COMMAND_BASE, OPT_AFTER_BIN, OPT_TABLE, OPT_NORMALIZE,
+    OPT_NEGATE, OPT_LIMIT, OPT_ALPHA, OPT_FAIL_IF, OPT_TITLE, OPT_SUBTITLE,
+    OPT_WIDTH, OPT_MINWIDTH,
+};
+
+static const struct option diff_options[] = {
+    { "before-binary", required_argument, NULL, OPT_BEFORE_BIN },
+    { "after-binary", required_argument, NULL, OPT_AFTER_BIN },
+    { "table", no_argument, NULL, OPT_TABLE },
+    { "normalize", no_argument, NULL, OPT_NORMALIZE },
+    { "negate", no_argument, NULL, OPT_NEGATE },
+    { "limit", required_argument, NULL, OPT_LIMIT },
+    { "alpha", required_argument, NULL, OPT_ALPHA },
+    { "fail-if", required_argument, NULL, OPT_FAIL_IF },
+    { "title", required_argument, NULL, OPT_TITLE },
+    { "subtitle", required_argument, NULL, OPT_SUBTITLE },
+    { "width", required_argument, NULL, OPT_WIDTH },
+    { "minwidth", required_argument, NULL, OPT_MINWIDTH },
+};
+
+struct diff_ctx {
+    struct common_opts co;
+    struct diff_opts dopt;
+    struct svg_opts so;
+    struct strlist before_bins, after_bins;
+    const char *fail_if;
+    int table;
+    size_t limit;
+};
+
+static int diff_option(int code, const char *arg, void *vctx)
+{
+    struct diff_ctx *c = vctx;
+    unsigned long long v;
+    char *end;
+    switch (code) {
+    case OPT_BEFORE_BIN: strlist_push(&c->before_bins, arg); return 1;
+    case OPT_AFTER_BIN: strlist_push(&c->after_bins, arg); return 1;
+    case OPT_TABLE: c->table = 1; return 1;
+    case OPT_NORMALIZE: c->dopt.normalize = 1; return 1;
+    case OPT_NEGATE: c->dopt.negate = 1; return 1;
+    case OPT_LIMIT:
+        if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {
+            fprintf(stderr, "sysflame diff: --limit: '%s' is not a number\n", arg);
+            return -1;
+        }
+        c->limit = (size_t)v;
+        return 1;
+    case OPT_ALPHA:
+        c->dopt.alpha = strtod(arg, &end);
+        if (!*arg || *end || !(c->dopt.alpha > 0 && c->dopt.alpha < 1)) {
+            fprintf(stderr, "sysflame diff: --alpha: '%s' is not a level between 0 and 1\n", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_FAIL_IF: c->fail_if = arg; return 1;
+    case OPT_TITLE: c->so.title = arg; return 1;
+    case OPT_SUBTITLE: c->so.subtitle = arg; return 1;
+    case OPT_WIDTH:
+        if (options_parse_uint(arg, 100000, &v) < 0 || v < 100) {
+            fprintf(stderr, "sysflame diff: --width: '%s' is not a width in pixels\n", arg);
+            return -1;
+        }
+        c->so.width = (unsigned)v;
+        return 1;
+    case OPT_MINWIDTH:
+        c->so.minwidth = strtod(arg, &end);
+        if (!*arg || *end || !(c->so.minwidth >= 0)) {
+            fprintf(stderr, "sysflame diff: --minwidth: '%s' is not a width in pixels\n", arg);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Takes "--before a b c" and "--after x y" groups out of argv (getopt would
+ * lose their grouping) and returns the remaining argc. */
+static int take_sides(int argc, char **argv, struct strlist *before, struct strlist *after)
+{
+    int out = 0;
+    for (int i = 0; i < argc; i++) {
+        struct strlist *side = NULL;
+        if (!strcmp(argv[i], "--before"))
+            side = before;
+        else if (!strcmp(argv[i], "--after"))
+            side = after;
+        else if (!strncmp(argv[i], "--before=", 9)) {
+            strlist_push(before, argv[i] + 9);
+            continue;
+        } else if (!strncmp(argv[i], "--after=", 8)) {
+            strlist_push(after, argv[i] + 8);
+            continue;
+        }
+        if (!side) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        while (i + 1 < argc && (argv[i + 1][0] != '-' || !strcmp(argv[i + 1], "-")))
+            strlist_push(side, argv[++i]);
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+/* Loads each file of one side into its own profile, with the side's
+ * binaries in front of the common ones. */
+static int load_side(struct diff_ctx *c, const struct strlist *files,
+                     const struct strlist *bins, struct profile **out)
+{
+    struct common_opts co = c->co;
+    const char **all = xcalloc(bins->n + co.prof.bin.nr_binaries + 1, sizeof(*all));
+    for (size_t i = 0; i < bins->n; i++)
+        all[i] = bins->v[i];
+    for (size_t i = 0; i < co.prof.bin.nr_binaries; i++)
+        all[bins->n + i] = co.prof.bin.binaries[i];
+    co.prof.bin.binaries = all;
+    co.prof.bin.nr_binaries += bins->n;
+    *out = xcalloc(files->n, sizeof(**out));
+    int rc = 0;
+    for (size_t i = 0; i < files->n && rc == 0; i++) {
+        char *one[1] = { (char *)files->v[i] };
+        rc = cmd_load(&co, one, 1, &(*out)[i]);
+    }
+    free(all);
+    return rc;
+}
+
+struct diff_job {
+    struct diff_ctx *c;
+    const struct profile *const *b, *const *a;
+    size_t nb, na;
+    const struct diff *d;
+};
+
+static int write_diff_svg(FILE *out, void *arg, struct sf_err *err)
+{
+    struct diff_job *j = arg;
+    return diff_svg_write(j->b, j->nb, j->a, j->na, &j->c->dopt, &j->c->so, out, err);
+}
+
+static int write_tables(FILE *out, void *arg, struct sf_err *err)
+{
+    struct diff_job *j = arg;
+    struct writer *w = writer_new(out, (enum writer_format)j->c->co.format);
+    int rc = diff_write_tables(j->d, j->c->limit, w, err);
+    if (writer_free(w, rc < 0 ? NULL : err) < 0)
+        rc = -1;
+    return rc;
+}
 
 int cmd_diff(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    cmd_die_msg("diff: not implemented yet");
-    return SF_EXIT_FAIL;
+    struct diff_ctx c;
+    memset(&c, 0, sizeof(c));
+    common_opts_init(&c.co);
+    struct diff_opts dinit = DIFF_OPTS_INIT;
+    c.dopt = dinit;
+    svg_opts_init(&c.so);
+    struct strlist before = { 0 }, after = { 0 };
+    struct profile *pb = NULL, *pa = NULL;
+    struct diff d;
+    int have_diff = 0;
+    memset(&d, 0, sizeof(d));
+    struct diff_conds conds = { 0 };
+
+    argc = take_sides(argc, argv, &before, &after);
+    char **inputs;
+    size_t nr_inputs;
+    int rc = cmd_parse(argc, argv, "diff", usage, diff_options, SF_ARRAY_SIZE(diff_options),
+                       diff_option, &c, &c.co, &inputs, &nr_inputs);
+    if (rc >= 0)
+        goto out;
+    if (nr_inputs == 2 && !before.n && !after.n) {
+        strlist_push(&before, inputs[0]);
+        strlist_push(&after, inputs[1]);
+    } else if (nr_inputs != 0 || !before.n || !after.n) {
+        fprintf(stderr, "sysflame diff: expected BEFORE AFTER, or --before FILE... --after FILE...; "
+                        "see 'sysflame diff --help'\n");
+        rc = SF_EXIT_USAGE;
+        goto out;
+    }
+    if (c.fail_if) {
+        struct sf_err err = { { 0 } };
+        if (diff_cond_parse(c.fail_if, &conds, &err) < 0) {
+            fprintf(stderr, "sysflame diff: --fail-if: %s\n", err.msg);
+            rc = SF_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if ((rc = load_side(&c, &before, &c.before_bins, &pb)) != 0 ||
+        (rc = load_side(&c, &after, &c.after_bins, &pa)) != 0)
+        goto out;
+
+    const struct profile **bp = xcalloc(before.n, sizeof(*bp));
+    const struct profile **ap = xcalloc(after.n, sizeof(*ap));
+    for (size_t i = 0; i < before.n; i++)
+        bp[i] = &pb[i];
+    for (size_t i = 0; i < after.n; i++)
+        ap[i] = &pa[i];
+    struct sf_err err = { { 0 } };
+    if (diff_build(bp, before.n, ap, after.n, &c.dopt, &d, &err) < 0) {
+        cmd_die_msg(err.msg);
+        rc = SF_EXIT_FAIL;
+    } else {
+        have_diff = 1;
+        struct diff_job j = { &c, bp, ap, before.n, after.n, &d };
+        rc = 0;
+        if (c.co.output)
+            rc = cmd_write_output(c.co.output, write_diff_svg, &j);
+        if (rc == 0 && (c.table || !c.co.output))
+            rc = cmd_write_output(NULL, write_tables, &j);
+        if (rc == 0 && conds.n) {
+            struct sbuf why = SBUF_INIT;
+            if (diff_cond_eval(&conds, &d, &why) > 0) {
+                if (!c.co.prof.quiet)
+                    fputs(sbuf_str(&why), stderr);
+                rc = SF_EXIT_CONDITION;
+            }
+            sbuf_release(&why);
+        }
+    }
+    free(bp);
+    free(ap);
+out:
+    if (have_diff)
+        diff_release(&d);
+    diff_conds_release(&conds);
+    for (size_t i = 0; pb && i < before.n; i++)
+        profile_release(&pb[i]);
+    for (size_t i = 0; pa && i < after.n; i++)
+        profile_release(&pa[i]);
+    free(pb);
+    free(pa);
+    strlist_release(&before);
+    strlist_release(&after);
+    strlist_release(&c.before_bins);
+    strlist_release(&c.after_bins);
+    common_opts_release(&c.co);
+    return rc;
 }
