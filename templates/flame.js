@@ -164,11 +164,13 @@
                 hits.push({ x: origX(r), w: origW(r), n: parseFloat(g.getAttribute("data-n")) || 0 });
             }
         }
-        // Nested matches (a match inside a match) must not count twice.
+        // Nested matches (a match inside a match) must not count twice.  x and
+        // width are rounded to 0.01 px, so a frame that starts within 0.02 px
+        // of the previous match's end is its neighbour, not its child.
         hits.sort(function (a, b) { return a.x - b.x || b.w - a.w; });
         var sum = 0, end = -1;
         for (var j = 0; j < hits.length; j++) {
-            if (hits[j].x + 0.0001 >= end) {
+            if (hits[j].x >= end - 0.02) {
                 sum += hits[j].n;
                 end = hits[j].x + hits[j].w;
             }
