@@ -18,6 +18,7 @@
 
 #define PCDATA_INLTREE   2
 #define FUNCDATA_INLTREE 3
+#define FUNCDATA_INLTREE_OLD 4  /* Go 1.12-1.15 (RegPointerMaps was 2) */
 #define FLAG_TOPFRAME 1
 #define FLAG_SPWRITE  2
 #define FLAG_ASM      4
@@ -964,7 +965,9 @@ int gosym_file_line(const struct gosym_table *t, const struct gosym_func *f,
 static uint64_t inline_tree(const struct gosym_table *t,
                             const struct rawfunc *f)
 {
-    if (f->nfuncdata <= FUNCDATA_INLTREE || f->npcdata <= PCDATA_INLTREE)
+    uint32_t slot = t->format == 12 ? FUNCDATA_INLTREE_OLD : FUNCDATA_INLTREE;
+
+    if (f->nfuncdata <= slot || f->npcdata <= PCDATA_INLTREE)
         return 0;
     if (t->format >= 118) {
         uint32_t off = rd32(t, f->funcdata_off + 4 * FUNCDATA_INLTREE);
@@ -974,8 +977,7 @@ static uint64_t inline_tree(const struct gosym_table *t,
     }
     if (t->format == 12 && t->go_minor && t->go_minor < 12)
         return 0;   /* no parentPc before Go 1.12 */
-    return rd_word(t, t->img + f->funcdata_off +
-                          (size_t)t->ptrsize * FUNCDATA_INLTREE);
+    return rd_word(t, t->img + f->funcdata_off + (size_t)t->ptrsize * slot);
 }
 
 int gosym_frames(const struct gosym_table *t, uint64_t pc, int no_inline,
