@@ -79,6 +79,7 @@ enum writer_type {
     WCOL_PCT,      /* writer_cell_float with a fraction: text/md "13.95%"
                       (prec decimals of the percentage), csv/json 0.1395 */
     WCOL_SPCT,     /* signed percentage change: "+20.0%" (fraction 0.2 given) */
+    WCOL_BOOL,     /* writer_cell_bool: text/md/csv "yes"/"no", json true/false */
 };
 
 struct writer_col {
@@ -118,6 +119,7 @@ void writer_cell_str(struct writer *w, const char *s);
 void writer_cell_uint(struct writer *w, uint64_t v);
 void writer_cell_int(struct writer *w, int64_t v);
 void writer_cell_float(struct writer *w, double v);   /* NaN: "-", "", null */
+void writer_cell_bool(struct writer *w, int v);
 void writer_cell_null(struct writer *w);
 void writer_table_end(struct writer *w);
 

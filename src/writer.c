@@ -475,7 +475,7 @@ void writer_scalar_pct(struct writer *w, const char *key, const char *title,
 
 static int col_is_numeric(const struct writer_col *c)
 {
-    return c->type != WCOL_STR;
+    return c->type != WCOL_STR && c->type != WCOL_BOOL;
 }
 
 void writer_table_begin(struct writer *w, const char *key, const char *title,
@@ -657,6 +657,18 @@ void writer_cell_float(struct writer *w, double v)
         snprintf(buf, sizeof(buf), "%.*f", c->prec, v);
     }
     put_cell(w, buf);
+    cell_done(w);
+}
+
+void writer_cell_bool(struct writer *w, int v)
+{
+    int j = json_cell_begin(w);
+    if (j < 0)
+        return;
+    if (j)
+        jsonw_bool(w->json, v);
+    else
+        put_cell(w, v ? "yes" : "no");
     cell_done(w);
 }
 
