@@ -203,6 +203,12 @@ static int load_regs(const struct ev_sample *s, struct uw_regs *regs)
 static int fp_step(const struct uw_stack *st, struct uw_regs *regs, enum unwind_stop *why)
 {
     uint64_t bp = regs->r[UW_RBP], nbp, ra;
+    if ((regs->valid & (1u << UW_RBP)) && bp == 0) {
+        /* The x86-64 ABI marks the outermost frame (_start, clone) with
+         * a zero frame pointer; they often carry no CFI either. */
+        *why = UNWIND_STOP_ROOT;
+        return -1;
+    }
     if (!(regs->valid & (1u << UW_RBP)) || bp < regs->r[UW_RSP] || bp > UINT64_MAX - 16) {
         *why = UNWIND_STOP_UNKNOWN_PC;
         return -1;
@@ -311,7 +317,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
                 why = UNWIND_STOP_ROOT;
                 break;
             }
-            if (g->stop == UW_GO_SWITCH && !innermost) {
+            if ((g->stop == UW_GO_SWITCH && !innermost) || g->stop == UW_GO_SIGNAL) {
                 why = UNWIND_STOP_SYSTEMSTACK;
                 break;
             }

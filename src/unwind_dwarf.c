@@ -47,6 +47,8 @@ void uw_dwarf_release(void)
         /* Binaries may be freed after this, so forget them all. */
         for (size_t i = 0; i < registry.nr; i++) {
             struct dwarf_bin *d = registry.bins[i];
+            if (d->eh)
+                dwarf_cfi_end(d->eh);   /* dwarf_getcfi_elf's is ours */
             if (d->dbg)
                 dwarf_end(d->dbg);
             pthread_mutex_destroy(&d->lock);

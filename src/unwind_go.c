@@ -46,8 +46,10 @@ int uw_go_rule(const struct gosym_table *t, uint64_t vaddr, struct uw_go_rule *o
     memset(out, 0, sizeof(*out));
     if (!t || gosym_find_func(t, vaddr, &f) < 0)
         return 1;
-    if (is_root(&f))
-        out->stop = UW_GO_ROOT;
+    if (is_root(&f) || (f.name && strncmp(f.name, "_rt0_", 5) == 0))
+        out->stop = UW_GO_ROOT;   /* _rt0_*: the ELF entry, argc above it */
+    else if (f.name && strncmp(f.name, "runtime.sigreturn", 17) == 0)
+        out->stop = UW_GO_SIGNAL;
     else if (is_switch(&f))
         out->stop = UW_GO_SWITCH;
     if (f.is_wrapper)

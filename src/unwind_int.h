@@ -47,6 +47,8 @@ enum uw_go_stop {
     UW_GO_ROOT,        /* TOPFRAME: goexit, mstart, rt0_go */
     UW_GO_SWITCH,      /* writes SP (systemstack, mcall, morestack, asmcgocall,
                           gogo...): the caller is on a stack not in the copy */
+    UW_GO_SIGNAL,      /* runtime.sigreturn*: the interrupted context is on
+                          another stack (sigaltstack), even when innermost */
 };
 #define UW_GO_WRAPPER  0x01  /* funcID wrapper */
 #define UW_GO_PANIC    0x02  /* gopanic/sigpanic/panicwrap: a wrapper calling

@@ -317,10 +317,15 @@ static void test_go_hostile(void **state)
     /* Return address in the binary but outside any function, with a
      * frame pointer that points below SP: no frame is invented. */
     put8(s, (uint64_t)d, 0x550000);   /* .rodata */
-    s->ev.regs[EV_X86_BP] = SP0 - 64;
+    put8(s, (uint64_t)d - 8, SP0 - 64);   /* marker's saved BP */
     assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
     assert_int_equal(res.nr, 2);
     assert_int_equal(res.stop, UNWIND_STOP_UNKNOWN_PC);
+    /* A zero frame pointer there marks the outermost frame (ABI). */
+    put8(s, (uint64_t)d - 8, 0);
+    assert_int_equal(unwind_sample(u, &s->ss, &res, 64), 0);
+    assert_int_equal(res.nr, 2);
+    assert_int_equal(res.stop, UNWIND_STOP_ROOT);
 
     /* Same, but the bp chain loops onto itself: one FP step, then the
      * saved BP lies below the new SP and the walk stops. */
@@ -605,6 +610,103 @@ static void test_oracle_plain(void **state)
     run_oracle("rec/go-oracle-plain.data", "rec/go-oracle-plain.oracle", 1.0);
 }
 
+/* ---- Whole captures: every sample unwinds, and the stop reasons are the
+ * expected ones: Go stacks reach a root or a stack switch, C programs
+ * reach the root of their thread. ---- */
+struct capture_run {
+    struct unwind_ctx *u;
+    struct unwind_result res;
+    unsigned samples, frames, fp;
+    unsigned stops[UNWIND_STOP_NR];
+};
+
+static int capture_sample(void *arg, const struct sess_sample *ss, struct sf_err *err)
+{
+    struct capture_run *c = arg;
+    (void)err;
+    assert_int_equal(unwind_sample(c->u, ss, &c->res, 512), 0);
+    c->samples++;
+    c->frames += (unsigned)c->res.nr;
+    c->fp += c->res.fp_steps;
+    c->stops[c->res.stop]++;
+    if (getenv("UNWIND_VERBOSE") && c->res.stop != UNWIND_STOP_ROOT &&
+        c->res.stop != UNWIND_STOP_SYSTEMSTACK) {
+        fprintf(stderr, "sample %llu %s (dyn %llu): stop %s:", (unsigned long long)ss->seq,
+                ss->event_name, (unsigned long long)ss->sample->stack_dyn_size,
+                unwind_stop_name(c->res.stop));
+        for (size_t i = 0; i < c->res.nr; i++)
+            fprintf(stderr, " %#llx(%s)", (unsigned long long)c->res.frames[i].vaddr,
+                    c->res.frames[i].map ? strrchr(c->res.frames[i].map->filename, '/') ? strrchr(c->res.frames[i].map->filename, '/') + 1 : c->res.frames[i].map->filename : "-");
+        fprintf(stderr, "\n");
+    }
+    return 0;
+}
+
+static void run_capture(const char *rec, struct capture_run *c)
+{
+    struct session *sess;
+    struct sf_err err;
+    memset(c, 0, sizeof(*c));
+    if (access(testdata_path(rec), R_OK) != 0)
+        skip();
+    if (session_open(testdata_path(rec), &sess, &err) < 0)
+        fail_msg("%s", err.msg);
+    c->u = unwind_ctx_new(bc_get());
+    struct sess_ops ops = { capture_sample, c };
+    if (session_run(sess, &ops, &err) < 0)
+        fail_msg("%s", err.msg);
+    fprintf(stderr, "%s: %u samples, %.1f frames/sample, %u fp steps; stops:", rec, c->samples,
+            c->samples ? (double)c->frames / c->samples : 0.0, c->fp);
+    for (int i = 0; i < UNWIND_STOP_NR; i++)
+        if (c->stops[i])
+            fprintf(stderr, " %s=%u", unwind_stop_name(i), c->stops[i]);
+    fprintf(stderr, "\n");
+    unwind_result_release(&c->res);
+    unwind_ctx_free(c->u);
+    session_free(sess);
+}
+
+static void test_capture_c(void **state)
+{
+    (void)state;
+    struct capture_run c;
+    run_capture("rec/cprog-nofp.data", &c);
+    assert_true(c.samples > 0);
+    assert_int_equal(c.stops[UNWIND_STOP_ROOT], c.samples);
+    run_capture("rec/cprog-fp.data", &c);
+    assert_int_equal(c.stops[UNWIND_STOP_ROOT], c.samples);
+}
+
+/* Go captures: every stack ends at a goroutine/thread root or a stack
+ * switch, or is truncated by the 8 KiB copy (getproccount's 8 KiB buffer,
+ * the deep recursion markers): never an unknown pc or a bad frame. */
+static void check_go_capture(const char *rec, unsigned max_truncated)
+{
+    struct capture_run c;
+    run_capture(rec, &c);
+    assert_true(c.samples > 0);
+    assert_int_equal(c.stops[UNWIND_STOP_UNKNOWN_PC], 0);
+    assert_int_equal(c.stops[UNWIND_STOP_BAD_FRAME], 0);
+    assert_int_equal(c.stops[UNWIND_STOP_NO_BINARY], 0);
+    assert_true(c.stops[UNWIND_STOP_TRUNCATED] <= max_truncated);
+    assert_int_equal(c.fp, 0);
+}
+
+static void test_capture_go(void **state)
+{
+    (void)state;
+    check_go_capture("rec/go-enterexit.data", 6);
+    check_go_capture("rec/go-oracle.data", 6);
+}
+
+static void test_capture_cgo(void **state)
+{
+    (void)state;
+    struct capture_run c;
+    run_capture("rec/cgo.data", &c);
+    run_capture("rec/esbuild.data", &c);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -623,6 +725,9 @@ int main(void)
         cmocka_unit_test(test_cfi_fp_rbp),
         cmocka_unit_test(test_oracle),
         cmocka_unit_test(test_oracle_plain),
+        cmocka_unit_test(test_capture_c),
+        cmocka_unit_test(test_capture_go),
+        cmocka_unit_test(test_capture_cgo),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
