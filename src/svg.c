@@ -527,8 +527,8 @@ static int node_visible(const struct layout *L, const struct node *n)
 static void layout_measure(struct layout *L)
 {
     struct tree *t = L->t;
-    uint32_t *todo = NULL;
-    size_t nr = 0, cap = 0;
+    uint32_t *todo = NULL, *sub = NULL;
+    size_t nr = 0, cap = 0, scap = 0;
     todo = xgrow(todo, sizeof(*todo), 1, &cap);
     todo[nr++] = 0;
     while (nr) {
@@ -536,8 +536,7 @@ static void layout_measure(struct layout *L)
         const struct node *n = &t->nodes[id];
         if (id && !node_visible(L, n)) {
             /* the whole subtree is omitted: count it without drawing */
-            uint32_t *sub = NULL;
-            size_t snr = 0, scap = 0;
+            size_t snr = 0;
             sub = xgrow(sub, sizeof(*sub), 1, &scap);
             sub[snr++] = id;
             while (snr) {
@@ -548,7 +547,6 @@ static void layout_measure(struct layout *L)
                     sub[snr++] = c;
                 }
             }
-            free(sub);
             continue;
         }
         if (n->depth > L->max_depth)
@@ -563,6 +561,7 @@ static void layout_measure(struct layout *L)
             todo[nr++] = c;
         }
     }
+    free(sub);
     free(todo);
 }
 
