@@ -178,6 +178,13 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
         /* perf prints user addresses relative to their mapping's file
          * offset (map__map_ip), whatever the ELF's load address. */
         f.addr = uf->map ? uf->pc - uf->map->start + uf->map->pgoff : uf->pc;
+        /* Caller frames are shown at the call instruction (return address
+         * - 1), as perf shows them. */
+        uint64_t at = uf->vaddr;
+        if (uf->is_return && uf->how != UNWIND_HOW_IP && f.addr) {
+            f.addr--;
+            at--;
+        }
         if (!uf->bin) {
             if (uf->map)
                 binary_note_missing_sample(L->bc, uf->map);
@@ -197,7 +204,7 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
             g.inlined = sf->inlined;
             if (sf->name) {
                 g.has_offset = 1;
-                g.offset = uf->vaddr - sf->sym_start;
+                g.offset = at - sf->sym_start;
             }
             job_push(j, &g);
         }
