@@ -14,7 +14,9 @@
 
 #define MAX_FRAMES 64
 #define NR_STRIPES 64
-#define STRIPE_SLOTS 256
+#define STRIPE_SETS 64
+#define WAYS 4                 /* set-associative: a direct-mapped table
+                                  thrashed on colliding hot addresses */
 
 struct csym {
     uint64_t start, end;
@@ -34,9 +36,14 @@ struct cache_slot {
     struct sym_frame *frames;
 };
 
+struct cache_set {
+    struct cache_slot way[WAYS];
+    unsigned next;             /* round-robin victim */
+};
+
 struct stripe {
     pthread_mutex_t lock;
-    struct cache_slot slots[STRIPE_SLOTS];
+    struct cache_set sets[STRIPE_SETS];
 };
 
 struct symstate {
@@ -403,8 +410,9 @@ static void symstate_free(void *p)
     if (!st)
         return;
     for (size_t i = 0; i < NR_STRIPES; i++) {
-        for (size_t k = 0; k < STRIPE_SLOTS; k++)
-            free(st->stripes[i].slots[k].frames);
+        for (size_t k = 0; k < STRIPE_SETS; k++)
+            for (size_t w = 0; w < WAYS; w++)
+                free(st->stripes[i].sets[k].way[w].frames);
         pthread_mutex_destroy(&st->stripes[i].lock);
     }
     free(st->stripes);
@@ -498,13 +506,16 @@ int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
     struct symstate *st = binary_priv(b, symstate_create, symstate_free);
     uint64_t h = slot_hash(addr ^ (uint64_t)no_inline);
     struct stripe *sp = &st->stripes[h % NR_STRIPES];
-    struct cache_slot *slot = &sp->slots[(h / NR_STRIPES) % STRIPE_SLOTS];
+    struct cache_set *set = &sp->sets[(h / NR_STRIPES) % STRIPE_SETS];
     pthread_mutex_lock(&sp->lock);
-    if (slot->used && slot->addr == addr && slot->no_inline == no_inline) {
-        int n = SF_MIN(slot->n, max);
-        memcpy(out, slot->frames, (size_t)n * sizeof(*out));
-        pthread_mutex_unlock(&sp->lock);
-        return n;
+    for (int w = 0; w < WAYS; w++) {
+        struct cache_slot *slot = &set->way[w];
+        if (slot->used && slot->addr == addr && slot->no_inline == no_inline) {
+            int n = SF_MIN(slot->n, max);
+            memcpy(out, slot->frames, (size_t)n * sizeof(*out));
+            pthread_mutex_unlock(&sp->lock);
+            return n;
+        }
     }
     pthread_mutex_unlock(&sp->lock);
 
@@ -517,6 +528,7 @@ int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
         n = c_frames(st, addr, no_inline, tmp, MAX_FRAMES);
 
     pthread_mutex_lock(&sp->lock);
+    struct cache_slot *slot = &set->way[set->next++ % WAYS];
     free(slot->frames);
     slot->frames = xmalloc((size_t)n * sizeof(*tmp));
     memcpy(slot->frames, tmp, (size_t)n * sizeof(*tmp));

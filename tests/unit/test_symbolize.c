@@ -170,19 +170,42 @@ struct dso_bin {
     struct binary *b;
 };
 
-/* Do the frames of one address group equal perf's? */
+/* perf prints a DSO frame's address relative to its mapping, i.e. as a
+ * file offset: back to a link-time vaddr through the exec PT_LOAD. */
+static uint64_t offset_to_vaddr(struct binary *b, uint64_t off)
+{
+    for (size_t i = 0; i < binary_nr_segs(b); i++) {
+        const struct binary_seg *s = binary_seg(b, i);
+        if ((s->flags & PF_X) && off >= s->offset && off - s->offset < s->filesz)
+            return off - s->offset + s->vaddr;
+    }
+    return off;
+}
+
+/* Do the frames of one address group equal perf's?  A group is a run of
+ * lines with one address: perf prints an address's inline list, where
+ * frames named like the ELF symbol carry the dso instead of "(inlined)"
+ * (so one address can print several "(dso)" lines).  1 match, 0 not,
+ * -1 when the address is Go code (named as the Go runtime names it, which
+ * differs from perf's ELF names by design: runtime.mstart vs
+ * runtime.mstart.abi0, and Go inlining comes from the pclntab). */
 static int group_matches(struct binary *b, const struct gline *g, int n)
 {
     struct sym_frame fr[64];
-    int k = symbolize(b, g[0].addr, 0, 0, fr, 64);
-    if (k != n)
+    uint64_t vaddr = offset_to_vaddr(b, g[0].addr);
+    int k = symbolize(b, vaddr, 0, 0, fr, 64);
+    if (k >= 1 && fr[k - 1].is_go)
+        return -1;
+    /* recursion through one call site repeats the whole group */
+    if (k < 1 || n % k != 0)
         return 0;
     for (int i = 0; i < n; i++) {
-        if (!fr[i].name || strcmp(fr[i].name, g[i].sym) != 0)
+        const struct sym_frame *f = &fr[i % k];
+        if (!f->name || strcmp(f->name, g[i].sym) != 0)
             return 0;
-        if (g[0].addr - fr[i].sym_start != g[i].off)
+        if (vaddr - f->sym_start != g[i].off)
             return 0;
-        if (fr[i].inlined != (g[i].dso[0] == '\0'))
+        if (f->inlined != (g[i].dso[0] == '\0'))
             return 0;
     }
     return 1;
@@ -221,22 +244,24 @@ static void check_golden(const char *golden, const char *bin, const char *record
     assert_non_null(fp);
     char line[2048];
     struct gline g[64];
-    int n = 0, checked = 0, checked_inl = 0, failed = 0;
+    int n = 0, checked = 0, checked_inl = 0, failed = 0, go_skipped = 0;
     for (;;) {
         int more = fgets(line, sizeof(line), fp) != NULL;
         struct gline cur;
         int is_frame = more && parse_frame(line, &cur);
-        /* a group ends at a different address or after a line with a dso */
-        if (n > 0 && (!is_frame || cur.addr != g[0].addr || g[n - 1].dso[0])) {
-            const char *dso = g[n - 1].dso;
+        if (n > 0 && (!is_frame || cur.addr != g[0].addr)) {
+            const char *dso = "";
+            for (int i = 0; i < n; i++)
+                if (g[i].dso[0])
+                    dso = g[i].dso;
             int ok = 0, tried = 0;
-            for (size_t i = 0; i < nd && !ok; i++) {
+            for (size_t i = 0; i < nd && ok <= 0; i++) {
                 if (dso[0] && strcmp(dso, dsos[i].recorded) != 0)
                     continue;
                 tried = 1;
                 ok = group_matches(dsos[i].b, g, n);
             }
-            if (tried) {
+            if (tried && ok >= 0) {
                 checked++;
                 checked_inl += n > 1 || !dso[0];
                 if (!ok) {
@@ -245,6 +270,8 @@ static void check_golden(const char *golden, const char *bin, const char *record
                             (unsigned long long)g[0].addr, g[0].sym,
                             (unsigned long long)g[0].off, dso[0] ? dso : "inlined", n);
                 }
+            } else if (tried) {
+                go_skipped++;
             }
             n = 0;
         }
@@ -254,8 +281,8 @@ static void check_golden(const char *golden, const char *bin, const char *record
             g[n++] = cur;
     }
     fclose(fp);
-    fprintf(stderr, "%s: %d address groups compared (%d with inlined frames), %d mismatches\n",
-            golden, checked, checked_inl, failed);
+    fprintf(stderr, "%s: %d address groups compared (%d with inlined frames), %d mismatches, "
+            "%d Go groups left to the Go test\n", golden, checked, checked_inl, failed, go_skipped);
     assert_int_equal(failed, 0);
     assert_true(checked >= 30);
     assert_true(checked_inl >= 5);
@@ -274,6 +301,13 @@ static void golden_cprog_nofp(void **state)
 {
     (void)state;
     check_golden("rec/cprog-nofp.data.perf-script", "bin/cprog-nofp", "/tmp/sfrec/cprog-nofp");
+}
+
+/* cgo: Go frames (pclntab) mixed with C frames (DWARF) in one binary */
+static void golden_cgo(void **state)
+{
+    (void)state;
+    check_golden("rec/cgo.data.perf-script", "bin/cgo", "/tmp/sfrec/cgo");
 }
 
 /* Specific facts seen in the goldens, spelled out. */
@@ -770,6 +804,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(golden_cprog_fp),
         cmocka_unit_test(golden_cprog_nofp),
+        cmocka_unit_test(golden_cgo),
         cmocka_unit_test(libc_aliases_and_separate_debug),
         cmocka_unit_test(cprog_inline_chain),
         cmocka_unit_test(go_vs_addr2line),
