@@ -344,9 +344,20 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             }
         }
         if (rc < 0) {
-            /* Neither pclntab nor CFI knows this pc. */
-            if (fp_step(&st, &regs, &why) < 0)
+            /* Neither pclntab nor CFI knows this pc.  An innermost pc is
+             * most likely in a leaf stub (glibc ends clone3's FDE before
+             * its SYSCALL): try the return address at [SP] if it leads
+             * into a mapping, else walk the frame pointers. */
+            struct uw_regs leaf = regs;
+            uint64_t ra;
+            if (innermost && uw_read8(&st, sp, &ra) == 0 && ss->maps &&
+                sess_maps_find(ss->maps, ra)) {
+                leaf.r[UW_RIP] = ra;
+                leaf.r[UW_RSP] = sp + 8;
+                regs = leaf;
+            } else if (fp_step(&st, &regs, &why) < 0) {
                 break;
+            }
             how = UNWIND_HOW_FP;
             res->fp_steps++;
         }

@@ -625,6 +625,9 @@ static int capture_sample(void *arg, const struct sess_sample *ss, struct sf_err
     struct capture_run *c = arg;
     (void)err;
     assert_int_equal(unwind_sample(c->u, ss, &c->res, 512), 0);
+    /* UNWIND_BENCH=N: unwind each sample N more times (warm caches) */
+    for (long n = getenv("UNWIND_BENCH") ? atol(getenv("UNWIND_BENCH")) : 0; n > 0; n--)
+        unwind_sample(c->u, ss, &c->res, 512);
     c->samples++;
     c->frames += (unsigned)c->res.nr;
     c->fp += c->res.fp_steps;
@@ -703,8 +706,15 @@ static void test_capture_cgo(void **state)
 {
     (void)state;
     struct capture_run c;
+    /* Go -> C stacks stop at asmcgocall (g0), C -> Go ones continue
+     * through cgocallback to the goroutine's root. */
     run_capture("rec/cgo.data", &c);
+    assert_int_equal(c.stops[UNWIND_STOP_UNKNOWN_PC], 0);
+    assert_int_equal(c.stops[UNWIND_STOP_BAD_FRAME], 0);
+    assert_true(c.stops[UNWIND_STOP_TRUNCATED] <= 3);   /* libc signal returns */
     run_capture("rec/esbuild.data", &c);
+    assert_int_equal(c.stops[UNWIND_STOP_UNKNOWN_PC], 0);
+    assert_int_equal(c.stops[UNWIND_STOP_BAD_FRAME], 0);
 }
 
 static int teardown(void **state)
