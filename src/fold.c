@@ -135,15 +135,20 @@ int fold_sniff(const uint8_t *buf, size_t len)
     if (len >= 4 && memcmp(buf, zstd_magic, 4) == 0)
         return 0;
     size_t n = SF_MIN(len, (size_t)65536);
-    if (memchr(buf, '\0', n))
-        return 0;
-    /* the first non-blank line must end in a space and a decimal count */
+    for (size_t k = 0; k < n; k++)
+        if (buf[k] < 0x20 && buf[k] != '\t' && buf[k] != '\r' && buf[k] != '\n')
+            return 0;           /* control bytes: binary, not text */
+    /* The first complete non-blank line must end in a space and a decimal count.
+     * Callers may pass only the file's first bytes, so a line the buffer cuts
+     * short is accepted as long as it is text; fold_parse judges the rest. */
     size_t i = 0;
     while (i < n) {
         size_t start = i;
         while (i < n && buf[i] != '\n')
             i++;
         size_t e = i;
+        if (i == n)
+            return 1;           /* the buffer is cut inside the line: text so far */
         i++;
         while (e > start && is_blank((char)buf[e - 1]))
             e--;
@@ -152,8 +157,6 @@ int fold_sniff(const uint8_t *buf, size_t len)
             b++;
         if (b == e)
             continue;
-        if (e == n && n < len)
-            return 1;           /* a line longer than the window: text so far */
         size_t d = e;
         while (d > b && buf[d - 1] >= '0' && buf[d - 1] <= '9')
             d--;

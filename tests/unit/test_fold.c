@@ -131,6 +131,8 @@ static void test_sniff(void **state)
     size_t len;
     char *in = slurp(data_path("basic.folded"), &len);
     assert_int_equal(fold_sniff((const uint8_t *)in, len), 1);
+    assert_int_equal(fold_sniff((const uint8_t *)in, 16), 1);   /* just the head */
+    assert_int_equal(fold_sniff((const uint8_t *)"\x7f" "ELF\x02\x01\x01", 7), 0);
     free(in);
 }
 
