@@ -2,6 +2,7 @@
  * dumps (Go 1.15, 1.17, 1.18, 1.19 formats), `go tool nm`, the runtime's
  * own CallersFrames output of testdata/gosym/inlprog, hand-checked SP
  * deltas; stripped variants must agree, corrupt tables must fail cleanly. */
+#define _GNU_SOURCE  /* memmem */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,8 @@ struct blob {
 static int load_file(const char *path, struct blob *b)
 {
     FILE *f = fopen(path, "rb");
+    b->data = NULL;
+    b->size = 0;
     if (!f)
         return -1;
     fseek(f, 0, SEEK_END);
@@ -40,6 +43,8 @@ static int load_file(const char *path, struct blob *b)
 static int load_zst(const char *path, struct blob *b)
 {
     struct blob z;
+    b->data = NULL;
+    b->size = 0;
     if (load_file(path, &z) < 0)
         return -1;
     unsigned long long n = ZSTD_getFrameContentSize(z.data, z.size);
@@ -48,9 +53,15 @@ static int load_zst(const char *path, struct blob *b)
         return -1;
     }
     b->data = malloc(n);
-    b->size = ZSTD_decompress(b->data, n, z.data, z.size);
+    size_t got = ZSTD_decompress(b->data, n, z.data, z.size);
     free(z.data);
-    return ZSTD_isError(b->size) || b->size != n ? -1 : 0;
+    if (ZSTD_isError(got) || got != n) {
+        free(b->data);
+        b->data = NULL;
+        return -1;
+    }
+    b->size = got;
+    return 0;
 }
 
 struct opened {
