@@ -664,6 +664,50 @@ static void special_names(void **state)
     binary_cache_free(c);
 }
 
+/* perf caches the vdso as DIR/[vdso]/<build-id>/vdso, linked from
+ * DIR/.build-id/xx/rest; any ELF stands in for the image here. */
+static void vdso_from_build_id_cache(void **state)
+{
+    (void)state;
+    char *img = tdpath("bin/cprog-nofp");
+    if (!exists(img))
+        skip();
+    uint8_t id[20];
+    assert_int_equal(file_build_id(img, id), 20);
+    char hex[41];
+    for (int i = 0; i < 20; i++)
+        snprintf(hex + 2 * i, 3, "%02x", id[i]);
+    char dbg[512], p[900], t[900];
+    snprintf(dbg, sizeof(dbg), "%s/vcache", tmproot);
+    snprintf(p, sizeof(p), "%s/[vdso]/%s", dbg, hex);
+    mkdirs(p);
+    snprintf(p, sizeof(p), "%s/[vdso]/%s/vdso", dbg, hex);
+    link_to(img, p);
+    snprintf(p, sizeof(p), "%s/.build-id/%.2s", dbg, hex);
+    mkdirs(p);
+    snprintf(p, sizeof(p), "%s/.build-id/%.2s/%s", dbg, hex, hex + 2);
+    snprintf(t, sizeof(t), "../../[vdso]/%s", hex);
+    link_to(t, p);
+    const char *dirs[] = { dbg };
+    struct binary_cache *c = cache_with(NULL, 0, NULL, dirs, 1);
+    struct fake_map fm;
+    exec_map(&fm, img, "[vdso]", 0x7ffff7fc1000, 1);
+    struct binary *b = binary_for_map(c, &fm.m);
+    assert_non_null(b);
+    snprintf(t, sizeof(t), "%s/.build-id/%.2s/%s/vdso", dbg, hex, hex + 2);
+    assert_string_equal(binary_path(b), t);
+    binary_cache_free(c);
+    /* no recorded build-id: the single cached image that fits is used */
+    c = cache_with(NULL, 0, NULL, dirs, 1);
+    exec_map(&fm, img, "[vdso]", 0x7ffff7fc1000, 0);
+    b = binary_for_map(c, &fm.m);
+    assert_non_null(b);
+    snprintf(t, sizeof(t), "%s/[vdso]/%s/vdso", dbg, hex);
+    assert_string_equal(binary_path(b), t);
+    binary_cache_free(c);
+    free(img);
+}
+
 static void addresses_and_read(void **state)
 {
     (void)state;
@@ -813,6 +857,7 @@ int main(void)
         cmocka_unit_test(symfs_lookup_and_escape),
         cmocka_unit_test(binary_option_by_base_name_and_fit),
         cmocka_unit_test(special_names),
+        cmocka_unit_test(vdso_from_build_id_cache),
         cmocka_unit_test(addresses_and_read),
         cmocka_unit_test(kallsyms_lookup),
         cmocka_unit_test(threads_and_cache),
