@@ -1,0 +1,150 @@
+#!/bin/bash
+# bench/run.sh - sysflame's performance benchmark (see doc/performance.md).
+#
+# Builds the Go workload in bench/workload, records it with every
+# sys_enter tracepoint and DWARF call graphs at three sizes (about 10 MB,
+# 150 MB and 1.5 GB; plain and -z), then times side by side, in one run:
+# the Perl pipeline (perf script | stackcollapse-perf.pl | flamegraph.pl),
+# perf script alone, sysflame fold/svg/top, and the read-every-byte floor.
+#
+# Usage: bench/run.sh [SIZE...]      SIZE: small medium large (default: all)
+# Environment:
+#   SYSFLAME        the sysflame binary (default: ./src/sysflame)
+#   BENCH_DIR       cache folder for recordings, outside the repository
+#                   (default /var/tmp/sysflame-bench)
+#   FLAMEGRAPH_DIR  a FlameGraph checkout (stackcollapse-perf.pl, flamegraph.pl)
+#   GO              Go toolchain (default /usr/lib/go-1.19/bin/go)
+#   REPEAT          runs per measurement, the median wall time is kept (default 3)
+#   BENCH_RERECORD  set to 1 to record again even if a capture is cached
+#   BENCH_SKIP_PERL set to 1 to skip the Perl pipeline and perf script
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+SYSFLAME=$(readlink -f "${SYSFLAME:-./src/sysflame}")
+BENCH_DIR=${BENCH_DIR:-/var/tmp/sysflame-bench}
+FLAMEGRAPH_DIR=${FLAMEGRAPH_DIR:-/var/tmp/flamegraph}
+GO=${GO:-/usr/lib/go-1.19/bin/go}
+REPEAT=${REPEAT:-3}
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(small medium large)
+
+case "$BENCH_DIR" in
+"$(cd "$here/.." && pwd)"*) echo "BENCH_DIR must be outside the repository" >&2; exit 2 ;;
+esac
+[ -x "$SYSFLAME" ] || { echo "no sysflame binary at $SYSFLAME (set SYSFLAME)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time missing: apt-get install time" >&2; exit 2; }
+if [ "${BENCH_SKIP_PERL:-0}" != 1 ] && [ ! -x "$FLAMEGRAPH_DIR/flamegraph.pl" ]; then
+    echo "FLAMEGRAPH_DIR=$FLAMEGRAPH_DIR has no flamegraph.pl" >&2
+    exit 2
+fi
+mkdir -p "$BENCH_DIR"
+cd "$BENCH_DIR"
+
+# Workload rounds per size: measured ~8.5 KB a sample
+# and ~390 samples a round on the reference machine.
+rounds_for() {
+    case $1 in
+    small) echo 3 ;;
+    medium) echo 45 ;;
+    large) echo 450 ;;
+    esac
+}
+
+build() {
+    if [ ! -x workload.test ] || [ "$here/workload/workload_test.go" -nt workload.test ]; then
+        (cd "$here/workload" && GOCACHE="$BENCH_DIR/gocache" GOFLAGS=-mod=mod \
+            "$GO" test -c -o "$BENCH_DIR/workload.test" .)
+    fi
+    cc -O2 -o floor "$here/floor.c"
+    cc -O2 -nostdlib -static -o startup "$here/startup.c"
+}
+
+record() {  # record NAME ROUNDS [perf options...]
+    local name=$1 rounds=$2
+    shift 2
+    if [ -s "$name.data" ] && [ "${BENCH_RERECORD:-0}" != 1 ]; then
+        return
+    fi
+    rm -f "$name.data"
+    BENCH_ROUNDS=$rounds perf record -q -e 'syscalls:sys_enter_*' -g --call-graph dwarf \
+        -m 256M "$@" -o "$name.data" -- ./workload.test >/dev/null 2>"$name.record.err" ||
+        { cat "$name.record.err" >&2; exit 1; }
+}
+
+# measure LABEL CMD... : runs CMD REPEAT times under /usr/bin/time -v and
+# keeps the run with the median wall time: "wall_s cpu_s maxrss_kb".
+measure() {
+    local label=$1
+    shift
+    local runs=()
+    for ((r = 0; r < REPEAT; r++)); do
+        sync
+        /usr/bin/time -v -o time.out "$@" >/dev/null 2>cmd.err ||
+            { echo "$label failed:" >&2; cat cmd.err >&2; exit 1; }
+        runs+=("$(awk -F': ' '
+            /Elapsed \(wall clock\)/ { n = split($2, t, ":"); w = 0
+                for (i = 1; i <= n; i++) w = w * 60 + t[i] }
+            /User time/ { u = $2 } /System time/ { s = $2 }
+            /Maximum resident/ { m = $2 }
+            END { printf "%.3f %.3f %d\n", w, u + s, m }' time.out)")
+    done
+    printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((REPEAT + 1) / 2))p"
+}
+
+row() {  # row SIZE TOOL "wall cpu rss" SAMPLES
+    local size=$1 tool=$2 w c m samples=$4
+    read -r w c m <<<"$3"
+    printf '%-14s %-22s %8.3f %8.3f %8.1f %10.2f\n' "$size" "$tool" "$w" "$c" \
+        "$(echo "$m / 1024" | bc -l)" "$(echo "$w * 1000000 / $samples" | bc -l)"
+    eval "W_${tool//[^a-zA-Z0-9]/_}=$w"
+}
+
+build
+perf record -q -e 'syscalls:sys_enter_*' -g --call-graph dwarf -m 256M \
+    -o startup.data -- ./startup >/dev/null 2>&1
+
+echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
+echo "# date: $(date -u +%Y-%m-%dT%H:%MZ)  sysflame: $SYSFLAME  repeat: $REPEAT (median)"
+echo
+echo "## fixed start-up: $(perf evlist -i startup.data 2>/dev/null | wc -l) events, 1 sample"
+printf '%-14s %-22s %8s %8s %8s %10s\n' capture tool wall_s cpu_s rss_MiB us/sample
+REPEAT_SAVED=$REPEAT
+REPEAT=$((REPEAT < 11 ? 11 : REPEAT))
+row startup "sysflame svg" "$(measure svg "$SYSFLAME" svg -q startup.data -o out.svg)" 1
+row startup "sysflame fold" "$(measure fold "$SYSFLAME" fold -q startup.data -o out.folded)" 1
+REPEAT=$REPEAT_SAVED
+
+for size in "${sizes[@]}"; do
+    for z in plain z; do
+        name=$size-$z
+        if [ $z = z ]; then
+            record "$name" "$(rounds_for "$size")" -z
+        else
+            record "$name" "$(rounds_for "$size")"
+        fi
+        samples=$("$SYSFLAME" info "$name.data" | awk '/^Samples:/ { print $2 }')
+        bytes=$(stat -c %s "$name.data")
+        echo
+        echo "## $name.data: $(echo "$bytes / 1048576" | bc) MiB, $samples samples"
+        printf '%-14s %-22s %8s %8s %8s %10s\n' capture tool wall_s cpu_s rss_MiB us/sample
+        W_perl_pipeline=
+        if [ "${BENCH_SKIP_PERL:-0}" != 1 ]; then
+            row "$name" "perl pipeline" "$(measure perl sh -c "perf script -i '$name.data' 2>/dev/null |
+                '$FLAMEGRAPH_DIR/stackcollapse-perf.pl' | '$FLAMEGRAPH_DIR/flamegraph.pl' >perl.svg")" "$samples"
+            row "$name" "perf script" "$(measure perf-script sh -c \
+                "perf script -i '$name.data' >/dev/null 2>&1")" "$samples"
+        fi
+        row "$name" "sysflame fold" "$(measure fold "$SYSFLAME" fold -q "$name.data" -o out.folded)" "$samples"
+        row "$name" "sysflame svg" "$(measure svg "$SYSFLAME" svg -q "$name.data" -o out.svg)" "$samples"
+        row "$name" "sysflame top" "$(measure top "$SYSFLAME" top -q "$name.data" -o out.top)" "$samples"
+        row "$name" "sysflame fold -j 1" "$(measure fold1 "$SYSFLAME" fold -q -j 1 "$name.data" -o out1.folded)" "$samples"
+        row "$name" "sysflame fold -j 2" "$(measure fold2 "$SYSFLAME" fold -q -j 2 "$name.data" -o out2.folded)" "$samples"
+        cmp -s out1.folded out2.folded || { echo "-j 1 and -j 2 outputs differ on $name" >&2; exit 1; }
+        row "$name" "floor" "$(measure floor ./floor "$name.data")" "$samples"
+        echo "ratios: perl/svg $([ -n "$W_perl_pipeline" ] && echo "scale=1; $W_perl_pipeline / $W_sysflame_svg" | bc -l || echo -)x" \
+            " svg/floor $(echo "scale=1; $W_sysflame_svg / ($W_floor + 0.0005)" | bc -l)x" \
+            " j1/j2 $(echo "scale=2; $W_sysflame_fold__j_1 / $W_sysflame_fold__j_2" | bc -l)x" \
+            " (-j outputs identical)"
+    done
+done
+rm -f out.svg out.folded out.top out1.folded out2.folded perl.svg time.out cmd.err

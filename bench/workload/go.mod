@@ -1,0 +1,3 @@
+module sysflame.bench/workload
+
+go 1.19
