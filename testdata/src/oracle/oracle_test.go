@@ -242,7 +242,7 @@ func TestChannels(t *testing.T) {
 	jobs <- 52
 	<-results
 	quit := make(chan struct{})
-	tick := make(chan int, 1)
+	tick := make(chan int) // unbuffered: the send completes before quit is closed
 	go func() {
 		tick <- 53
 		close(quit)

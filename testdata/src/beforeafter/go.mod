@@ -1,0 +1,3 @@
+module beforeafter
+
+go 1.19

@@ -1,0 +1,3 @@
+module cgodemo
+
+go 1.19
