@@ -92,7 +92,13 @@ int gosym_file_line(const struct gosym_table *t, const struct gosym_func *f,
 /* Frames at pc, innermost first: the inlined callees expanded from the
  * inline tree (unless no_inline), then the physical function.  Returns the
  * number written (<= max), 0 if pc is in no function.  Callers pass
- * return address - 1 for caller frames, as the Go runtime does. */
+ * return address - 1 for caller frames, as the Go runtime does.
+ * Inlined wrapper entries are skipped as runtime.CallersFrames does; the
+ * physical frame is always last, even if it is a wrapper (check
+ * gosym_find_func(entry).is_wrapper to hide it like the runtime).  When
+ * max is too small the innermost inlined frames are kept and the physical
+ * frame still ends the list.  All strings point into the pclntab (the
+ * Elf's data): valid while the Elf and the table live. */
 int gosym_frames(const struct gosym_table *t, uint64_t pc, int no_inline,
                  struct gosym_frame *out, int max);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -554,6 +555,43 @@ static void test_go127(void **state)
                14471);
 }
 
+/* Lookups from several threads at once, including the first one (which
+ * learns the wrapper funcID lazily), agree with a single-threaded run. */
+struct thread_arg {
+    const struct gosym_table *t;
+    uint64_t digest;
+};
+
+static void *thread_main(void *p)
+{
+    struct thread_arg *a = p;
+    a->digest = digest(a->t);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    struct blob b;
+    struct opened o;
+    pthread_t th[4];
+    struct thread_arg args[4];
+    (void)state;
+    load_inlprog(&b);
+    open_blob(&b, &o);
+    for (int i = 0; i < 4; i++) {
+        args[i].t = o.t;
+        assert_int_equal(pthread_create(&th[i], NULL, thread_main, &args[i]),
+                         0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    uint64_t single = digest(o.t);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(args[i].digest, single);
+    close_opened(&o);
+    free(b.data);
+}
+
 /* ---- corrupt tables ---------------------------------------------------- */
 
 static void pclntab_of(struct blob *elfb, struct blob *out, uint64_t *vaddr)
@@ -806,6 +844,7 @@ int main(void)
         cmocka_unit_test(test_go119_inline),
         cmocka_unit_test(test_go119_funcs),
         cmocka_unit_test(test_stripped_variants),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_go120),
         cmocka_unit_test(test_go127),
         cmocka_unit_test(test_corrupt_header),
