@@ -2,7 +2,9 @@
  * dumps (Go 1.15, 1.17, 1.18, 1.19 formats), `go tool nm`, the runtime's
  * own CallersFrames output of testdata/gosym/inlprog, hand-checked SP
  * deltas; stripped variants must agree, corrupt tables must fail cleanly. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE  /* memmem */
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
