@@ -252,7 +252,8 @@ static int src_read_at(struct pd_file *pd, uint64_t off, void *dst, size_t len,
     uint8_t *d = dst;
     while (len) {
         const uint8_t *p;
-        size_t got, want = SF_MIN(len, pd->win_cap);
+        size_t got, want = pd->kind == SRC_MEM ? len
+                                               : SF_MIN(len, pd->win_cap);
         if (src_get(pd, off, want, &p, &got, err) < 0)
             return -1;
         if (got < want)
