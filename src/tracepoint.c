@@ -18,6 +18,7 @@ struct tp_event {
     struct tep_event *ev;
     uint64_t id;
     int syscall_kind;           /* 1 enter, 2 exit, 0 none */
+    int print_raw;              /* print fmt unsafe on untrusted data */
     const char *syscall;        /* points into ev->name */
 };
 
@@ -150,6 +151,34 @@ static int parse_header(struct tp_cursor *c, struct tep_handle *tep,
     return 0;
 }
 
+/* Lines "ADDR : \"format\"" map the addresses that bprint-style events
+ * store to their format strings.  libtraceevent's own parser of this list
+ * reads out of bounds on malformed lines, so we split them here and hand
+ * over only entries long enough for its quote/newline trimming. */
+static void register_printk_formats(struct tep_handle *tep, char *text)
+{
+    char *line = text;
+
+    while (line && *line) {
+        char *next = strchr(line, '\n');
+        char *colon, *fmt;
+
+        if (next)
+            *next++ = '\0';
+        colon = strchr(line, ':');
+        if (colon) {
+            unsigned long long addr = strtoull(line, NULL, 16);
+
+            fmt = colon + 1;
+            if (*fmt == ' ')
+                fmt++;
+            if (strlen(fmt + (*fmt == '"')) >= 3)
+                tep_register_print_string(tep, fmt, addr);
+        }
+        line = next;
+    }
+}
+
 static int parse_blob(struct tp_cursor *c, struct tep_handle *tep)
 {
     static const uint8_t magic[10] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c',
@@ -212,8 +241,7 @@ static int parse_blob(struct tp_cursor *c, struct tep_handle *tep)
     c->off += count;
     if (read_u32(c, &count) < 0 || read_section(c, count, &text) < 0)
         return -1;
-    if (count)
-        tep_parse_printk_formats(tep, text);
+    register_printk_formats(tep, text);
     free(text);
     if (strtod(version, NULL) >= 0.6) {
         if (read_u64(c, &len) < 0 || read_section(c, len, &text) < 0)
@@ -249,6 +277,59 @@ static void classify_syscall(struct tp_event *e)
     }
 }
 
+/* libtraceevent evaluates print-fmt arithmetic and lengths on the payload:
+ * a division by a payload value can raise SIGFPE, a length taken from the
+ * payload can read far past it.  Kernel syscall formats have neither; an
+ * event whose format does is printed as raw fields instead. */
+static int args_unsafe(const struct tep_print_arg *a, int depth)
+{
+    for (; a; a = a->next) {
+        if (depth > 32)
+            return 1;
+        switch (a->type) {
+        case TEP_PRINT_OP:
+            if (a->op.op && (strcmp(a->op.op, "/") == 0 ||
+                             strcmp(a->op.op, "%") == 0)) {
+                const struct tep_print_arg *r = a->op.right;
+                if (!r || r->type != TEP_PRINT_ATOM || !r->atom.atom ||
+                    strtoll(r->atom.atom, NULL, 0) == 0)
+                    return 1;
+            }
+            if (args_unsafe(a->op.left, depth + 1) ||
+                args_unsafe(a->op.right, depth + 1))
+                return 1;
+            break;
+        case TEP_PRINT_TYPE:
+            if (args_unsafe(a->typecast.item, depth + 1))
+                return 1;
+            break;
+        case TEP_PRINT_FLAGS:
+            if (args_unsafe(a->flags.field, depth + 1))
+                return 1;
+            break;
+        case TEP_PRINT_SYMBOL:
+            if (args_unsafe(a->symbol.field, depth + 1))
+                return 1;
+            break;
+        case TEP_PRINT_HEX:
+        case TEP_PRINT_HEX_STR:
+        case TEP_PRINT_INT_ARRAY:
+            return 1;
+        case TEP_PRINT_FUNC:
+            if (args_unsafe(a->func.args, depth + 1))
+                return 1;
+            break;
+        case TEP_PRINT_DYNAMIC_ARRAY:
+            if (args_unsafe(a->dynarray.index, depth + 1))
+                return 1;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
 static void index_events(struct tp_set *s)
 {
     struct tep_event **list = tep_list_events(s->tep, TEP_EVENT_SORT_ID);
@@ -264,6 +345,7 @@ static void index_events(struct tp_set *s)
             continue;
         e->ev = list[i];
         e->id = (uint64_t)list[i]->id;
+        e->print_raw = args_unsafe(list[i]->print_fmt.args, 0);
         classify_syscall(e);
         s->nr++;
     }
@@ -355,6 +437,21 @@ int tp_syscall(const struct tp_event *e, const char **syscall)
     return e->syscall_kind;
 }
 
+/* tep_print_event picks the format by the payload's common_type (as perf
+ * does), which is normally e itself; check the one it will use. */
+static int printed_event_is_safe(const struct tp_set *s, const struct tp_event *e)
+{
+    struct tep_format_field *f = tep_find_common_field(e->ev, "common_type");
+    unsigned long long type;
+    const struct tp_event *used;
+
+    if (!f || f->offset < 0 || f->size <= 0 || f->offset + f->size > 64 ||
+        tep_read_number_field(f, s->scratch, &type) != 0)
+        return 0;
+    used = tp_find(s, type);
+    return !used || !used->print_raw;
+}
+
 void tp_format_fields(const struct tp_set *cs, const struct tp_event *e,
                       const uint8_t *raw, uint32_t raw_size, int cpu,
                       uint64_t time, struct sbuf *out)
@@ -380,7 +477,9 @@ void tp_format_fields(const struct tp_set *cs, const struct tp_event *e,
     rec.size = (int)n;
     rec.data = s->scratch;
     trace_seq_reset(&s->seq);
-    tep_print_event(s->tep, &s->seq, &rec, "%s", TEP_PRINT_INFO);
+    tep_print_event(s->tep, &s->seq, &rec, "%s",
+                    printed_event_is_safe(s, e) ? TEP_PRINT_INFO
+                                                : TEP_PRINT_INFO_RAW);
     trace_seq_terminate(&s->seq);
     if (s->seq.buffer && s->seq.len)
         sbuf_add(out, s->seq.buffer, s->seq.len);
