@@ -811,6 +811,45 @@ static void test_recordings(void **s)
         skip();
 }
 
+/* testdata/bad: each NAME.data fails with exactly NAME.err when opened as
+ * "NAME.data" from its directory (make-bad.sh documents the cases). */
+static void test_bad_corpus(void **s)
+{
+    (void)s;
+    const char *names[] = {
+        "empty", "not-perf", "truncated-header", "zero-size", "past-eof",
+        "huge-callchain", "unknown-attr-id", "bad-attr-size",
+        "corrupt-compressed", "split-compressed",
+    };
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    if (chdir(testdata_path("bad")) != 0)
+        skip();
+    for (size_t i = 0; i < SF_ARRAY_SIZE(names); i++) {
+        char data[128], errf[128];
+        snprintf(data, sizeof(data), "%s.data", names[i]);
+        snprintf(errf, sizeof(errf), "%s.err", names[i]);
+        size_t len;
+        char *want = slurp(errf, &len);
+        assert_non_null(want);
+        if (len && want[len - 1] == '\n')
+            want[len - 1] = 0;
+        struct pd_file *pd;
+        struct sf_err err;
+        int rc = pd_open(data, &pd, &err);
+        if (rc == 0) {
+            struct summary sum;
+            rc = read_all(pd, &sum, &err);
+            pd_close(pd);
+        }
+        assert_int_equal(rc, -1);
+        if (strcmp(err.msg, want) != 0)
+            fail_msg("%s: got \"%s\", want \"%s\"", data, err.msg, want);
+        free(want);
+    }
+    assert_int_equal(chdir(cwd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -828,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_truncate_everywhere),
         cmocka_unit_test(test_corrupt_compressed),
         cmocka_unit_test(test_recordings),
+        cmocka_unit_test(test_bad_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
