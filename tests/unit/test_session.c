@@ -651,6 +651,116 @@ static void test_real_maps(void **state)
     session_free(s);
 }
 
+/* --- counters vs `perf report --stats` and the recording summary -------- */
+
+/* "NAME events: N" of the aggregated block, or of the block of one event */
+static uint64_t stats_get(const char *path, const char *block, const char *what)
+{
+    FILE *f = fopen(path, "r");
+    char line[512], want[128];
+    int in_block = 0;
+    uint64_t val = 0;
+
+    assert_non_null(f);
+    snprintf(want, sizeof(want), "%s events:", what);
+    while (fgets(line, sizeof(line), f)) {
+        const char *p = line;
+        size_t n;
+
+        if (line[0] != ' ') {
+            n = strlen(block);
+            in_block = strncmp(line, block, n) == 0 && line[n] == '\n';
+            continue;
+        }
+        while (*p == ' ')
+            p++;
+        if (in_block && strncmp(p, want, strlen(want)) == 0) {
+            val = strtoull(p + strlen(want), NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return val;
+}
+
+/* summary.tsv column for a recording */
+static uint64_t summary_get(const char *rec, int column)
+{
+    FILE *f = fopen(testdata_path("rec/summary.tsv"), "r");
+    char line[512];
+    uint64_t val = UINT64_MAX;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f)) {
+        char *save, *tok = strtok_r(line, "\t", &save);
+
+        if (!tok || strcmp(tok, rec) != 0)
+            continue;
+        for (int i = 0; i < column && tok; i++)
+            tok = strtok_r(NULL, "\t", &save);
+        if (tok)
+            val = strtoull(tok, NULL, 10);
+    }
+    fclose(f);
+    return val;
+}
+
+static int count_cb(void *arg, const struct sess_sample *ss, struct sf_err *err)
+{
+    (void)arg; (void)ss; (void)err;
+    return 0;
+}
+
+static void check_stats(const char *name)
+{
+    char rec[256], stats[256];
+    struct session *s;
+    struct sf_err err;
+    struct sess_ops ops = { count_cb, NULL };
+    const struct sess_stats *st;
+    const char *agg = "Aggregated stats:";
+
+    snprintf(rec, sizeof(rec), "rec/%s", name);
+    snprintf(stats, sizeof(stats), "%s", testdata_path(rec));
+    strncat(stats, ".perf-stats", sizeof(stats) - strlen(stats) - 1);
+    if (session_open(testdata_path(rec), &s, &err) < 0)
+        fail_msg("session_open: %s", err.msg);
+    assert_int_equal(session_run(s, &ops, &err), 0);
+    st = session_get_stats(s);
+    assert_int_equal(st->samples, stats_get(stats, agg, "SAMPLE"));
+    assert_int_equal(st->samples, summary_get(name, 1));
+    assert_int_equal(st->lost_records, stats_get(stats, agg, "LOST"));
+    assert_int_equal(st->lost_events, summary_get(name, 2));
+    assert_int_equal(st->lost_samples, summary_get(name, 3));
+    assert_int_equal(st->mmaps, stats_get(stats, agg, "MMAP") +
+                                stats_get(stats, agg, "MMAP2"));
+    assert_int_equal(st->comms, stats_get(stats, agg, "COMM"));
+    assert_int_equal(st->forks, stats_get(stats, agg, "FORK"));
+    assert_int_equal(st->exits, stats_get(stats, agg, "EXIT"));
+    assert_int_equal(st->out_of_order, 0);
+    assert_true(st->first_time > 0 && st->first_time <= st->last_time);
+    /* per event: perf names each block "<event> stats:" */
+    for (size_t i = 0; i < pd_nr_attrs(session_file(s)); i++) {
+        char block[160];
+        snprintf(block, sizeof(block), "%s stats:", session_event_name(s, i));
+        assert_int_equal(st->samples_per_attr[i], stats_get(stats, block, "SAMPLE"));
+    }
+    session_free(s);
+}
+
+static void test_stats_vs_perf(void **state)
+{
+    (void)state;
+    check_stats("go-enterexit.data");
+    check_stats("go-lost.data");
+}
+
+static void test_golden_lost(void **state)
+{
+    (void)state;
+    check_golden("rec/go-lost.data", "rec/go-lost.data.perf-script");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +774,8 @@ int main(void)
         cmocka_unit_test(test_golden_pipe),
         cmocka_unit_test(test_golden_cgo),
         cmocka_unit_test(test_real_maps),
+        cmocka_unit_test(test_stats_vs_perf),
+        cmocka_unit_test(test_golden_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
