@@ -1028,7 +1028,9 @@ static int read_file_header(struct pd_file *pd, struct sf_err *err)
     uint64_t attrs_off = sf_rd64(h + 24, sw), attrs_size = sf_rd64(h + 32, sw);
     uint64_t data_off = sf_rd64(h + 40, sw), data_size = sf_rd64(h + 48, sw);
 
-    if (check_section(pd, data_off, data_size, "data section", err) < 0)
+    /* the data section is streamed, so only a known file size bounds it */
+    if (pd->file_size != UINT64_MAX &&
+        check_section(pd, data_off, data_size, "data section", err) < 0)
         return -1;
     if (data_size == 0 && pd->file_size != UINT64_MAX)
         data_size = pd->file_size - data_off;   /* perf killed mid-write */
