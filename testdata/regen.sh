@@ -33,8 +33,9 @@ mkdir -p "$BIN"
 (cd "$TD/src/beforeafter" && CGO_ENABLED=0 "$GO" test -c -trimpath -ldflags=-w -tags after -o "$BIN/after.test" .)
 (cd "$TD/src/cgo" && CGO_ENABLED=1 CC=gcc "$GO" build -trimpath -ldflags=-w -o "$BIN/cgo" .)
 cflags=(-O2 -g "-ffile-prefix-map=$TD/=testdata/")
-gcc "${cflags[@]}" -fno-omit-frame-pointer -o "$BIN/cprog-fp" "$TD/src/cprog/cprog.c"
-gcc "${cflags[@]}" -fomit-frame-pointer -o "$BIN/cprog-nofp" "$TD/src/cprog/cprog.c"
+# Run from $TD: the DWARF comp_dir is the working directory, so this keeps the C builds reproducible.
+(cd "$TD" && gcc "${cflags[@]}" -fno-omit-frame-pointer -o "$BIN/cprog-fp" "$TD/src/cprog/cprog.c")
+(cd "$TD" && gcc "${cflags[@]}" -fomit-frame-pointer -o "$BIN/cprog-nofp" "$TD/src/cprog/cprog.c")
 
 # ---------------------------------------------------------------------------------------------------
 log "fetching Go binaries from npm (verified by sha256, see gobin/fetch.sh)"
