@@ -17,6 +17,7 @@ PKG_CFLAGS=$(pkg-config --cflags libtraceevent 2>/dev/null || echo -I/usr/includ
 OUT=$BUILDDIR/tests/fuzz-replay
 mkdir -p "$OUT"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRCDIR/tests/fuzz/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fail=0 pass=0
 for src in "$SRCDIR"/tests/fuzz/fuzz_*.c; do
