@@ -50,8 +50,10 @@ struct symstate {
     struct csym *syms;
     size_t nr_syms;
     Dwarf *dw;
+    Elf *dw_from[2];           /* debug file, code file: DWARF opened lazily */
+    int dw_tried;
     pthread_mutex_t dw_lock;   /* libdw lookups on one handle are not
-                                  thread-safe */
+                                  thread-safe; guards dw_tried too */
     struct cu_range *cus;
     size_t nr_cus;
     struct stripe *stripes;
@@ -392,12 +394,10 @@ static void *symstate_create(struct binary *b)
         from = code;
     if (from)
         load_syms(st, from, scn);
-    if (dbg)
-        st->dw = dwarf_begin_elf(dbg, DWARF_C_READ, NULL);
-    if (!st->dw)
-        st->dw = dwarf_begin_elf(code, DWARF_C_READ, NULL);
-    if (st->dw)
-        load_cus(st);
+    /* DWARF waits for the first C address: Go frames come from pclntab,
+     * and opening a Go binary's DWARF inflates ~18 MB of debug sections. */
+    st->dw_from[0] = dbg;
+    st->dw_from[1] = code;
     st->stripes = xcalloc(NR_STRIPES, sizeof(*st->stripes));
     for (size_t i = 0; i < NR_STRIPES; i++)
         pthread_mutex_init(&st->stripes[i].lock, NULL);
@@ -455,11 +455,19 @@ static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
     }
     struct dw_frame df[MAX_FRAMES];
     int n = 0;
-    if (st->dw) {
-        pthread_mutex_lock(&st->dw_lock);
-        n = dwarf_chain(st, addr, df, SF_MIN(max, MAX_FRAMES));
-        pthread_mutex_unlock(&st->dw_lock);
+    pthread_mutex_lock(&st->dw_lock);
+    if (!st->dw_tried) {
+        st->dw_tried = 1;
+        if (st->dw_from[0])
+            st->dw = dwarf_begin_elf(st->dw_from[0], DWARF_C_READ, NULL);
+        if (!st->dw && st->dw_from[1])
+            st->dw = dwarf_begin_elf(st->dw_from[1], DWARF_C_READ, NULL);
+        if (st->dw)
+            load_cus(st);
     }
+    if (st->dw)
+        n = dwarf_chain(st, addr, df, SF_MIN(max, MAX_FRAMES));
+    pthread_mutex_unlock(&st->dw_lock);
     if (n == 0) {
         out[0] = (struct sym_frame){ .name = s->name, .sym_start = s->start, .physical = 1 };
         return 1;
