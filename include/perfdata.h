@@ -141,6 +141,10 @@ const struct pd_attr *pd_attr_by_id(const struct pd_file *pd, uint64_t id);
  * callers can count them.  Unknown types are returned as-is. */
 int pd_next(struct pd_file *pd, struct pd_record *rec, struct sf_err *err);
 
+/* A descriptor to pread records (not from COMPRESSED ones) back at their
+ * file_offset, for seekable file inputs; -1 otherwise.  Owned by pd. */
+int pd_reread_fd(const struct pd_file *pd);
+
 /* Counters kept by the reader. */
 struct pd_stats {
     uint64_t records_by_type[PD_REC_MAX];

@@ -1373,6 +1373,7 @@ void pd_close(struct pd_file *pd)
 
 const char *pd_path(const struct pd_file *pd) { return pd->path; }
 int pd_swapped(const struct pd_file *pd) { return pd->swap; }
+int pd_reread_fd(const struct pd_file *pd) { return pd->kind == SRC_FD ? pd->fd : -1; }
 const struct pd_info *pd_get_info(const struct pd_file *pd) { return &pd->info; }
 size_t pd_nr_attrs(const struct pd_file *pd) { return pd->nr_attrs; }
 const struct pd_stats *pd_get_stats(const struct pd_file *pd) { return &pd->stats; }

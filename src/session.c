@@ -2,9 +2,11 @@
  * re-orders them by time one FINISHED_ROUND window at a time (perf's
  * ordered-events rule), tracks comm and code mappings per process, and hands
  * each sample with its context (comm, mapping snapshot, tracepoint) on. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <unistd.h>
 #include "session.h"
 
 #define CPUMODE_KERNEL 1
@@ -122,7 +124,28 @@ struct oq_ent {
     uint64_t file_offset;
     uint32_t type;
     uint16_t misc, size;
-    int from_compressed;
+    uint8_t from_compressed;
+    uint8_t spilled;            /* bytes at off in the spill file, or (2)
+                                   at file_offset in the input itself */
+};
+
+/* Past SPILL_AT queued bytes, records are read back through a few windows
+ * when their round closes: from the input file itself when it is seekable
+ * and the record was not compressed, else from an unlinked temporary file
+ * they were written to.  perf writes a whole -m 256M capture as one or two
+ * rounds, and memory must not grow with the file.  SYSFLAME_SPILL_BYTES overrides the threshold (tests). */
+#define SPILL_AT        ((size_t)4 << 20)
+#define SPILL_WBUF      ((size_t)1 << 20)
+#define SPILL_WIN       ((size_t)256 << 10)
+#define SPILL_NR_WIN    4
+
+struct spill {
+    int fd;                     /* -1 until needed; -2 = could not create */
+    uint64_t len;               /* bytes written (or buffered) */
+    uint8_t *wbuf;              /* pending writes for [len - wlen, len) */
+    size_t wlen;
+    struct { uint8_t *buf; uint64_t base; size_t len; uint64_t used; int fd; } win[SPILL_NR_WIN];
+    uint64_t tick;
 };
 
 /* Records waiting for their round to close.  Bytes live in one arena that
@@ -138,6 +161,8 @@ struct oq {
     uint64_t next_flush;        /* horizon for the next FINISHED_ROUND */
     uint64_t last_flush;        /* time of the last delivered queued record */
     int sorted;
+    size_t spill_at;
+    struct spill spill;
 };
 
 /* --- session ------------------------------------------------------------ */
@@ -544,16 +569,143 @@ static int deliver(struct session *s, const struct pd_record *rec, struct sf_err
 
 /* --- ordering ----------------------------------------------------------- */
 
+static void spill_free(struct spill *sp)
+{
+    if (sp->fd >= 0)
+        close(sp->fd);
+    sp->fd = -1;
+    free(sp->wbuf);
+    sp->wbuf = NULL;
+    for (size_t i = 0; i < SPILL_NR_WIN; i++)
+        free(sp->win[i].buf);
+    memset(sp->win, 0, sizeof(sp->win));
+}
+
+static int spill_open(struct spill *sp)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s/sysflame-spill-XXXXXX", dir && *dir ? dir : "/tmp");
+    sp->fd = mkstemp(path);
+    if (sp->fd < 0) {
+        sp->fd = -2;
+        return -1;
+    }
+    unlink(path);
+    sp->wbuf = xmalloc(SPILL_WBUF);
+    return 0;
+}
+
+static int spill_drain(struct spill *sp)
+{
+    size_t done = 0;
+    uint64_t at = sp->len - sp->wlen;
+
+    while (done < sp->wlen) {
+        ssize_t w = pwrite(sp->fd, sp->wbuf + done, sp->wlen - done, (off_t)(at + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    sp->wlen = 0;
+    return 0;
+}
+
+/* Appends a record (padded to 8); returns its offset, or -1 when the spill
+ * file cannot be written (the caller keeps the record in memory). */
+static int64_t spill_put(struct spill *sp, const uint8_t *data, size_t size)
+{
+    size_t padded = (size + 7) & ~(size_t)7;
+
+    if (sp->fd == -1 && spill_open(sp) < 0)
+        return -1;
+    if (sp->fd < 0)
+        return -1;
+    if (sp->wlen + padded > SPILL_WBUF && spill_drain(sp) < 0)
+        return -1;
+    memcpy(sp->wbuf + sp->wlen, data, size);
+    memset(sp->wbuf + sp->wlen + size, 0, padded - size);
+    sp->wlen += padded;
+    sp->len += padded;
+    return (int64_t)(sp->len - padded);
+}
+
+/* Bytes [off, off+size) of the spill file (fd -1) or of the input (its
+ * fd), through the least recently used window; NULL on a read error. */
+static const uint8_t *spill_get(struct spill *sp, int fd, uint64_t off, size_t size)
+{
+    size_t pick = 0;
+
+    if (fd < 0)
+        fd = sp->fd;
+    for (size_t i = 0; i < SPILL_NR_WIN; i++) {
+        if (sp->win[i].buf && sp->win[i].fd == fd && off >= sp->win[i].base &&
+            off + size <= sp->win[i].base + sp->win[i].len) {
+            sp->win[i].used = ++sp->tick;
+            return sp->win[i].buf + (off - sp->win[i].base);
+        }
+        if (sp->win[i].used < sp->win[pick].used)
+            pick = i;
+    }
+    if (fd == sp->fd && sp->wlen && spill_drain(sp) < 0)
+        return NULL;
+    if (!sp->win[pick].buf)
+        sp->win[pick].buf = xmalloc(SPILL_WIN);
+    size_t len = 0;
+    while (len < size) {
+        ssize_t r = pread(fd, sp->win[pick].buf + len, SPILL_WIN - len, (off_t)(off + len));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return NULL;
+        len += (size_t)r;
+    }
+    sp->win[pick].fd = fd;
+    sp->win[pick].base = off;
+    sp->win[pick].len = len;
+    sp->win[pick].used = ++sp->tick;
+    return sp->win[pick].buf;
+}
+
+/* Called when the queue is empty: the spill file starts over. */
+static void spill_reset(struct spill *sp)
+{
+    if (sp->fd < 0 || !sp->len)
+        return;
+    sp->len = sp->wlen = 0;      /* windows on the input file stay valid */
+    for (size_t i = 0; i < SPILL_NR_WIN; i++)
+        if (sp->win[i].fd == sp->fd)
+            sp->win[i].len = 0, sp->win[i].base = 0, sp->win[i].used = 0;
+    if (ftruncate(sp->fd, 0) < 0)
+        return;     /* only disk space is lost */
+}
+
 static void oq_push(struct session *s, const struct pd_record *rec, uint64_t time)
 {
     struct oq *q = &s->oq;
     size_t padded = ((size_t)rec->size + 7) & ~(size_t)7;
     struct oq_ent *e;
 
+    int64_t spill_off = -1;
+
     if (time < q->last_flush)
         s->stats.out_of_order++;
-    q->buf = xgrow(q->buf, 1, q->len + padded, &q->buf_cap);
-    memcpy(q->buf + q->len, rec->data, rec->size);
+    int in_input = 0;
+    if (q->len + padded > q->spill_at) {
+        if (!rec->from_compressed && pd_reread_fd(s->pd) >= 0) {
+            spill_off = (int64_t)rec->file_offset;
+            in_input = 1;
+        } else {
+            spill_off = spill_put(&q->spill, rec->data, rec->size);
+        }
+    }
+    if (spill_off < 0) {
+        q->buf = xgrow(q->buf, 1, q->len + padded, &q->buf_cap);
+        memcpy(q->buf + q->len, rec->data, rec->size);
+    }
     q->ents = xgrow(q->ents, sizeof(*q->ents), q->nr + 1, &q->cap);
     if (q->nr == 0) {
         q->max_time = time;
@@ -567,13 +719,18 @@ static void oq_push(struct session *s, const struct pd_record *rec, uint64_t tim
     e = &q->ents[q->nr++];
     e->time = time;
     e->seq = q->seq++;
-    e->off = q->len;
     e->file_offset = rec->file_offset;
     e->type = rec->type;
     e->misc = rec->misc;
     e->size = rec->size;
-    e->from_compressed = rec->from_compressed;
-    q->len += padded;
+    e->from_compressed = rec->from_compressed != 0;
+    e->spilled = spill_off < 0 ? 0 : in_input ? 2 : 1;
+    if (e->spilled) {
+        e->off = (size_t)spill_off;
+    } else {
+        e->off = q->len;
+        q->len += padded;
+    }
 }
 
 static int cmp_ent(const void *a, const void *b)
@@ -598,7 +755,14 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
     }
     for (; i < q->nr && q->ents[i].time <= limit; i++) {
         const struct oq_ent *e = &q->ents[i];
-        struct pd_record rec = { e->type, e->misc, e->size, q->buf + e->off,
+        const uint8_t *data =
+            e->spilled == 2 ? spill_get(&q->spill, pd_reread_fd(s->pd), e->file_offset, e->size)
+            : e->spilled ? spill_get(&q->spill, -1, e->off, e->size)
+            : q->buf + e->off;
+        if (!data)
+            return sf_error(err, "'%s': cannot read back queued records from "
+                            "the temporary spill file", pd_path(s->pd));
+        struct pd_record rec = { e->type, e->misc, e->size, data,
                                  e->file_offset, e->from_compressed };
 
         q->last_flush = e->time;
@@ -612,6 +776,9 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
         for (size_t j = i; j < q->nr; j++) {
             struct oq_ent *e = &q->ents[j];
             size_t padded = ((size_t)e->size + 7) & ~(size_t)7;
+
+            if (e->spilled)
+                continue;
 
             memcpy(q->spare + len, q->buf + e->off, e->size);
             e->off = len;
@@ -630,6 +797,8 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
     }
     q->nr -= i;
     q->len = len;
+    if (q->nr == 0)
+        spill_reset(&q->spill);
     return 0;
 }
 
@@ -682,6 +851,11 @@ int session_open_pd(struct pd_file *pd, struct session **out, struct sf_err *err
 
     *out = NULL;
     s->pd = pd;
+    s->oq.spill.fd = -1;
+    s->oq.spill_at = SPILL_AT;
+    const char *spill_env = getenv("SYSFLAME_SPILL_BYTES");
+    if (spill_env && *spill_env)
+        s->oq.spill_at = (size_t)strtoull(spill_env, NULL, 10);
     if (info && info->tracing_data && info->tracing_data_size &&
         tp_parse(pd_path(pd), info->tracing_data, info->tracing_data_size,
                  &s->tp, err) < 0) {
@@ -749,6 +923,7 @@ void session_free(struct session *s)
     free(s->oq.ents);
     free(s->oq.buf);
     free(s->oq.spare);
+    spill_free(&s->oq.spill);
     for (size_t i = 0; s->event_names && i < s->nr_attrs; i++)
         free(s->event_names[i]);
     free(s->event_names);
