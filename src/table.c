@@ -243,7 +243,9 @@ static const char *const pat_startup[] = {
     "runtime.doInit*", "runtime.check", "runtime.mallocinit", "runtime.cpuinit",
     "runtime.goenvs", "runtime.newosproc0", "_dl_*", "_dl_start_user",
     "_start", "_init", "__libc_start_main*", "__libc_start_call_main",
-    "__libc_init_first", "__libc_early_init", "_IO_init", NULL,
+    "__libc_init_first", "__libc_early_init", "_IO_init",
+    /* m0 only: signal handlers installed once at start-up */
+    "runtime.mstartm0", "runtime.initsig", NULL,
 };
 static const char *const pat_sched[] = {
     "runtime.schedule", "runtime.findRunnable", "runtime.findrunnable",

@@ -1,11 +1,198 @@
-/* cmd-report.c - 'sysflame report' (being written). */
+/* cmd-report.c - 'sysflame report FILE... -o DIR': every artifact a
+ * reviewer needs for one recording, or two (before, after), in one folder:
+ * folded stacks, flame graphs, hotspot tables, the diff, index.html and a
+ * pasteable summary.md. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
-#include "sf.h"
+#include "diff.h"
+#include "options.h"
+#include "profile.h"
+#include "report.h"
+
+static const char usage[] =
+    "usage: sysflame report [options] FILE [FILE2] -o DIR\n"
+    "       sysflame report [options] --before A1 A2... --after B1 B2... -o DIR\n"
+    "\n"
+    "Writes into DIR: <name>.folded and <name>.svg per input, top.md and top.json,\n"
+    "with two inputs diff.svg, diff.md and diff.json, then index.html (graphs and\n"
+    "tables together) and summary.md (capture health and a short diagnosis).\n"
+    "Several files on one side (--before/--after) are summed.\n"
+    "\n"
+    "report options:\n"
+    "      --before FILE...   the BEFORE side (summed)\n"
+    "      --after FILE...    the AFTER side (summed)\n"
+    "      --before-binary PATH, --after-binary PATH\n"
+    "                         binaries for one side only\n"
+    "      --normalize        scale both sides to the same total in the diff\n"
+    "      --limit N          rows per table in the Markdown and HTML (default 25)\n"
+    "      --fail-if EXPR     exit 3 if a diff condition holds (see 'sysflame diff')\n"
+    "      --title TEXT       title of the flame graphs\n";
+
+enum {
+    OPT_BEFORE_BIN = OPT_COMMAND_BASE, OPT_AFTER_BIN, OPT_NORMALIZE, OPT_LIMIT,
+    OPT_FAIL_IF, OPT_TITLE,
+};
+
+static const struct option report_options[] = {
+    { "before-binary", required_argument, NULL, OPT_BEFORE_BIN },
+    { "after-binary", required_argument, NULL, OPT_AFTER_BIN },
+    { "normalize", no_argument, NULL, OPT_NORMALIZE },
+    { "limit", required_argument, NULL, OPT_LIMIT },
+    { "fail-if", required_argument, NULL, OPT_FAIL_IF },
+    { "title", required_argument, NULL, OPT_TITLE },
+};
+
+struct report_ctx {
+    struct common_opts co;
+    struct report_opts ro;
+    struct strlist before_bins, after_bins;
+    const char *fail_if;
+};
+
+static int report_option(int code, const char *arg, void *vctx)
+{
+    struct report_ctx *c = vctx;
+    unsigned long long v;
+    switch (code) {
+    case OPT_BEFORE_BIN: strlist_push(&c->before_bins, arg); return 1;
+    case OPT_AFTER_BIN: strlist_push(&c->after_bins, arg); return 1;
+    case OPT_NORMALIZE: c->ro.diff.normalize = 1; return 1;
+    case OPT_LIMIT:
+        if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {
+            fprintf(stderr, "sysflame report: --limit: '%s' is not a number\n", arg);
+            return -1;
+        }
+        c->ro.md_limit = (size_t)v;
+        return 1;
+    case OPT_FAIL_IF: c->fail_if = arg; return 1;
+    case OPT_TITLE: c->ro.svg.title = arg; return 1;
+    }
+    return 0;
+}
+
+/* "--before a b" / "--after x y" groups, as 'diff' takes them. */
+static int take_sides(int argc, char **argv, struct strlist *before, struct strlist *after)
+{
+    int out = 0;
+    for (int i = 0; i < argc; i++) {
+        struct strlist *side = !strcmp(argv[i], "--before") ? before
+                             : !strcmp(argv[i], "--after") ? after : NULL;
+        if (!side) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        while (i + 1 < argc && (argv[i + 1][0] != '-' || !strcmp(argv[i + 1], "-")))
+            strlist_push(side, argv[++i]);
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+static int load_side(struct report_ctx *c, const struct strlist *files,
+                     const struct strlist *bins, struct profile *p)
+{
+    struct common_opts co = c->co;
+    const char **all = xcalloc(bins->n + co.prof.bin.nr_binaries + 1, sizeof(*all));
+    for (size_t i = 0; i < bins->n; i++)
+        all[i] = bins->v[i];
+    for (size_t i = 0; i < co.prof.bin.nr_binaries; i++)
+        all[bins->n + i] = co.prof.bin.binaries[i];
+    co.prof.bin.binaries = all;
+    co.prof.bin.nr_binaries += bins->n;
+    int rc = cmd_load(&co, (char **)files->v, files->n, p);
+    free(all);
+    return rc;
+}
 
 int cmd_report(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    cmd_die_msg("report: not implemented yet");
-    return SF_EXIT_FAIL;
+    struct report_ctx c;
+    memset(&c, 0, sizeof(c));
+    common_opts_init(&c.co);
+    report_opts_init(&c.ro);
+    struct strlist sides[2] = { { 0 }, { 0 } };
+    struct profile prof[2];
+    size_t loaded = 0, nsides = 0;
+    struct diff_conds conds = { 0 };
+
+    argc = take_sides(argc, argv, &sides[0], &sides[1]);
+    char **inputs;
+    size_t nr_inputs;
+    int rc = cmd_parse(argc, argv, "report", usage, report_options,
+                       SF_ARRAY_SIZE(report_options), report_option, &c, &c.co,
+                       &inputs, &nr_inputs);
+    if (rc >= 0)
+        goto out;
+    if (!c.co.output || !strcmp(c.co.output, "-")) {
+        fprintf(stderr, "sysflame report: -o DIR is required; see 'sysflame report --help'\n");
+        rc = SF_EXIT_USAGE;
+        goto out;
+    }
+    if (!sides[0].n && !sides[1].n && (nr_inputs == 1 || nr_inputs == 2)) {
+        for (size_t i = 0; i < nr_inputs; i++)
+            strlist_push(&sides[i], inputs[i]);
+        nsides = nr_inputs;
+    } else if (sides[0].n && sides[1].n && nr_inputs == 0) {
+        nsides = 2;
+    } else {
+        fprintf(stderr, "sysflame report: expected FILE, FILE1 FILE2, or --before FILE... "
+                        "--after FILE...; see 'sysflame report --help'\n");
+        rc = SF_EXIT_USAGE;
+        goto out;
+    }
+    if (c.fail_if) {
+        struct sf_err err = { { 0 } };
+        if (nsides != 2) {
+            fprintf(stderr, "sysflame report: --fail-if needs two inputs to compare\n");
+            rc = SF_EXIT_USAGE;
+            goto out;
+        }
+        if (diff_cond_parse(c.fail_if, &conds, &err) < 0) {
+            fprintf(stderr, "sysflame report: --fail-if: %s\n", err.msg);
+            rc = SF_EXIT_USAGE;
+            goto out;
+        }
+        c.ro.fail_if = &conds;
+    }
+    for (size_t i = 0; i < nsides; i++) {
+        rc = load_side(&c, &sides[i], i == 0 ? &c.before_bins : &c.after_bins, &prof[i]);
+        loaded++;
+        if (rc != 0)
+            goto out;
+    }
+
+    struct report_input in[2];
+    for (size_t i = 0; i < nsides; i++) {
+        in[i].path = sides[i].v[0];
+        in[i].name = NULL;
+        in[i].profile = &prof[i];
+    }
+    struct sf_err err = { { 0 } };
+    struct sbuf why = SBUF_INIT;
+    int held = 0;
+    if (report_write(in, nsides, c.co.output, &c.ro, &held, &why, &err) < 0) {
+        cmd_die_msg(err.msg);
+        rc = SF_EXIT_FAIL;
+    } else if (held) {
+        if (!c.co.prof.quiet)
+            fputs(sbuf_str(&why), stderr);
+        rc = SF_EXIT_CONDITION;
+    } else {
+        rc = SF_EXIT_OK;
+    }
+    sbuf_release(&why);
+out:
+    for (size_t i = 0; i < loaded; i++)
+        profile_release(&prof[i]);
+    diff_conds_release(&conds);
+    strlist_release(&sides[0]);
+    strlist_release(&sides[1]);
+    strlist_release(&c.before_bins);
+    strlist_release(&c.after_bins);
+    common_opts_release(&c.co);
+    return rc;
 }
