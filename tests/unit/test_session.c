@@ -713,7 +713,7 @@ static int count_cb(void *arg, const struct sess_sample *ss, struct sf_err *err)
 
 static void check_stats(const char *name)
 {
-    char rec[256], stats[256];
+    char rec[256], stats[4200];
     struct session *s;
     struct sf_err err;
     struct sess_ops ops = { count_cb, NULL };
@@ -721,8 +721,7 @@ static void check_stats(const char *name)
     const char *agg = "Aggregated stats:";
 
     snprintf(rec, sizeof(rec), "rec/%s", name);
-    snprintf(stats, sizeof(stats), "%s", testdata_path(rec));
-    strncat(stats, ".perf-stats", sizeof(stats) - strlen(stats) - 1);
+    snprintf(stats, sizeof(stats), "%s.perf-stats", testdata_path(rec));
     if (session_open(testdata_path(rec), &s, &err) < 0)
         fail_msg("session_open: %s", err.msg);
     assert_int_equal(session_run(s, &ops, &err), 0);
