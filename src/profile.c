@@ -82,6 +82,7 @@ struct job {
     const struct sess_maps *maps; /* reference held */
     const struct sess_maps *kmaps;
     const char *syscall;
+    int no_stack;                 /* shown by the sample hook, not counted */
     /* results */
     struct frame_out *frames;
     size_t nr_frames, frames_cap;
@@ -191,7 +192,11 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
             job_push(j, &f);
             continue;
         }
-        int n = symbolize(uf->bin, uf->vaddr, uf->is_return, o->no_inline,
+        /* The sampled ip itself is looked up as is, as perf does: for a
+         * syscall tracepoint it is the instruction after SYSCALL, still in
+         * the same function and inline chain. */
+        int n = symbolize(uf->bin, uf->vaddr, uf->how == UNWIND_HOW_IP ? 0 : uf->is_return,
+                          o->no_inline,
                           w->sym, MAX_SYM_FRAMES);
         if (n <= 0) {
             job_push(j, &f);
@@ -497,6 +502,9 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
             return -1;
     }
 
+    if (j->no_stack)
+        return 0;
+
     /* Stack names, root first: comm, [truncated], frames..., leaf. */
     size_t need = j->nr_frames + 4;
     L->names = xgrow(L->names, sizeof(*L->names), need, &L->names_cap);
@@ -658,7 +666,7 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     struct loader *L = arg;
     const struct ev_sample *s = ss->sample;
     const char *syscall = NULL;
-    int kind = 0;
+    int kind = 0, no_stack = 0;
     if (ss->tp) {
         const char *name;
         kind = tp_syscall(ss->tp, &name);
@@ -676,8 +684,9 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
         pair_exit(L, ss, syscall);
         /* Exit samples feed latencies; stacks show each call once (at its
          * entry) unless the user asked for exit events by name. */
-        if (!L->o->events.n)
+        if (!L->o->events.n && !L->o->on_sample)
             return 0;
+        no_stack = !L->o->events.n;
         syscall = NULL;
     }
 
@@ -710,6 +719,7 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     if (j->kmaps)
         sess_maps_get(j->kmaps);
     j->syscall = syscall;
+    j->no_stack = no_stack;
 
     /* The script hook prints tracepoint fields, which need RAW: resolve
      * such samples at once. */

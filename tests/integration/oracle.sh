@@ -24,6 +24,7 @@ run() {  # run NAME RECORDING ORACLE BINARY
 
 run go-oracle "$TESTDATA/rec/go-oracle.data" "$TESTDATA/rec/go-oracle.oracle" "$bin"
 run go-oracle-plain "$TESTDATA/rec/go-oracle-plain.data" "$TESTDATA/rec/go-oracle-plain.oracle" "$bin"
+run go-enterexit "$TESTDATA/rec/go-enterexit.data" "$TESTDATA/rec/go-enterexit.oracle" "$bin"
 run go-oracle-pipe "$TESTDATA/rec/go-oracle.pipe.data.zst" "$TESTDATA/rec/go-oracle.pipe.oracle" "$bin"
 # Same capture, binary stripped of .symtab and DWARF: pclntab alone must do.
 if command -v strip >/dev/null; then
