@@ -187,8 +187,7 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
             at--;
         }
         if (!uf->bin) {
-            if (uf->map)
-                binary_note_missing_sample(L->bc, uf->map);
+            /* The unwinder counts the sample for the missing binary. */
             job_push(j, &f);
             continue;
         }
