@@ -92,8 +92,6 @@ golden() {
 	rc=0; perf report -i "$src" --stats >"$base.perf-stats" 2>"$base.perf-stats.err" || rc=$?
 	[ $rc = 0 ] || echo "[regen.sh: perf report --stats exit status $rc]" >>"$base.perf-stats.err"
 	[ -s "$base.perf-stats.err" ] || rm -f "$base.perf-stats.err"
-	rc=0; perf script -i "$src" --header-only >"$base.perf-script-header" 2>&1 || rc=$?
-	[ $rc = 0 ] || echo "[regen.sh: perf script --header-only exit status $rc]" >>"$base.perf-script-header"
 }
 
 # record NAME MODE Z ENV -- EVENT... -- COMMAND...

@@ -12,8 +12,18 @@ command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 bins=""
 for b in "$TESTDATA"/bin/*; do bins="$bins --binary $b"; done
-dbg=""
-[ -d "$TESTDATA/debug" ] && dbg="--debug-dir $TESTDATA/debug"
+# The C recordings used this machine's libc and ld.so: the exact files are in
+# testdata/sysroot, their debug files (perf's symbol names and inline frames)
+# in testdata/debug, unpacked here into a build-id tree.
+dbg="--symfs $TESTDATA/sysroot"
+if command -v zstd >/dev/null; then
+    for z in "$TESTDATA"/debug/*.debug.zst; do
+        id=$(basename "$z" .debug.zst)
+        d="$tmp/debug/.build-id/$(echo "$id" | cut -c1-2)"
+        mkdir -p "$d" && zstd -q -d "$z" -o "$d/$(echo "$id" | cut -c3-).debug"
+    done
+    dbg="$dbg --debug-dir $tmp/debug"
+fi
 fail=0
 
 for golden in "$TESTDATA"/rec/*.perf-script; do
