@@ -127,10 +127,24 @@ struct loader {
     size_t threads_cap;
     size_t syscalls_cap, per_binary_cap, events_cap;
 
-    const char **names;           /* scratch: frame names root first */
-    size_t names_cap;
+    uint32_t *ids;                /* scratch: stack_set name ids, root first */
+    size_t ids_cap;
+    struct name_slot *name_cache; /* FRAME_CACHE slots, reset per capture */
     struct sbuf tmp;
     struct sbuf clean;            /* clean_name's own buffer */
+};
+
+/* Folded names by identity of what makes them: a frame's name is a pure
+ * function of (symbol name, dso, kernel, inlined) pointers and flags
+ * without --addrs, and those pointers (pclntab, ELF string tables, the
+ * session's interned paths) are stable for one capture.  A hit skips
+ * building, tidying and hashing the name twice (strtab and stack_set). */
+#define FRAME_CACHE 4096
+
+struct name_slot {
+    const void *a, *b;
+    uint32_t tag;                 /* 0 = empty */
+    uint32_t id;
 };
 
 /* ---- frame resolution (worker side) ---- */
@@ -487,6 +501,53 @@ static const char *frame_name(struct loader *L, const struct frame_out *f)
     return strtab_intern(L->strings, sbuf_str(&L->tmp));
 }
 
+static uint32_t name_id(struct loader *L, const char *name)
+{
+    return stack_intern(L->p->stacks, name, strlen(name));
+}
+
+/* stackcollapse-perf.pl turns spaces in the comm into underscores. */
+static uint32_t comm_id(struct loader *L, const char *comm)
+{
+    if (!strpbrk(comm, " ;"))
+        return name_id(L, comm);
+    struct sbuf *b = &L->clean;
+    sbuf_reset(b);
+    for (const char *c = comm; *c; c++)
+        sbuf_addch(b, *c == ' ' ? '_' : *c == ';' ? ':' : *c);
+    return name_id(L, sbuf_str(b));
+}
+
+static struct name_slot *name_slot(struct loader *L, const void *a, const void *b,
+                                   uint32_t tag)
+{
+    if (!L->name_cache)
+        L->name_cache = xcalloc(FRAME_CACHE, sizeof(*L->name_cache));
+    uint64_t h = ((uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ULL) ^
+                 ((uint64_t)(uintptr_t)b * 0xc2b2ae3d27d4eb4fULL) ^ tag;
+    h ^= h >> 29;
+    struct name_slot *slot = &L->name_cache[h & (FRAME_CACHE - 1)];
+    if (slot->tag == tag && slot->a == a && slot->b == b)
+        return slot;
+    slot->a = a;
+    slot->b = b;
+    slot->tag = 0;          /* the caller fills id and tag */
+    return slot;
+}
+
+static uint32_t frame_id(struct loader *L, const struct frame_out *f)
+{
+    if (L->o->addrs)
+        return name_id(L, frame_name(L, f));
+    uint32_t tag = 4 | (f->kernel ? 8u : 0) | (f->inlined ? 16u : 0);
+    struct name_slot *slot = name_slot(L, f->name, f->dso, tag);
+    if (!slot->tag) {
+        slot->id = name_id(L, frame_name(L, f));
+        slot->tag = tag;
+    }
+    return slot->id;
+}
+
 static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
 {
     const struct profile_opts *o = L->o;
@@ -506,46 +567,49 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
 
     /* Stack names, root first: comm, [truncated], frames..., leaf. */
     size_t need = j->nr_frames + 4;
-    L->names = xgrow(L->names, sizeof(*L->names), need, &L->names_cap);
+    L->ids = xgrow(L->ids, sizeof(*L->ids), need, &L->ids_cap);
     size_t n = 0;
     const struct ev_sample *s = &j->sample;
     if (o->with_tid) {
         sbuf_reset(&L->tmp);
         sbuf_addf(&L->tmp, "%s-%u/%u", j->ss.comm, s->idn.pid, s->idn.tid);
-        L->names[n++] = strtab_intern(L->strings, sbuf_str(&L->tmp));
+        L->ids[n++] = comm_id(L, sbuf_str(&L->tmp));
     } else if (o->with_pid) {
         sbuf_reset(&L->tmp);
         sbuf_addf(&L->tmp, "%s-%u", j->ss.comm, s->idn.pid);
-        L->names[n++] = strtab_intern(L->strings, sbuf_str(&L->tmp));
+        L->ids[n++] = comm_id(L, sbuf_str(&L->tmp));
     } else {
-        sbuf_reset(&L->tmp);
-        sbuf_addstr(&L->tmp, j->ss.comm);
-        L->names[n++] = strtab_intern(L->strings, sbuf_str(&L->tmp));
-    }
-    /* stackcollapse-perf.pl turns spaces in the comm into underscores. */
-    if (strpbrk(L->names[0], " ;")) {
-        sbuf_reset(&L->tmp);
-        for (const char *c = L->names[0]; *c; c++)
-            sbuf_addch(&L->tmp, *c == ' ' ? '_' : *c == ';' ? ':' : *c);
-        L->names[0] = strtab_intern(L->strings, sbuf_str(&L->tmp));
+        struct name_slot *c = name_slot(L, j->ss.comm, NULL, 1);
+        if (!c->tag) {
+            c->id = comm_id(L, j->ss.comm);
+            c->tag = 1;
+        }
+        L->ids[n++] = c->id;
     }
     if (j->stop == UNWIND_STOP_TRUNCATED)
-        L->names[n++] = "[truncated]";
+        L->ids[n++] = name_id(L, "[truncated]");
     size_t depth = 0;
     for (size_t i = j->nr_frames; i-- > 0;) {
         const struct frame_out *f = &j->frames[i];
         if (f->kernel && !o->kernel)
             continue;
-        L->names[n++] = frame_name(L, f);
+        L->ids[n++] = frame_id(L, f);
         depth++;
     }
     if (o->no_leaf)
         ;
-    else if (j->syscall)
-        L->names[n++] = j->syscall;
-    else
-        L->names[n++] = clean_name(L, j->ss.event_name ? j->ss.event_name : "[event]");
-    stack_add_names(p->stacks, L->names, n, 1);
+    else if (j->syscall) {
+        struct name_slot *c = name_slot(L, j->syscall, NULL, 2);
+        if (!c->tag) {
+            c->id = name_id(L, j->syscall);
+            c->tag = 2;
+        }
+        L->ids[n++] = c->id;
+    } else {
+        L->ids[n++] = name_id(L, clean_name(L, j->ss.event_name ? j->ss.event_name
+                                                                 : "[event]"));
+    }
+    stack_add(p->stacks, L->ids, n, 1);
     p->total++;
 
     struct thread_stat *t = thread_slot(L, s->idn.pid, s->idn.tid, j->ss.comm);
@@ -842,6 +906,9 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     if (session_open(path, &L->sess, err) < 0)
         return -1;
     L->path = path;
+    /* the name cache keys on this capture's pointers */
+    if (L->name_cache)
+        memset(L->name_cache, 0, FRAME_CACHE * sizeof(*L->name_cache));
     pool_start(L);
     L->jobs = xcalloc(BATCH_MAX, sizeof(*L->jobs));
     struct sess_ops ops = { .sample = on_session_sample, .arg = L };
@@ -1027,7 +1094,8 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
     p->overall.binary = "all";
     binary_cache_free(L.bc);
     free(L.tid_slots);
-    free(L.names);
+    free(L.ids);
+    free(L.name_cache);
     sbuf_release(&L.tmp);
     sbuf_release(&L.clean);
 
