@@ -52,6 +52,7 @@ struct profile_opts {
     int addrs;                   /* frame names carry "+0xoff" / unknown as address */
     int kernel;                  /* include kernel frames (suffix _[k]) */
     int no_leaf;                 /* no syscall/event leaf frame */
+    int capture_only;            /* inputs must be perf.data (no folded text) */
     int record_order;            /* keep time order (flamechart) */
     int quiet;
     size_t max_frames;           /* 0 = default (1024) */

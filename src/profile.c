@@ -981,7 +981,7 @@ static int load_one(struct loader *L, const char *path, struct sf_err *err)
             close(fd);
         return sf_error(err, "'%s': empty file", is_stdin ? "<stdin>" : path);
     }
-    if (!looks_like_capture(head, (size_t)nh)) {
+    if (!looks_like_capture(head, (size_t)nh) && !L->o->capture_only) {
         if (!fold_sniff(head, (size_t)nh)) {
             if (!is_stdin)
                 close(fd);

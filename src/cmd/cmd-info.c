@@ -315,13 +315,8 @@ int cmd_info(int argc, char **argv)
         rc = SF_EXIT_USAGE;
         goto out;
     }
-    if (profile_input_is_folded(inputs[0])) {
-        fprintf(stderr, "sysflame: '%s': info needs a perf.data capture, not folded stacks\n",
-                inputs[0]);
-        rc = SF_EXIT_FAIL;
-        goto out;
-    }
     c.path = xstrdup(inputs[0]);
+    c.co.prof.capture_only = 1;
     c.co.prof.on_capture = on_capture;
     c.co.prof.on_capture_arg = &c;
     struct profile p;
