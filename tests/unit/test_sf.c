@@ -1,14 +1,112 @@
-/* test_sf.c - placeholder until the module's tests land. */
+/* test_sf.c - base utilities: error formatting, string buffers, growth,
+ * byte-order reads and the hash every intern table uses. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <string.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
-static void placeholder(void **state) { (void)state; skip(); }
+#include "sf.h"
+
+static void test_error(void **state)
+{
+    (void)state;
+    struct sf_err e = { { 0 } };
+    assert_int_equal(sf_error(&e, "'%s': truncated record at offset %d", "x.data", 1234), -1);
+    assert_string_equal(e.msg, "'x.data': truncated record at offset 1234");
+    assert_int_equal(sf_error(NULL, "ignored %d", 1), -1);
+    /* Long messages are cut, never overflow. */
+    char big[2000];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    sf_error(&e, "%s", big);
+    assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+}
+
+static void test_sbuf(void **state)
+{
+    (void)state;
+    struct sbuf sb = SBUF_INIT;
+    assert_string_equal(sbuf_str(&sb), "");
+    sbuf_addstr(&sb, "runtime.");
+    sbuf_addf(&sb, "%s+0x%x", "goexit", 1);
+    sbuf_addch(&sb, ';');
+    sbuf_add(&sb, "ab\0cd", 5);
+    assert_int_equal(sb.len, strlen("runtime.goexit+0x1;") + 5);
+    assert_memory_equal(sb.buf, "runtime.goexit+0x1;ab\0cd", sb.len);
+    assert_int_equal(sb.buf[sb.len], '\0');
+    sbuf_reset(&sb);
+    assert_string_equal(sbuf_str(&sb), "");
+    for (int i = 0; i < 10000; i++)
+        sbuf_addch(&sb, 'x');
+    assert_int_equal(sb.len, 10000);
+    char *s = sbuf_detach(&sb);
+    assert_null(sb.buf);
+    assert_int_equal(strlen(s), 10000);
+    free(s);
+    s = sbuf_detach(&sb);            /* empty buffer detaches as "" */
+    assert_string_equal(s, "");
+    free(s);
+    sbuf_release(&sb);
+}
+
+static void test_grow(void **state)
+{
+    (void)state;
+    size_t cap = 0;
+    int *v = NULL;
+    for (size_t i = 0; i < 1000; i++) {
+        v = xgrow(v, sizeof(*v), i + 1, &cap);
+        v[i] = (int)i;
+    }
+    assert_true(cap >= 1000);
+    assert_int_equal(v[999], 999);
+    size_t before = cap;
+    v = xgrow(v, sizeof(*v), 10, &cap);       /* never shrinks */
+    assert_int_equal(cap, before);
+    free(v);
+    char *d = xstrndup("goexit-and-more", 6);
+    assert_string_equal(d, "goexit");
+    free(d);
+}
+
+static void test_byte_order(void **state)
+{
+    (void)state;
+    const uint8_t le[8] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
+    assert_int_equal(sf_rd16(le, 0), 0x0201);
+    assert_int_equal(sf_rd16(le, 1), 0x0102);
+    assert_int_equal(sf_rd32(le, 0), 0x04030201u);
+    assert_int_equal(sf_rd32(le, 1), 0x01020304u);
+    assert_true(sf_rd64(le, 0) == 0x0807060504030201ULL);
+    assert_true(sf_rd64(le, 1) == 0x0102030405060708ULL);
+    /* unaligned reads */
+    uint8_t buf[16] = { 0 };
+    memcpy(buf + 3, le, 8);
+    assert_true(sf_rd64(buf + 3, 0) == 0x0807060504030201ULL);
+    assert_true(sf_bswap64(sf_bswap64(0x1122334455667788ULL)) == 0x1122334455667788ULL);
+}
+
+static void test_hash(void **state)
+{
+    (void)state;
+    /* FNV-1a 64 reference values */
+    assert_true(sf_hash("", 0) == 0xcbf29ce484222325ULL);
+    assert_true(sf_hash("a", 1) == 0xaf63dc4c8601ec8cULL);
+    assert_true(sf_hash("foobar", 6) == 0x85944171f73967e8ULL);
+    assert_true(sf_hash("write", 5) != sf_hash("read", 4));
+}
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error),
+        cmocka_unit_test(test_sbuf),
+        cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_byte_order),
+        cmocka_unit_test(test_hash),
+    };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
