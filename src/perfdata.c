@@ -970,10 +970,9 @@ int pd_next(struct pd_file *pd, struct pd_record *rec, struct sf_err *err)
                 return -1;
             continue;
         }
-        if (tail)
-            return sf_error(err, "'%s': compressed data ends inside a record "
-                            "(compressed record at offset %llu)", pd->path,
-                            (unsigned long long)pd->zrec_off);
+        /* A tail left by a COMPRESSED record waits for the next one, as in
+         * perf: perf record writes FINISHED_ROUND between the records of
+         * one split push on big -z captures. */
         if (!processed && (is_header_record(rec->type) ||
                            rec->type == PD_REC_ID_INDEX))
             if (absorb_record(pd, rec, err) < 0)
