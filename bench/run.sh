@@ -14,7 +14,7 @@
 #                   (default /var/tmp/sysflame-bench)
 #   FLAMEGRAPH_DIR  a FlameGraph checkout (stackcollapse-perf.pl, flamegraph.pl)
 #   GO              Go toolchain (default /usr/lib/go-1.19/bin/go)
-#   REPEAT          runs per measurement, the median wall time is kept (default 3)
+#   REPEAT          runs per measurement, the fastest is kept (default 3)
 #   BENCH_RERECORD  set to 1 to record again even if a capture is cached
 #   BENCH_SKIP_PERL set to 1 to skip the Perl pipeline and perf script
 set -euo pipefail
@@ -40,13 +40,20 @@ fi
 mkdir -p "$BENCH_DIR"
 cd "$BENCH_DIR"
 
-# Workload rounds per size: measured ~8.5 KB a sample
-# and ~390 samples a round on the reference machine.
+# Workload rounds per size: measured ~8.5 KB a sample and ~390 samples a
+# round on the reference machine.  The large capture is paced (a 5 ms sleep
+# every 10 operations) or perf record loses half of its samples.
 rounds_for() {
     case $1 in
     small) echo 3 ;;
     medium) echo 45 ;;
-    large) echo 450 ;;
+    large) echo 500 ;;
+    esac
+}
+pace_for() {
+    case $1 in
+    large) echo 5000 ;;
+    *) echo 0 ;;
     esac
 }
 
@@ -66,13 +73,14 @@ record() {  # record NAME ROUNDS [perf options...]
         return
     fi
     rm -f "$name.data"
-    BENCH_ROUNDS=$rounds perf record -q -e 'syscalls:sys_enter_*' -g --call-graph dwarf \
+    BENCH_ROUNDS=$rounds BENCH_PACE_US=$(pace_for "${name%%-*}") perf record -q -e 'syscalls:sys_enter_*' -g --call-graph dwarf \
         -m 256M "$@" -o "$name.data" -- ./workload.test >/dev/null 2>"$name.record.err" ||
         { cat "$name.record.err" >&2; exit 1; }
 }
 
 # measure LABEL CMD... : runs CMD REPEAT times under /usr/bin/time -v and
-# keeps the run with the median wall time: "wall_s cpu_s maxrss_kb".
+# keeps the fastest run (other load on the machine only ever adds time):
+# "wall_s cpu_s maxrss_kb".
 measure() {
     local label=$1
     shift
@@ -88,7 +96,7 @@ measure() {
             /Maximum resident/ { m = $2 }
             END { printf "%.3f %.3f %d\n", w, u + s, m }' time.out)")
     done
-    printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((REPEAT + 1) / 2))p"
+    printf '%s\n' "${runs[@]}" | sort -n | head -1
 }
 
 row() {  # row SIZE TOOL "wall cpu rss" SAMPLES
@@ -104,7 +112,8 @@ perf record -q -e 'syscalls:sys_enter_*' -g --call-graph dwarf -m 256M \
     -o startup.data -- ./startup >/dev/null 2>&1
 
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
-echo "# date: $(date -u +%Y-%m-%dT%H:%MZ)  sysflame: $SYSFLAME  repeat: $REPEAT (median)"
+echo "# date: $(date -u +%Y-%m-%dT%H:%MZ)  sysflame: $SYSFLAME  repeat: $REPEAT (fastest kept)"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "## fixed start-up: $(perf evlist -i startup.data 2>/dev/null | wc -l) events, 1 sample"
 printf '%-14s %-22s %8s %8s %8s %10s\n' capture tool wall_s cpu_s rss_MiB us/sample
@@ -125,7 +134,8 @@ for size in "${sizes[@]}"; do
         samples=$("$SYSFLAME" info "$name.data" | awk '/^Samples:/ { print $2 }')
         bytes=$(stat -c %s "$name.data")
         echo
-        echo "## $name.data: $(echo "$bytes / 1048576" | bc) MiB, $samples samples"
+        lost=$("$SYSFLAME" info "$name.data" | awk '/^Lost samples share:/ { print $4 }')
+        echo "## $name.data: $(echo "$bytes / 1048576" | bc) MiB, $samples samples ($lost lost)"
         printf '%-14s %-22s %8s %8s %8s %10s\n' capture tool wall_s cpu_s rss_MiB us/sample
         W_perl_pipeline=
         if [ "${BENCH_SKIP_PERL:-0}" != 1 ]; then

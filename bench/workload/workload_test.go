@@ -14,7 +14,24 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
+
+// pace sleeps BENCH_PACE_US microseconds every 10 operations, so that perf
+// record can drain its buffers on big captures instead of losing samples.
+var paceEvery = func() time.Duration {
+	n, err := strconv.Atoi(os.Getenv("BENCH_PACE_US"))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Microsecond
+}()
+
+func pace(i int) {
+	if paceEvery > 0 && i%10 == 9 {
+		time.Sleep(paceEvery)
+	}
+}
 
 func rounds(t *testing.T) int {
 	n, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS"))
@@ -27,6 +44,7 @@ func rounds(t *testing.T) int {
 func fileWork(t *testing.T, dir string, n int) {
 	buf := make([]byte, 512)
 	for i := 0; i < n; i++ {
+		pace(i)
 		p := filepath.Join(dir, fmt.Sprintf("f%d", i%8))
 		if err := os.WriteFile(p, buf, 0o600); err != nil {
 			t.Error(err)
@@ -71,6 +89,7 @@ func tcpWork(t *testing.T, n int) {
 	msg := []byte("ping-pong-payload")
 	back := make([]byte, len(msg))
 	for i := 0; i < n; i++ {
+		pace(i)
 		if _, err := c.Write(msg); err != nil {
 			t.Error(err)
 			return
@@ -107,6 +126,7 @@ func udpWork(t *testing.T, n int) {
 	defer c.Close()
 	b := make([]byte, 256)
 	for i := 0; i < n; i++ {
+		pace(i)
 		if _, err := c.Write([]byte("datagram")); err != nil {
 			t.Error(err)
 			return
@@ -131,6 +151,7 @@ func httpWork(t *testing.T, n int) {
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/x"
 	for i := 0; i < n; i++ {
+		pace(i)
 		resp, err := http.Get(url)
 		if err != nil {
 			t.Error(err)

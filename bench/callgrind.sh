@@ -1,0 +1,33 @@
+#!/bin/bash
+# bench/callgrind.sh - the regression figure of doc/performance.md:
+# instructions (callgrind Ir) of `sysflame fold -j 1` on the committed
+# testdata/rec/go-oracle.data, in total and per sample.  "per sample" is the
+# inclusive count of session_run (read, decompress, order, decode, unwind,
+# symbolize, aggregate) divided by the samples; zstd decompression is shown
+# apart because the recording is -z.
+# Usage: bench/callgrind.sh [RECORDING BINARY]   (env SYSFLAME, default ./src/sysflame)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+SYSFLAME=${SYSFLAME:-./src/sysflame}
+rec=${1:-$here/../testdata/rec/go-oracle.data}
+bin=${2:-$here/../testdata/bin/oracle.test}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$SYSFLAME" fold -q -j 1 \
+    "$rec" --binary "$bin" -o "$out/folded" 2>"$out/log"
+samples=$("$SYSFLAME" info "$rec" | awk '/^Samples:/ { print $2 }')
+callgrind_annotate --inclusive=yes "$out/cg" 2>/dev/null | tr -d , >"$out/incl"
+incl() {  # inclusive Ir of the first function matching $1 (0 if absent)
+    awk -v pat="$1" '$0 ~ pat { print $1; found = 1; exit } END { if (!found) print 0 }' "$out/incl"
+}
+total=$(awk '/PROGRAM TOTALS/ { print $1 }' "$out/incl")
+run=$(incl ':session_run ')
+zstd=$(incl ':ZSTD_decompressStream ')
+tp=$(incl ':tp_parse ')
+printf 'recording            %s (%s samples)\n' "$(basename "$rec")" "$samples"
+printf 'total Ir             %d  (%d per sample)\n' "$total" $((total / samples))
+printf 'tracepoint formats   %d\n' "$tp"
+printf 'session_run Ir       %d  (%d per sample)\n' "$run" $((run / samples))
+printf '  of which zstd      %d  (%d per sample)\n' "$zstd" $((zstd / samples))
+printf 'per sample, no zstd  %d\n' $(((run - zstd) / samples))
