@@ -53,6 +53,8 @@ struct profile_opts {
     int kernel;                  /* include kernel frames (suffix _[k]) */
     int no_leaf;                 /* no syscall/event leaf frame */
     int capture_only;            /* inputs must be perf.data (no folded text) */
+    const char *comm_label;      /* frame 0 of every stack, instead of the comm
+                                    (diff --ignore-comm: two builds' names) */
     int record_order;            /* keep time order (flamechart) */
     int quiet;
     size_t max_frames;           /* 0 = default (1024) */

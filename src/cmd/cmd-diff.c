@@ -28,6 +28,8 @@ static const char usage[] =
     "      --before-binary PATH, --after-binary PATH\n"
     "                         binaries for one side only (two builds of one test)\n"
     "      --table            print the delta tables (--format text|md|csv|json)\n"
+    "      --ignore-comm      match stacks whatever the process name (two builds\n"
+    "                         named differently): frame 0 becomes [any process]\n"
     "      --normalize        scale every run to the same total before comparing\n"
     "      --negate           draw the BEFORE shape instead\n"
     "      --limit N          at most N rows per table\n"
@@ -38,7 +40,7 @@ static const char usage[] =
 enum {
     OPT_BEFORE_BIN = OPT_COMMAND_BASE, OPT_AFTER_BIN, OPT_TABLE, OPT_NORMALIZE,
     OPT_NEGATE, OPT_LIMIT, OPT_ALPHA, OPT_FAIL_IF, OPT_TITLE, OPT_SUBTITLE,
-    OPT_WIDTH, OPT_MINWIDTH,
+    OPT_WIDTH, OPT_MINWIDTH, OPT_IGNORE_COMM,
 };
 
 static const struct option diff_options[] = {
@@ -46,6 +48,7 @@ static const struct option diff_options[] = {
     { "after-binary", required_argument, NULL, OPT_AFTER_BIN },
     { "table", no_argument, NULL, OPT_TABLE },
     { "normalize", no_argument, NULL, OPT_NORMALIZE },
+    { "ignore-comm", no_argument, NULL, OPT_IGNORE_COMM },
     { "negate", no_argument, NULL, OPT_NEGATE },
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "alpha", required_argument, NULL, OPT_ALPHA },
@@ -76,6 +79,7 @@ static int diff_option(int code, const char *arg, void *vctx)
     case OPT_AFTER_BIN: strlist_push(&c->after_bins, arg); return 1;
     case OPT_TABLE: c->table = 1; return 1;
     case OPT_NORMALIZE: c->dopt.normalize = 1; return 1;
+    case OPT_IGNORE_COMM: c->co.prof.comm_label = "[any process]"; return 1;
     case OPT_NEGATE: c->dopt.negate = 1; return 1;
     case OPT_LIMIT:
         if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {

@@ -27,6 +27,8 @@ static const char usage[] =
     "      --after FILE...    the AFTER side (summed)\n"
     "      --before-binary PATH, --after-binary PATH\n"
     "                         binaries for one side only\n"
+    "      --ignore-comm      match stacks whatever the process name (two builds\n"
+    "                         named differently): frame 0 becomes [any process]\n"
     "      --normalize        scale both sides to the same total in the diff\n"
     "      --limit N          rows per table in the Markdown and HTML (default 25)\n"
     "      --fail-if EXPR     exit 3 if a diff condition holds (see 'sysflame diff')\n"
@@ -34,13 +36,14 @@ static const char usage[] =
 
 enum {
     OPT_BEFORE_BIN = OPT_COMMAND_BASE, OPT_AFTER_BIN, OPT_NORMALIZE, OPT_LIMIT,
-    OPT_FAIL_IF, OPT_TITLE,
+    OPT_FAIL_IF, OPT_TITLE, OPT_IGNORE_COMM,
 };
 
 static const struct option report_options[] = {
     { "before-binary", required_argument, NULL, OPT_BEFORE_BIN },
     { "after-binary", required_argument, NULL, OPT_AFTER_BIN },
     { "normalize", no_argument, NULL, OPT_NORMALIZE },
+    { "ignore-comm", no_argument, NULL, OPT_IGNORE_COMM },
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "fail-if", required_argument, NULL, OPT_FAIL_IF },
     { "title", required_argument, NULL, OPT_TITLE },
@@ -61,6 +64,7 @@ static int report_option(int code, const char *arg, void *vctx)
     case OPT_BEFORE_BIN: strlist_push(&c->before_bins, arg); return 1;
     case OPT_AFTER_BIN: strlist_push(&c->after_bins, arg); return 1;
     case OPT_NORMALIZE: c->ro.diff.normalize = 1; return 1;
+    case OPT_IGNORE_COMM: c->co.prof.comm_label = "[any process]"; return 1;
     case OPT_LIMIT:
         if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {
             fprintf(stderr, "sysflame report: --limit: '%s' is not a number\n", arg);
