@@ -1,0 +1,1 @@
+"$SYSFLAME" info -q --format json "$TESTDATA/rec/go-oracle.data" --binary "$TESTDATA/bin/oracle.test" | python3 -c "import json,sys; d=json.load(sys.stdin); print(d[\"samples\"], d[\"lost_events\"], d[\"lost_samples\"], d[\"mode\"], d[\"compression\"].split()[0]); print(sorted((e[\"name\"], e[\"count\"]) for e in d[\"events\"])[:3])"
