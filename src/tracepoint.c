@@ -2,6 +2,7 @@
  * of a capture, hands its event formats to libtraceevent, and decodes the RAW
  * payload of tracepoint samples (names, `perf script` field text, numbers)
  * for the session and the writers. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -108,6 +109,57 @@ static int expect_tag(struct tp_cursor *c, const char *tag)
     return 0;
 }
 
+/* libtraceevent folds constant arithmetic while it parses a print fmt, so a
+ * hostile "0x % 08lx" or "1 / 0" raises SIGFPE inside tep_parse_event(),
+ * before args_unsafe() could look at it.  Any '/' or '%' operator (outside
+ * string and char literals) whose right operand is not a nonzero number
+ * literal makes us drop the print fmt: the event keeps its fields and is
+ * printed raw, as for other unsafe formats. */
+static int print_fmt_risky(const char *p)
+{
+    for (; *p; p++) {
+        if (*p == '"' || *p == '\'') {
+            char q = *p;
+            for (p++; *p && *p != q; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (!*p)
+                return 1;           /* unterminated literal */
+            continue;
+        }
+        if (*p != '/' && *p != '%')
+            continue;
+        const char *r = p + 1;
+        while (*r == ' ' || *r == '\t')
+            r++;
+        char tok[32];
+        size_t n = 0;
+        while (n + 1 < sizeof(tok) && (isalnum((unsigned char)r[n]) || r[n] == '_')) {
+            tok[n] = r[n];
+            n++;
+        }
+        tok[n] = '\0';
+        if (!n || !isdigit((unsigned char)tok[0]) || strtoull(tok, NULL, 0) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void drop_risky_print_fmt(char *text)
+{
+    char *pf = strstr(text, "print fmt:");
+    if (!pf)
+        return;
+    const char *q = strchr(pf, '"');  /* skip the format string itself */
+    if (q) {
+        for (q++; *q && *q != '"'; q++)
+            if (*q == '\\' && q[1])
+                q++;
+    }
+    if (!q || !*q || print_fmt_risky(q + 1))
+        *pf = '\0';
+}
+
 /* Formats that libtraceevent cannot parse are left out: their samples still
  * count, they just have no field text (perf prints them raw or not at all). */
 static int parse_formats(struct tp_cursor *c, struct tep_handle *tep,
@@ -119,7 +171,8 @@ static int parse_formats(struct tp_cursor *c, struct tep_handle *tep,
 
         if (read_u64(c, &len) < 0 || read_section(c, len, &text) < 0)
             return -1;
-        tep_parse_event(tep, text, (unsigned long)len, system);
+        drop_risky_print_fmt(text);
+        tep_parse_event(tep, text, strlen(text), system);
         free(text);
     }
     return 0;
