@@ -31,6 +31,7 @@
 #include "stack.h"
 #include "fold.h"
 #include "svg.h"
+#include "tracepoint.h"
 
 static double now(void)
 {
@@ -318,6 +319,90 @@ static void test_future_attr_size(void **state)
             assert_int_equal(read_decode_all(img, len, &err, &n), 0);
             free(img);
         }
+    }
+}
+
+/* ---- tracing data ---- */
+
+static void blob_add(uint8_t **b, size_t *len, const void *p, size_t n)
+{
+    *b = realloc(*b, *len + n);
+    memcpy(*b + *len, p, n);
+    *len += n;
+}
+
+/* A tracing-data blob with one syscalls format whose print fmt is `args`. */
+static uint8_t *blob_with_print_fmt(const char *args, size_t *len)
+{
+    static const uint8_t magic[10] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
+    uint8_t *b = NULL;
+    uint32_t u32;
+    uint64_t u64 = 0;
+    char fmt[1024];
+    *len = 0;
+    blob_add(&b, len, magic, sizeof(magic));
+    blob_add(&b, len, "0.6", 4);
+    blob_add(&b, len, "\0\x08", 2);                 /* little endian, long 8 */
+    u32 = 4096;
+    blob_add(&b, len, &u32, 4);
+    blob_add(&b, len, "header_page", 12);
+    blob_add(&b, len, &u64, 8);
+    blob_add(&b, len, "header_event", 13);
+    blob_add(&b, len, &u64, 8);
+    u32 = 0;
+    blob_add(&b, len, &u32, 4);                     /* ftrace formats */
+    u32 = 1;
+    blob_add(&b, len, &u32, 4);                     /* one system */
+    blob_add(&b, len, "syscalls", 9);
+    blob_add(&b, len, &u32, 4);                     /* one format */
+    int n = snprintf(fmt, sizeof(fmt),
+        "name: sys_enter_bad\nID: 900\nformat:\n"
+        "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+        "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+        "\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n"
+        "\tfield:unsigned long fd;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+        "print fmt: \"fd: 0x%%08lx\", %s\n", args);
+    u64 = (uint64_t)n;
+    blob_add(&b, len, &u64, 8);
+    blob_add(&b, len, fmt, (size_t)n);
+    u32 = 0;
+    blob_add(&b, len, &u32, 4);                     /* kallsyms */
+    blob_add(&b, len, &u32, 4);                     /* printk */
+    u64 = 0;
+    blob_add(&b, len, &u64, 8);                     /* saved cmdlines */
+    return b;
+}
+
+/* Constant arithmetic with a zero divisor in a print fmt made libtraceevent
+ * raise SIGFPE while parsing (found by fuzz_tracepoint).  The event must
+ * stay known, with its fields; payload divisors must not crash printing. */
+static void test_print_fmt_division_by_zero(void **state)
+{
+    (void)state;
+    static const char *args[] = {
+        "0x % 08lx", "1 / 0", "((unsigned long)(REC->fd)) / 0", "(1) / (0)", "5 % 0x0",
+        "((unsigned long)(REC->fd)) / REC->fd", "((unsigned long)(REC->fd)) % (REC->fd)",
+        "((unsigned long)(REC->fd)) / 1000", "\"a/b%c\", ((unsigned long)(REC->fd))",
+        "'/', REC->fd", "\"unterminated",
+    };
+    uint8_t raw[24] = { 0x84, 0x03, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0 };   /* fd = 0 */
+    for (size_t i = 0; i < SF_ARRAY_SIZE(args); i++) {
+        size_t len;
+        uint8_t *blob = blob_with_print_fmt(args[i], &len);
+        struct tp_set *s;
+        struct sf_err err;
+        assert_int_equal(tp_parse("hostile.data", blob, len, &s, &err), 0);
+        const struct tp_event *e = tp_find(s, 900);
+        assert_non_null(e);
+        assert_string_equal(tp_name(e), "sys_enter_bad");
+        uint64_t v;
+        assert_int_equal(tp_field_u64(s, e, raw, sizeof(raw), "__syscall_nr", &v), 0);
+        assert_int_equal(v, 1);
+        struct sbuf sb = SBUF_INIT;
+        tp_format_fields(s, e, raw, sizeof(raw), 0, 1, &sb);
+        sbuf_release(&sb);
+        tp_free(s);
+        free(blob);
     }
 }
 
@@ -761,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_stack_dump_larger_than_record),
         cmocka_unit_test(test_register_mask_unknown_bits),
         cmocka_unit_test(test_future_attr_size),
+        cmocka_unit_test(test_print_fmt_division_by_zero),
         cmocka_unit_test(test_truncated_elf),
         cmocka_unit_test(test_bogus_pclntab),
         cmocka_unit_test(test_pc_tables_never_end),
