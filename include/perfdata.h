@@ -144,6 +144,14 @@ int pd_next(struct pd_file *pd, struct pd_record *rec, struct sf_err *err);
 /* A descriptor to pread records (not from COMPRESSED ones) back at their
  * file_offset, for seekable file inputs; -1 otherwise.  Owned by pd. */
 int pd_reread_fd(const struct pd_file *pd);
+/* The bytes of a record (not from a COMPRESSED one) at file_offset when the
+ * input is read in place (mapped file, memory image); NULL otherwise.  Valid
+ * until pd_close. */
+const uint8_t *pd_record_in_place(const struct pd_file *pd, uint64_t file_offset,
+                                  size_t size);
+/* Lets the pages of a mapped input go from resident memory (they fault
+ * back in from the page cache on the next access). */
+void pd_release_pages(struct pd_file *pd);
 
 /* Counters kept by the reader. */
 struct pd_stats {

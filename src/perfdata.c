@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -24,6 +25,7 @@
 #define SECTION_LIMIT   ((uint64_t)256 << 20)
 #define ZOUT_LIMIT      ((uint64_t)256 << 20)
 #define MAX_ATTRS       100000
+#define MAP_DROP_EVERY  ((uint64_t)4 << 20)
 
 enum src_kind {
     SRC_MEM,        /* whole image in memory: pointers straight into it */
@@ -50,6 +52,8 @@ struct pd_file {
     int restartable;                /* SRC_ZSTD over a file or memory */
     const uint8_t *mem;
     uint64_t mem_len;
+    size_t map_len;                 /* mem is our mmap of the input file */
+    uint64_t dropped;               /* pages below this were released */
     uint64_t file_size;             /* UINT64_MAX when unknown */
     uint8_t *win;                   /* stream bytes [win_base, +win_len) */
     size_t win_cap, win_len;
@@ -806,6 +810,14 @@ static int next_raw(struct pd_file *pd, struct pd_record *rec,
     pd->pos = pos + size;
     if (pd->kind == SRC_MEM)
         pd->stats.bytes_read += size;
+    /* Read-behind pages of a mapped input go (they fault back in from the
+     * page cache if a queued record is looked at again): resident memory
+     * stays a few MB whatever the file size. */
+    if (pd->map_len && pd->kind == SRC_MEM && pos - pd->dropped >= MAP_DROP_EVERY) {
+        uint64_t to = pos & ~(uint64_t)4095;
+        madvise((void *)(pd->mem + pd->dropped), (size_t)(to - pd->dropped), MADV_DONTNEED);
+        pd->dropped = to;
+    }
     return 1;
 }
 
@@ -1255,6 +1267,18 @@ int pd_open(const char *path, struct pd_file **out, struct sf_err *err)
         lseek(pd->fd, 0, SEEK_CUR) == 0) {
         pd->kind = SRC_FD;
         pd->file_size = (uint64_t)st.st_size;
+        /* Mapped, records are read in place: no copy into a window, and
+         * the session can point back at queued records instead of
+         * keeping them. */
+        void *m = st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX / 2
+                      ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, pd->fd, 0)
+                      : MAP_FAILED;
+        if (m != MAP_FAILED) {
+            pd->kind = SRC_MEM;
+            pd->mem = m;
+            pd->mem_len = (uint64_t)st.st_size;
+            pd->map_len = (size_t)st.st_size;
+        }
     } else if (fstat(pd->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         sf_error(err, "'%s': is a directory", path);
         pd_close(pd);
@@ -1360,6 +1384,8 @@ void pd_close(struct pd_file *pd)
     free(pd->tracing_data);
     if (pd->own_fd)
         close(pd->fd);
+    if (pd->map_len)
+        munmap((void *)pd->mem, pd->map_len);
     free(pd->win);
     free(pd->zin);
     ZSTD_freeDCtx(pd->file_zctx);
@@ -1373,6 +1399,21 @@ void pd_close(struct pd_file *pd)
 const char *pd_path(const struct pd_file *pd) { return pd->path; }
 int pd_swapped(const struct pd_file *pd) { return pd->swap; }
 int pd_reread_fd(const struct pd_file *pd) { return pd->kind == SRC_FD ? pd->fd : -1; }
+
+const uint8_t *pd_record_in_place(const struct pd_file *pd, uint64_t file_offset,
+                                  size_t size)
+{
+    if (pd->kind != SRC_MEM || file_offset > pd->mem_len ||
+        size > pd->mem_len - file_offset)
+        return NULL;
+    return pd->mem + file_offset;
+}
+
+void pd_release_pages(struct pd_file *pd)
+{
+    if (pd->map_len && pd->kind == SRC_MEM)
+        madvise((void *)pd->mem, pd->map_len, MADV_DONTNEED);
+}
 const struct pd_info *pd_get_info(const struct pd_file *pd) { return &pd->info; }
 size_t pd_nr_attrs(const struct pd_file *pd) { return pd->nr_attrs; }
 const struct pd_stats *pd_get_stats(const struct pd_file *pd) { return &pd->stats; }

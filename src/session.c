@@ -129,15 +129,18 @@ struct oq_ent {
                                    at file_offset in the input itself */
 };
 
-/* Past SPILL_AT queued bytes, records are read back through a few windows
- * when their round closes: from the input file itself when it is seekable
- * and the record was not compressed, else from an unlinked temporary file
- * they were written to.  perf writes a whole -m 256M capture as one or two
- * rounds, and memory must not grow with the file.  SYSFLAME_SPILL_BYTES overrides the threshold (tests). */
+/* perf writes a whole -m 256M capture as one to three rounds, and memory
+ * must not grow with the file.  Records of a mapped input are queued as
+ * their offset only and read in place at delivery.  Otherwise, past
+ * SPILL_AT queued bytes, records are read back through a few windows when
+ * their round closes: from the input file itself when it is seekable and
+ * the record was not compressed, else from an unlinked temporary file
+ * they were written to.  SYSFLAME_SPILL_BYTES overrides the threshold (tests). */
 #define SPILL_AT        ((size_t)4 << 20)
 #define SPILL_WBUF      ((size_t)1 << 20)
 #define SPILL_WIN       ((size_t)256 << 10)
 #define SPILL_NR_WIN    4
+#define IN_PLACE_RELEASE ((uint64_t)4 << 20)
 
 struct spill {
     int fd;                     /* -1 until needed; -2 = could not create */
@@ -163,6 +166,8 @@ struct oq {
     int sorted;
     size_t spill_at;
     struct spill spill;
+    uint64_t in_place_bytes;    /* delivered from a mapped input since the
+                                   last pd_release_pages */
 };
 
 /* --- session ------------------------------------------------------------ */
@@ -694,7 +699,12 @@ static void oq_push(struct session *s, const struct pd_record *rec, uint64_t tim
     if (time < q->last_flush)
         s->stats.out_of_order++;
     int in_input = 0;
-    if (q->len + padded > q->spill_at) {
+    if (!rec->from_compressed &&
+        pd_record_in_place(s->pd, rec->file_offset, rec->size) == rec->data) {
+        /* a mapped input: point back at the record, copy nothing */
+        spill_off = (int64_t)rec->file_offset;
+        in_input = 1;
+    } else if (q->len + padded > q->spill_at) {
         if (!rec->from_compressed && pd_reread_fd(s->pd) >= 0) {
             spill_off = (int64_t)rec->file_offset;
             in_input = 1;
@@ -755,10 +765,19 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
     }
     for (; i < q->nr && q->ents[i].time <= limit; i++) {
         const struct oq_ent *e = &q->ents[i];
-        const uint8_t *data =
-            e->spilled == 2 ? spill_get(&q->spill, pd_reread_fd(s->pd), e->file_offset, e->size)
-            : e->spilled ? spill_get(&q->spill, -1, e->off, e->size)
-            : q->buf + e->off;
+        const uint8_t *data = q->buf + e->off;
+        if (e->spilled == 2) {
+            data = pd_record_in_place(s->pd, e->file_offset, e->size);
+            if (data && (q->in_place_bytes += e->size) >= IN_PLACE_RELEASE) {
+                /* delivered records' pages leave resident memory */
+                pd_release_pages(s->pd);
+                q->in_place_bytes = 0;
+            }
+            if (!data)
+                data = spill_get(&q->spill, pd_reread_fd(s->pd), e->file_offset, e->size);
+        } else if (e->spilled) {
+            data = spill_get(&q->spill, -1, e->off, e->size);
+        }
         if (!data)
             return sf_error(err, "'%s': cannot read back queued records from "
                             "the temporary spill file", pd_path(s->pd));
