@@ -149,6 +149,9 @@ int pd_reread_fd(const struct pd_file *pd);
  * until pd_close. */
 const uint8_t *pd_record_in_place(const struct pd_file *pd, uint64_t file_offset,
                                   size_t size);
+/* Whether [p, p+len) lies in an input read in place (so it stays valid
+ * until pd_close). */
+int pd_holds(const struct pd_file *pd, const void *p, size_t len);
 /* Lets the pages of a mapped input go from resident memory (they fault
  * back in from the page cache on the next access). */
 void pd_release_pages(struct pd_file *pd);

@@ -1409,6 +1409,13 @@ const uint8_t *pd_record_in_place(const struct pd_file *pd, uint64_t file_offset
     return pd->mem + file_offset;
 }
 
+int pd_holds(const struct pd_file *pd, const void *p, size_t len)
+{
+    uintptr_t b = (uintptr_t)p, m = (uintptr_t)pd->mem;
+    return pd->kind == SRC_MEM && b >= m && b - m <= pd->mem_len &&
+           len <= pd->mem_len - (b - m);
+}
+
 void pd_release_pages(struct pd_file *pd)
 {
     if (pd->map_len && pd->kind == SRC_MEM)

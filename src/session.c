@@ -140,7 +140,7 @@ struct oq_ent {
 #define SPILL_WBUF      ((size_t)1 << 20)
 #define SPILL_WIN       ((size_t)256 << 10)
 #define SPILL_NR_WIN    4
-#define IN_PLACE_RELEASE ((uint64_t)4 << 20)
+#define IN_PLACE_RELEASE ((uint64_t)8 << 20)  /* > a batch of samples */
 
 struct spill {
     int fd;                     /* -1 until needed; -2 = could not create */
