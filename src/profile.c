@@ -570,7 +570,9 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
     L->ids = xgrow(L->ids, sizeof(*L->ids), need, &L->ids_cap);
     size_t n = 0;
     const struct ev_sample *s = &j->sample;
-    if (o->with_tid) {
+    if (o->comm_label) {
+        L->ids[n++] = name_id(L, o->comm_label);
+    } else if (o->with_tid) {
         sbuf_reset(&L->tmp);
         sbuf_addf(&L->tmp, "%s-%u/%u", j->ss.comm, s->idn.pid, s->idn.tid);
         L->ids[n++] = comm_id(L, sbuf_str(&L->tmp));
@@ -891,13 +893,36 @@ int profile_input_is_folded(const char *path)
     return n > 0 && !looks_like_capture(h, (size_t)n) && fold_sniff(h, (size_t)n);
 }
 
-static int load_folded_text(struct profile *p, const char *path, char *text, size_t len,
+/* Adds every stack of src to dst with frame 0 (the comm) renamed. */
+static void merge_relabelled(struct stack_set *dst, const struct stack_set *src,
+                             const char *label)
+{
+    const char **names = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < stack_nr_stacks(src); i++) {
+        struct stack_view v;
+        stack_get(src, (uint32_t)i, &v);
+        if (!v.nr)
+            continue;
+        names = xgrow(names, sizeof(*names), v.nr, &cap);
+        for (uint32_t k = 0; k < v.nr; k++)
+            names[k] = k == 0 ? label : stack_name(src, v.frames[k]);
+        stack_add_names(dst, names, v.nr, v.count);
+    }
+    free(names);
+}
+
+static int load_folded_text(struct loader *L, const char *path, char *text, size_t len,
                             struct sf_err *err)
 {
+    struct profile *p = L->p;
     struct stack_set *tmp = stack_set_new();
     int rc = fold_parse(path, text, len, tmp, err);
     if (rc == 0) {
-        stack_merge(p->stacks, tmp);
+        if (L->o->comm_label)
+            merge_relabelled(p->stacks, tmp, L->o->comm_label);
+        else
+            stack_merge(p->stacks, tmp);
         p->total += stack_total(tmp);
     }
     stack_set_free(tmp);
@@ -1007,7 +1032,7 @@ static int load_one(struct loader *L, const char *path, struct sf_err *err)
         free(rest);
         in->is_folded = 1;
         uint64_t before = p->total;
-        rc = load_folded_text(p, is_stdin ? "<stdin>" : path, text, (size_t)nh + len, err);
+        rc = load_folded_text(L, is_stdin ? "<stdin>" : path, text, (size_t)nh + len, err);
         in->samples = p->total - before;
         free(text);
         return rc;
