@@ -40,6 +40,16 @@ int cmd_parse(int argc, char **argv, const char *name, const char *usage,
 int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
              struct profile *p);
 
+/* Takes "--before A B" / "--after X Y" groups (files up to the next option)
+ * out of argv, since getopt would lose their grouping; returns the new argc. */
+struct strlist;
+int cmd_take_sides(int argc, char **argv, struct strlist *before, struct strlist *after);
+
+/* cmd_load with one side's own binaries (--before-binary/--after-binary)
+ * in front of the common --binary list. */
+int cmd_load_side(const struct common_opts *co, char **files, size_t nr_files,
+                  const struct strlist *side_binaries, struct profile *p);
+
 /* Writes through write_fn to `path` (NULL or "-" = stdout) atomically:
  * on failure nothing is left behind and the error is printed.  Returns an
  * exit status. */

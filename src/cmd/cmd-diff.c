@@ -116,55 +116,15 @@ static int diff_option(int code, const char *arg, void *vctx)
     return 0;
 }
 
-/* Takes "--before a b c" and "--after x y" groups out of argv (getopt would
- * lose their grouping) and returns the remaining argc. */
-static int take_sides(int argc, char **argv, struct strlist *before, struct strlist *after)
-{
-    int out = 0;
-    for (int i = 0; i < argc; i++) {
-        struct strlist *side = NULL;
-        if (!strcmp(argv[i], "--before"))
-            side = before;
-        else if (!strcmp(argv[i], "--after"))
-            side = after;
-        else if (!strncmp(argv[i], "--before=", 9)) {
-            strlist_push(before, argv[i] + 9);
-            continue;
-        } else if (!strncmp(argv[i], "--after=", 8)) {
-            strlist_push(after, argv[i] + 8);
-            continue;
-        }
-        if (!side) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        while (i + 1 < argc && (argv[i + 1][0] != '-' || !strcmp(argv[i + 1], "-")))
-            strlist_push(side, argv[++i]);
-    }
-    argv[out] = NULL;
-    return out;
-}
-
-/* Loads each file of one side into its own profile, with the side's
- * binaries in front of the common ones. */
+/* Loads each file of one side into its own profile (runs of a batch stay
+ * apart for the noise test). */
 static int load_side(struct diff_ctx *c, const struct strlist *files,
                      const struct strlist *bins, struct profile **out)
 {
-    struct common_opts co = c->co;
-    const char **all = xcalloc(bins->n + co.prof.bin.nr_binaries + 1, sizeof(*all));
-    for (size_t i = 0; i < bins->n; i++)
-        all[i] = bins->v[i];
-    for (size_t i = 0; i < co.prof.bin.nr_binaries; i++)
-        all[bins->n + i] = co.prof.bin.binaries[i];
-    co.prof.bin.binaries = all;
-    co.prof.bin.nr_binaries += bins->n;
     *out = xcalloc(files->n, sizeof(**out));
     int rc = 0;
-    for (size_t i = 0; i < files->n && rc == 0; i++) {
-        char *one[1] = { (char *)files->v[i] };
-        rc = cmd_load(&co, one, 1, &(*out)[i]);
-    }
-    free(all);
+    for (size_t i = 0; i < files->n && rc == 0; i++)
+        rc = cmd_load_side(&c->co, (char **)&files->v[i], 1, bins, &(*out)[i]);
     return rc;
 }
 
@@ -206,7 +166,7 @@ int cmd_diff(int argc, char **argv)
     memset(&d, 0, sizeof(d));
     struct diff_conds conds = { 0 };
 
-    argc = take_sides(argc, argv, &before, &after);
+    argc = cmd_take_sides(argc, argv, &before, &after);
     char **inputs;
     size_t nr_inputs;
     int rc = cmd_parse(argc, argv, "diff", usage, diff_options, SF_ARRAY_SIZE(diff_options),

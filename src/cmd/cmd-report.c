@@ -78,40 +78,6 @@ static int report_option(int code, const char *arg, void *vctx)
     return 0;
 }
 
-/* "--before a b" / "--after x y" groups, as 'diff' takes them. */
-static int take_sides(int argc, char **argv, struct strlist *before, struct strlist *after)
-{
-    int out = 0;
-    for (int i = 0; i < argc; i++) {
-        struct strlist *side = !strcmp(argv[i], "--before") ? before
-                             : !strcmp(argv[i], "--after") ? after : NULL;
-        if (!side) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        while (i + 1 < argc && (argv[i + 1][0] != '-' || !strcmp(argv[i + 1], "-")))
-            strlist_push(side, argv[++i]);
-    }
-    argv[out] = NULL;
-    return out;
-}
-
-static int load_side(struct report_ctx *c, const struct strlist *files,
-                     const struct strlist *bins, struct profile *p)
-{
-    struct common_opts co = c->co;
-    const char **all = xcalloc(bins->n + co.prof.bin.nr_binaries + 1, sizeof(*all));
-    for (size_t i = 0; i < bins->n; i++)
-        all[i] = bins->v[i];
-    for (size_t i = 0; i < co.prof.bin.nr_binaries; i++)
-        all[bins->n + i] = co.prof.bin.binaries[i];
-    co.prof.bin.binaries = all;
-    co.prof.bin.nr_binaries += bins->n;
-    int rc = cmd_load(&co, (char **)files->v, files->n, p);
-    free(all);
-    return rc;
-}
-
 int cmd_report(int argc, char **argv)
 {
     struct report_ctx c;
@@ -123,7 +89,7 @@ int cmd_report(int argc, char **argv)
     size_t loaded = 0, nsides = 0;
     struct diff_conds conds = { 0 };
 
-    argc = take_sides(argc, argv, &sides[0], &sides[1]);
+    argc = cmd_take_sides(argc, argv, &sides[0], &sides[1]);
     char **inputs;
     size_t nr_inputs;
     int rc = cmd_parse(argc, argv, "report", usage, report_options,
@@ -163,7 +129,8 @@ int cmd_report(int argc, char **argv)
         c.ro.fail_if = &conds;
     }
     for (size_t i = 0; i < nsides; i++) {
-        rc = load_side(&c, &sides[i], i == 0 ? &c.before_bins : &c.after_bins, &prof[i]);
+        rc = cmd_load_side(&c.co, (char **)sides[i].v, sides[i].n,
+                           i == 0 ? &c.before_bins : &c.after_bins, &prof[i]);
         loaded++;
         if (rc != 0)
             goto out;

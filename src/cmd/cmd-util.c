@@ -114,3 +114,46 @@ int cmd_write_output(const char *path,
     }
     return SF_EXIT_OK;
 }
+
+int cmd_take_sides(int argc, char **argv, struct strlist *before, struct strlist *after)
+{
+    int out = 0;
+    for (int i = 0; i < argc; i++) {
+        struct strlist *side = NULL;
+        if (!strcmp(argv[i], "--before"))
+            side = before;
+        else if (!strcmp(argv[i], "--after"))
+            side = after;
+        else if (!strncmp(argv[i], "--before=", 9)) {
+            strlist_push(before, argv[i] + 9);
+            continue;
+        } else if (!strncmp(argv[i], "--after=", 8)) {
+            strlist_push(after, argv[i] + 8);
+            continue;
+        }
+        if (!side) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        while (i + 1 < argc && (argv[i + 1][0] != '-' || !strcmp(argv[i + 1], "-")))
+            strlist_push(side, argv[++i]);
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+int cmd_load_side(const struct common_opts *co, char **files, size_t nr_files,
+                  const struct strlist *side_binaries, struct profile *p)
+{
+    struct common_opts side = *co;
+    const char **all = xcalloc(side_binaries->n + co->prof.bin.nr_binaries + 1, sizeof(*all));
+    for (size_t i = 0; i < side_binaries->n; i++)
+        all[i] = side_binaries->v[i];
+    for (size_t i = 0; i < co->prof.bin.nr_binaries; i++)
+        all[side_binaries->n + i] = co->prof.bin.binaries[i];
+    side.prof.bin.binaries = all;
+    side.prof.bin.nr_binaries += side_binaries->n;
+    int rc = cmd_load(&side, files, nr_files, p);
+    free(all);
+    return rc;
+}
