@@ -572,6 +572,8 @@ static void diff_style(const struct layout *L, const struct node *n, struct svg_
     if (L->max_delta) {
         double f = (double)(n->count > n->other ? n->count - n->other : n->other - n->count) /
                    (double)L->max_delta;
+        if (f > 1)          /* the root's delta is not in max_delta */
+            f = 1;
         int fade = (int)(210 * f);
         if (n->count > n->other)
             g = b = 255 - fade;
