@@ -835,6 +835,39 @@ static void test_deep_stacks(void **state)
     free(fr);
 }
 
+/* Differential graph whose root delta dwarfs every frame's (found by
+ * fuzz_folded: the colour fade overflowed int, UB).  Colours stay in range. */
+static void test_diff_colours_bounded(void **state)
+{
+    (void)state;
+    struct stack_set *now_set = stack_set_new(), *before = stack_set_new();
+    const char *a[] = { "comm", "a b" };
+    const char *x[] = { "x" };
+    stack_add_names(now_set, a, 2, 7);
+    stack_add_names(before, x, 1, 1000000000000ull);
+    struct svg_opts o;
+    svg_opts_init(&o);
+    o.compare = before;
+    char *buf = NULL;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    struct sf_err err;
+    assert_int_equal(svg_write(now_set, &o, f, &err), 0);
+    fclose(f);
+    int fills = 0;
+    for (const char *p = buf; (p = strstr(p, "rgb(")) != NULL; p += 4) {
+        int r, g, b;
+        if (sscanf(p, "rgb(%d,%d,%d)", &r, &g, &b) != 3)
+            continue;
+        assert_true(r >= 0 && r <= 255 && g >= 0 && g <= 255 && b >= 0 && b <= 255);
+        fills++;
+    }
+    assert_true(fills >= 2);
+    free(buf);
+    stack_set_free(now_set);
+    stack_set_free(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -856,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_hundred_thousand_threads),
         cmocka_unit_test(test_megabyte_names),
         cmocka_unit_test(test_deep_stacks),
+        cmocka_unit_test(test_diff_colours_bounded),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (tmpdir[0])
