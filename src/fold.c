@@ -90,7 +90,9 @@ int fold_parse(const char *name, const char *text, size_t len,
         }
         uint64_t count;
         int r = parse_count(sp, le, &count);
-        if (r == -2) {
+        /* Totals stay below 2^53 so sums never wrap and shares computed in
+         * doubles stay exact. */
+        if (r == -2 || (r == 0 && count > (UINT64_C(1) << 53) - stack_total(s))) {
             rc = sf_error(err, "'%s': line %zu: sample count out of range", name, lineno);
             break;
         }

@@ -765,7 +765,7 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
     }
     for (; i < q->nr && q->ents[i].time <= limit; i++) {
         const struct oq_ent *e = &q->ents[i];
-        const uint8_t *data = q->buf + e->off;
+        const uint8_t *data = q->buf ? q->buf + e->off : NULL;
         if (e->spilled == 2) {
             data = pd_record_in_place(s->pd, e->file_offset, e->size);
             if (data && (q->in_place_bytes += e->size) >= IN_PLACE_RELEASE) {
