@@ -26,6 +26,7 @@
 #define ZOUT_LIMIT      ((uint64_t)256 << 20)
 #define MAX_ATTRS       100000
 #define MAP_DROP_EVERY  ((uint64_t)4 << 20)
+#define ZCHUNK          ((size_t)1 << 20)
 
 enum src_kind {
     SRC_MEM,        /* whole image in memory: pointers straight into it */
@@ -78,6 +79,10 @@ struct pd_file {
     uint8_t *zbuf;
     size_t zbuf_cap, zbuf_len, zbuf_pos;
     uint64_t zrec_off;
+    uint8_t *zsrc;                  /* payload of the record being inflated */
+    size_t zsrc_cap, zsrc_len, zsrc_pos;
+    int zmore;                      /* it may still produce output */
+    uint64_t zout_rec;              /* bytes it produced so far */
 };
 
 /* ------------------------------------------------------------------ */
@@ -859,7 +864,47 @@ static uint64_t zout_limit(const struct pd_file *pd)
     return SF_MIN(lim, ZOUT_LIMIT);
 }
 
-/* Inflates one COMPRESSED/COMPRESSED2 record after the pending tail. */
+/* Inflates the next chunk of the current COMPRESSED record after the
+ * pending tail.  A chunk at a time, so that memory stays at ZCHUNK however
+ * much one record expands (perf -z -m 256M writes records that inflate to
+ * tens of MB). */
+static int inflate_more(struct pd_file *pd, struct sf_err *err)
+{
+    size_t tail = pd->zbuf_len - pd->zbuf_pos;
+    if (tail)
+        memmove(pd->zbuf, pd->zbuf + pd->zbuf_pos, tail);
+    pd->zbuf_len = tail;
+    pd->zbuf_pos = 0;
+    if (pd->zbuf_cap < ZCHUNK) {
+        pd->zbuf = xrealloc(pd->zbuf, ZCHUNK);
+        pd->zbuf_cap = ZCHUNK;
+    }
+    ZSTD_inBuffer in = { pd->zsrc, pd->zsrc_len, pd->zsrc_pos };
+    ZSTD_outBuffer out = { pd->zbuf, pd->zbuf_cap, pd->zbuf_len };
+    size_t ret = ZSTD_decompressStream(pd->zctx, &out, &in);
+    if (ZSTD_isError(ret)) {
+        pd->zmore = 0;
+        return sf_error(err, "'%s': corrupt compressed record at offset "
+                        "%llu: %s", pd->path, (unsigned long long)pd->zrec_off,
+                        ZSTD_getErrorName(ret));
+    }
+    pd->zsrc_pos = in.pos;
+    pd->zout_rec += out.pos - pd->zbuf_len;
+    pd->stats.compressed_bytes_out += out.pos - pd->zbuf_len;
+    pd->zbuf_len = out.pos;
+    pd->zmore = !(in.pos == in.size && out.pos < out.size);
+    uint64_t limit = zout_limit(pd);
+    if (pd->zout_rec > limit) {
+        pd->zmore = 0;
+        return sf_error(err, "'%s': compressed record at offset %llu expands "
+                        "beyond %llu bytes", pd->path,
+                        (unsigned long long)pd->zrec_off, (unsigned long long)limit);
+    }
+    return 0;
+}
+
+/* Starts on one COMPRESSED/COMPRESSED2 record: keeps its payload (at most
+ * 64 KiB) and inflates the first chunk. */
 static int inflate_record(struct pd_file *pd, const struct pd_record *r,
                           struct sf_err *err)
 {
@@ -878,44 +923,15 @@ static int inflate_record(struct pd_file *pd, const struct pd_record *r,
         pd->zctx = ZSTD_createDCtx();
     if (!pd->zctx)
         return sf_error(err, "'%s': cannot create zstd context", pd->path);
-    /* keep only the unconsumed tail */
-    size_t tail = pd->zbuf_len - pd->zbuf_pos;
-    if (tail)
-        memmove(pd->zbuf, pd->zbuf + pd->zbuf_pos, tail);
-    pd->zbuf_len = tail;
-    pd->zbuf_pos = 0;
-
-    uint64_t limit = zout_limit(pd);
-    ZSTD_inBuffer in = { src, n, 0 };
-    for (;;) {
-        if (pd->zbuf_len == pd->zbuf_cap) {
-            if (pd->zbuf_len - tail >= limit)
-                return sf_error(err, "'%s': compressed record at offset "
-                                "%llu expands beyond %llu bytes", pd->path,
-                                (unsigned long long)r->file_offset,
-                                (unsigned long long)limit);
-            size_t ncap = pd->zbuf_cap ? pd->zbuf_cap * 2 : (size_t)1 << 20;
-            if (ncap > tail + limit)
-                ncap = (size_t)(tail + limit);
-            pd->zbuf = xrealloc(pd->zbuf, ncap);
-            pd->zbuf_cap = ncap;
-        }
-        ZSTD_outBuffer out = { pd->zbuf, pd->zbuf_cap, pd->zbuf_len };
-        size_t ret = ZSTD_decompressStream(pd->zctx, &out, &in);
-        if (ZSTD_isError(ret))
-            return sf_error(err, "'%s': corrupt compressed record at offset "
-                            "%llu: %s", pd->path,
-                            (unsigned long long)r->file_offset,
-                            ZSTD_getErrorName(ret));
-        pd->zbuf_len = out.pos;
-        if (in.pos == in.size && out.pos < out.size)
-            break;
-    }
+    pd->zsrc = xgrow(pd->zsrc, 1, n ? n : 1, &pd->zsrc_cap);
+    memcpy(pd->zsrc, src, n);
+    pd->zsrc_len = n;
+    pd->zsrc_pos = 0;
+    pd->zout_rec = 0;
+    pd->zrec_off = r->file_offset;
     pd->stats.compressed_records++;
     pd->stats.compressed_bytes_in += n;
-    pd->stats.compressed_bytes_out += pd->zbuf_len - tail;
-    pd->zrec_off = r->file_offset;
-    return 0;
+    return inflate_more(pd, err);
 }
 
 /* A complete record from the inflated buffer: 1, or 0 if none is left. */
@@ -957,6 +973,11 @@ int pd_next(struct pd_file *pd, struct pd_record *rec, struct sf_err *err)
                 if (absorb_record(pd, rec, err) < 0)
                     return -1;
             return 1;
+        }
+        if (pd->zmore) {
+            if (inflate_more(pd, err) < 0)
+                return -1;
+            continue;
         }
         int processed = 0;
         if (pd->replay_pos < pd->replay_len) {
@@ -1391,6 +1412,7 @@ void pd_close(struct pd_file *pd)
     ZSTD_freeDCtx(pd->file_zctx);
     ZSTD_freeDCtx(pd->zctx);
     free(pd->zbuf);
+    free(pd->zsrc);
     free(pd->replay);
     free(pd->path);
     free(pd);
