@@ -160,6 +160,110 @@ static void drop_risky_print_fmt(char *text)
         *pf = '\0';
 }
 
+/* libtraceevent's format parser trusts its input (a field declaration cut
+ * inside "[...]" dereferences a NULL token, found by fuzz_tracepoint), so a
+ * format reaches it only if it has the shape the kernel writes:
+ *   name: N\nID: D\nformat:\n
+ *   \tfield:DECL;\toffset:D;\tsize:D;[\tsigned:D;]\n   (blank lines between)
+ *   print fmt: "..."ARGS
+ * with printable text, balanced brackets and a terminated format string. */
+static int skip_lit(const char **p, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (strncmp(*p, lit, n) != 0)
+        return -1;
+    *p += n;
+    return 0;
+}
+
+static int skip_digits(const char **p)
+{
+    const char *s = *p;
+    while (isdigit((unsigned char)**p))
+        (*p)++;
+    return *p > s ? 0 : -1;
+}
+
+static int field_line_ok(const char **pp)
+{
+    const char *p = *pp;
+    int depth = 0;
+    if (skip_lit(&p, "\tfield:") < 0)
+        return 0;
+    for (; *p && *p != ';'; p++) {
+        if (*p == '[')
+            depth++;
+        else if (*p == ']' && --depth < 0)
+            return 0;
+        else if (depth && !isalnum((unsigned char)*p) && *p != '_' && *p != ' ' &&
+                 *p != '+' && *p != '*')
+            return 0;
+        else if (*p < 0x20 || *p > 0x7e)
+            return 0;
+    }
+    if (*p != ';' || depth || skip_lit(&p, ";\toffset:") < 0 || skip_digits(&p) < 0 ||
+        skip_lit(&p, ";\tsize:") < 0 || skip_digits(&p) < 0 || skip_lit(&p, ";") < 0)
+        return 0;
+    if (skip_lit(&p, "\tsigned:") == 0 && (skip_digits(&p) < 0 || skip_lit(&p, ";") < 0))
+        return 0;
+    if (*p != '\n')
+        return 0;
+    *pp = p + 1;
+    return 1;
+}
+
+static int print_fmt_ok(const char *p)
+{
+    int depth = 0;
+    if (*p != '"')
+        return 0;
+    for (p++; *p && *p != '"'; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    if (!*p)
+        return 0;
+    for (p++; *p; p++) {
+        if ((*p < 0x20 || *p > 0x7e) && *p != '\n' && *p != '\t')
+            return 0;
+        if (*p == '"' || *p == '\'') {
+            char q = *p;
+            for (p++; *p && *p != q; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (!*p)
+                return 0;
+        } else if (*p == '(' || *p == '[') {
+            if (++depth > 64)
+                return 0;
+        } else if (*p == ')' || *p == ']') {
+            if (--depth < 0)
+                return 0;
+        } else if (strncmp(p, "REC->", 5) == 0 &&
+                   !(isalpha((unsigned char)p[5]) || p[5] == '_')) {
+            return 0;
+        }
+    }
+    return depth == 0;
+}
+
+static int format_well_formed(const char *p)
+{
+    if (skip_lit(&p, "name: ") < 0)
+        return 0;
+    const char *n = p;
+    while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
+    if (p == n || skip_lit(&p, "\nID: ") < 0 || skip_digits(&p) < 0 ||
+        skip_lit(&p, "\nformat:\n") < 0)
+        return 0;
+    while (*p == '\n' || *p == '\t')
+        if (*p == '\n')
+            p++;
+        else if (!field_line_ok(&p))
+            return 0;
+    return skip_lit(&p, "print fmt: ") == 0 && print_fmt_ok(p);
+}
+
 /* Formats that libtraceevent cannot parse are left out: their samples still
  * count, they just have no field text (perf prints them raw or not at all). */
 static int parse_formats(struct tp_cursor *c, struct tep_handle *tep,
@@ -171,8 +275,10 @@ static int parse_formats(struct tp_cursor *c, struct tep_handle *tep,
 
         if (read_u64(c, &len) < 0 || read_section(c, len, &text) < 0)
             return -1;
-        drop_risky_print_fmt(text);
-        tep_parse_event(tep, text, strlen(text), system);
+        if (format_well_formed(text)) {
+            drop_risky_print_fmt(text);
+            tep_parse_event(tep, text, strlen(text), system);
+        }
         free(text);
     }
     return 0;
