@@ -31,4 +31,30 @@ if command -v strip >/dev/null; then
     cp "$bin" "$tmp/oracle.test" && strip -s "$tmp/oracle.test"
     run go-oracle-stripped "$TESTDATA/rec/go-oracle.data" "$TESTDATA/rec/go-oracle.oracle" "$tmp/oracle.test"
 fi
+# A stripped Go 1.20 binary from npm (esbuild: pclntab magic 0xFFFFFFF1, no
+# .symtab, no DWARF): no runtime.Callers oracle exists for it, so check the
+# structure: no sample stops at an unknown pc or without its binary, most
+# reach a root, and every stack starts where Go stacks start (a goroutine's
+# goexit, the main thread's rt0_go, an M's mstart, a clone'd thread), at a
+# stack switch the copy cannot cross (systemstack, mcall), or at [truncated].
+es="$TESTDATA/bin/esbuild"
+if "$SYSFLAME" info -q --format json --binary "$es" "$TESTDATA/rec/esbuild.data" > "$tmp/es.json" &&
+   "$SYSFLAME" fold -q --binary "$es" "$TESTDATA/rec/esbuild.data" > "$tmp/es.folded" &&
+   python3 - "$tmp/es.json" "$tmp/es.folded" <<'PY'
+import json, sys
+u = json.load(open(sys.argv[1]))['unwinding'][0]
+assert u['unknown_pc'] == 0 and u['no_binary'] == 0, u
+assert u['root'] >= 0.6, u
+roots = {'runtime.goexit', 'runtime.rt0_go', 'runtime.mstart', 'runtime.clone',
+         'runtime.systemstack', 'runtime.mcall', 'runtime.morestack', '[truncated]'}
+n = 0
+for line in open(sys.argv[2]):
+    frames = line.rsplit(' ', 1)[0].split(';')
+    assert frames[1] in roots, frames[:3]
+    n += 1
+assert any('github.com/evanw/esbuild/internal/' in l for l in open(sys.argv[2]))
+print('ok   esbuild (stripped, Go 1.20): %d stacks, %.1f%% to a root, %.1f%% truncated, none unknown'
+      % (n, 100 * u['root'], 100 * u['truncated']))
+PY
+then :; else echo "FAIL esbuild: stripped Go 1.20 binary does not unwind cleanly"; fail=1; fi
 exit $fail
