@@ -620,6 +620,27 @@ static void write_syscalls(const struct profile *p, const struct top_opts *o,
     top_groups_release(&g);
 }
 
+/* A (name, sub, count, share) table of one grouping dimension: call sites
+ * (sub = the syscall) and subtest closures (sub = their test). */
+static void write_pair_table(const struct profile *p, const struct top_opts *o,
+                             struct writer *w, uint64_t total, enum top_dim dim,
+                             const char *key, const char *title,
+                             const struct writer_col cols[4])
+{
+    struct top_groups g = TOP_GROUPS_INIT;
+    top_groups_add(&g, p->stacks, dim);
+    sort_groups(&g, o->sort);
+    writer_table_begin(w, key, title, cols, 4);
+    for (size_t i = 0; i < row_limit(o, g.n); i++) {
+        writer_cell_str(w, g.v[i].name);
+        writer_cell_str(w, g.v[i].sub);
+        writer_cell_uint(w, g.v[i].count);
+        writer_cell_float(w, share_of(g.v[i].count, total));
+    }
+    writer_table_end(w);
+    top_groups_release(&g);
+}
+
 static void write_callsites(const struct profile *p, const struct top_opts *o,
                             struct writer *w, uint64_t total)
 {
@@ -629,18 +650,7 @@ static void write_callsites(const struct profile *p, const struct top_opts *o,
         { "count", "Count", WCOL_UINT, 0 },
         { "share", "Share", WCOL_PCT, 2 },
     };
-    struct top_groups g = TOP_GROUPS_INIT;
-    top_groups_add(&g, p->stacks, TOP_DIM_CALLSITE);
-    sort_groups(&g, o->sort);
-    writer_table_begin(w, "callsites", "Call sites", cols, 4);
-    for (size_t i = 0; i < row_limit(o, g.n); i++) {
-        writer_cell_str(w, g.v[i].name);
-        writer_cell_str(w, g.v[i].sub);
-        writer_cell_uint(w, g.v[i].count);
-        writer_cell_float(w, share_of(g.v[i].count, total));
-    }
-    writer_table_end(w);
-    top_groups_release(&g);
+    write_pair_table(p, o, w, total, TOP_DIM_CALLSITE, "callsites", "Call sites", cols);
 }
 
 static void write_tests(const struct profile *p, const struct top_opts *o,
@@ -701,18 +711,8 @@ static void write_subtests(const struct profile *p, const struct top_opts *o,
         { "count", "Count", WCOL_UINT, 0 },
         { "share", "Share", WCOL_PCT, 2 },
     };
-    struct top_groups g = TOP_GROUPS_INIT;
-    top_groups_add(&g, p->stacks, TOP_DIM_SUBTEST);
-    sort_groups(&g, o->sort);
-    writer_table_begin(w, "subtests", "Test closures (t.Run subtests)", cols, 4);
-    for (size_t i = 0; i < row_limit(o, g.n); i++) {
-        writer_cell_str(w, g.v[i].name);
-        writer_cell_str(w, g.v[i].sub);
-        writer_cell_uint(w, g.v[i].count);
-        writer_cell_float(w, share_of(g.v[i].count, total));
-    }
-    writer_table_end(w);
-    top_groups_release(&g);
+    write_pair_table(p, o, w, total, TOP_DIM_SUBTEST, "subtests",
+                     "Test closures (t.Run subtests)", cols);
 }
 
 static int cmp_threads(const void *a, const void *b)
