@@ -62,9 +62,27 @@ static inline const char *sbuf_str(const struct sbuf *sb)
 
 /* Byte order helpers: read unaligned integers from a buffer, swapping if
  * `swap` is non-zero (the file's byte order differs from the host's). */
-uint16_t sf_rd16(const void *p, int swap);
-uint32_t sf_rd32(const void *p, int swap);
-uint64_t sf_rd64(const void *p, int swap);
+/* Inline: the reader and decoder call them several times per record. */
+static inline uint16_t sf_rd16(const void *p, int swap)
+{
+    uint16_t v;
+    __builtin_memcpy(&v, p, sizeof(v));
+    return swap ? __builtin_bswap16(v) : v;
+}
+
+static inline uint32_t sf_rd32(const void *p, int swap)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, sizeof(v));
+    return swap ? __builtin_bswap32(v) : v;
+}
+
+static inline uint64_t sf_rd64(const void *p, int swap)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, sizeof(v));
+    return swap ? __builtin_bswap64(v) : v;
+}
 uint16_t sf_bswap16(uint16_t v);
 uint32_t sf_bswap32(uint32_t v);
 uint64_t sf_bswap64(uint64_t v);

@@ -147,27 +147,6 @@ uint16_t sf_bswap16(uint16_t v) { return __builtin_bswap16(v); }
 uint32_t sf_bswap32(uint32_t v) { return __builtin_bswap32(v); }
 uint64_t sf_bswap64(uint64_t v) { return __builtin_bswap64(v); }
 
-uint16_t sf_rd16(const void *p, int swap)
-{
-    uint16_t v;
-    memcpy(&v, p, sizeof(v));
-    return swap ? sf_bswap16(v) : v;
-}
-
-uint32_t sf_rd32(const void *p, int swap)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return swap ? sf_bswap32(v) : v;
-}
-
-uint64_t sf_rd64(const void *p, int swap)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return swap ? sf_bswap64(v) : v;
-}
-
 uint64_t sf_hash(const void *data, size_t n)
 {
     const unsigned char *p = data;
