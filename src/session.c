@@ -187,7 +187,7 @@ struct session {
     struct ev_decoder *dec;
     struct tp_set *tp;
     size_t nr_attrs;
-    char **event_names;
+    char **event_names;         /* NULL until attr_resolve */
     const struct tp_event **attr_tp;
     struct sess_stats stats;
     struct oq oq;
@@ -489,6 +489,31 @@ static void on_fork(struct session *s, const struct ev_task *e)
     }
 }
 
+/* Names attribute i and finds its tracepoint format on first use: looking
+ * a format up has libtraceevent parse it, and most attributes of a
+ * capture of every syscall tracepoint never have a sample.  Called from
+ * the session's thread only. */
+static char *default_event_name(const struct pd_attr *a);
+
+static void attr_resolve(struct session *s, size_t i)
+{
+    if (s->event_names[i])
+        return;
+    const struct pd_attr *a = pd_attr(s->pd, i);
+    const struct tp_event *e = a->type == 2 ? tp_find(s->tp, a->config) : NULL;
+
+    s->attr_tp[i] = e;
+    if (e) {
+        struct sbuf sb = SBUF_INIT;
+        sbuf_addf(&sb, "%s:%s", tp_system(e), tp_name(e));
+        s->event_names[i] = sbuf_detach(&sb);
+    } else if (a->name) {
+        s->event_names[i] = xstrdup(a->name);
+    } else {
+        s->event_names[i] = default_event_name(a);
+    }
+}
+
 static int on_sample(struct session *s, const struct ev_sample *e, struct sf_err *err)
 {
     struct sess_sample ss;
@@ -522,6 +547,7 @@ static int on_sample(struct session *s, const struct ev_sample *e, struct sf_err
         ss.maps = s->empty;
     }
     if (ai < s->nr_attrs) {
+        attr_resolve(s, ai);
         ss.tp = s->attr_tp[ai];
         ss.event_name = s->event_names[ai];
     } else {
@@ -887,21 +913,6 @@ int session_open_pd(struct pd_file *pd, struct session **out, struct sf_err *err
     s->event_names = xcalloc(s->nr_attrs + 1, sizeof(*s->event_names));
     s->attr_tp = xcalloc(s->nr_attrs + 1, sizeof(*s->attr_tp));
     s->stats.samples_per_attr = xcalloc(s->nr_attrs + 1, sizeof(uint64_t));
-    for (size_t i = 0; i < s->nr_attrs; i++) {
-        const struct pd_attr *a = pd_attr(pd, i);
-        const struct tp_event *e = a->type == 2 ? tp_find(s->tp, a->config) : NULL;
-
-        s->attr_tp[i] = e;
-        if (e) {
-            struct sbuf sb = SBUF_INIT;
-            sbuf_addf(&sb, "%s:%s", tp_system(e), tp_name(e));
-            s->event_names[i] = sbuf_detach(&sb);
-        } else if (a->name) {
-            s->event_names[i] = xstrdup(a->name);
-        } else {
-            s->event_names[i] = default_event_name(a);
-        }
-    }
     s->empty = maps_alloc(0);
     s->kmaps = maps_alloc(0);
     *out = s;
@@ -968,7 +979,10 @@ const struct tp_set *session_tracepoints(const struct session *s)
 
 const char *session_event_name(const struct session *s, size_t attr_idx)
 {
-    return attr_idx < s->nr_attrs ? s->event_names[attr_idx] : "";
+    if (attr_idx >= s->nr_attrs)
+        return "";
+    attr_resolve((struct session *)s, attr_idx);
+    return s->event_names[attr_idx];
 }
 
 int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *err)

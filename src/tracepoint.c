@@ -18,16 +18,25 @@
 struct tp_event {
     struct tep_event *ev;
     uint64_t id;
+    int state;                  /* TP_PENDING, TP_PARSED, TP_FAILED; atomic */
+    char *text;                 /* the format while pending */
+    char *system;
     int syscall_kind;           /* 1 enter, 2 exit, 0 none */
     int print_raw;              /* print fmt unsafe on untrusted data */
     const char *syscall;        /* points into ev->name */
 };
 
+/* Formats are handed to libtraceevent on first lookup: a capture of every
+ * syscall tracepoint carries ~360 formats, of which a few have samples. */
+enum { TP_PENDING, TP_PARSED, TP_FAILED };
+
 struct tp_set {
     struct tep_handle *tep;
-    struct tp_event *events;    /* sorted by id */
-    size_t nr;
-    pthread_mutex_t print_lock; /* libtraceevent printing is not reentrant */
+    struct tp_event *events;    /* sorted by id, then blob order */
+    size_t nr, cap;
+    pthread_mutex_t print_lock; /* libtraceevent printing is not reentrant,
+                                   and parsing changes its event list: both
+                                   run under this lock */
     struct trace_seq seq;
     uint8_t *scratch;           /* TP_SCRATCH_SIZE bytes, zero past used */
     size_t scratch_used;
@@ -266,18 +275,41 @@ static int format_well_formed(const char *p)
 
 /* Formats that libtraceevent cannot parse are left out: their samples still
  * count, they just have no field text (perf prints them raw or not at all). */
-static int parse_formats(struct tp_cursor *c, struct tep_handle *tep,
+/* The ID of a well-formed format ("name: X\nID: N\n..."), or -1 when it
+ * does not fit libtraceevent's int (which would drop the event). */
+static long long format_id(const char *text)
+{
+    const char *p = strstr(text, "\nID: ");
+    long long id = 0;
+
+    if (!p)
+        return -1;
+    for (p += 5; *p >= '0' && *p <= '9'; p++) {
+        id = id * 10 + (*p - '0');
+        if (id > 0x7fffffff)
+            return -1;
+    }
+    return id;
+}
+
+static int parse_formats(struct tp_cursor *c, struct tp_set *s,
                          const char *system, uint32_t count)
 {
     for (uint32_t i = 0; i < count; i++) {
         uint64_t len;
         char *text;
+        long long id;
 
         if (read_u64(c, &len) < 0 || read_section(c, len, &text) < 0)
             return -1;
-        if (format_well_formed(text)) {
+        if (format_well_formed(text) && (id = format_id(text)) >= 0) {
             drop_risky_print_fmt(text);
-            tep_parse_event(tep, text, strlen(text), system);
+            s->events = xgrow(s->events, sizeof(*s->events), s->nr + 1, &s->cap);
+            s->events[s->nr++] = (struct tp_event){
+                .id = (uint64_t)id, .state = TP_PENDING, .text = text,
+                .system = xstrdup(system),
+            };
+            continue;
         }
         free(text);
     }
@@ -338,8 +370,9 @@ static void register_printk_formats(struct tep_handle *tep, char *text)
     }
 }
 
-static int parse_blob(struct tp_cursor *c, struct tep_handle *tep)
+static int parse_blob(struct tp_cursor *c, struct tp_set *s)
 {
+    struct tep_handle *tep = s->tep;
     static const uint8_t magic[10] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c',
                                        'i', 'n', 'g' };
     const char *version;
@@ -380,7 +413,7 @@ static int parse_blob(struct tp_cursor *c, struct tep_handle *tep)
 
     if (parse_header(c, tep, long_size) < 0)
         return -1;
-    if (read_u32(c, &count) < 0 || parse_formats(c, tep, "ftrace", count) < 0)
+    if (read_u32(c, &count) < 0 || parse_formats(c, s, "ftrace", count) < 0)
         return -1;
     if (read_u32(c, &systems) < 0)
         return -1;
@@ -388,7 +421,7 @@ static int parse_blob(struct tp_cursor *c, struct tep_handle *tep)
         const char *system;
 
         if (read_cstr(c, &system) < 0 || read_u32(c, &count) < 0 ||
-            parse_formats(c, tep, system, count) < 0)
+            parse_formats(c, s, system, count) < 0)
             return -1;
     }
     /* kallsyms: perf resolves kernel addresses itself and skips this. */
@@ -418,7 +451,7 @@ static int cmp_event(const void *a, const void *b)
 
     if (x->id != y->id)
         return x->id < y->id ? -1 : 1;
-    return 0;
+    return x < y ? -1 : x > y;  /* blob order, though qsort moves them */
 }
 
 static void classify_syscall(struct tp_event *e)
@@ -489,26 +522,36 @@ static int args_unsafe(const struct tep_print_arg *a, int depth)
     return 0;
 }
 
-static void index_events(struct tp_set *s)
+/* Hands a pending format to libtraceevent; the caller holds print_lock.
+ * libtraceevent keeps an event whose print fmt it could not parse, so the
+ * event is looked up by id whatever tep_parse_event returned. */
+static void parse_pending(struct tp_set *s, struct tp_event *e)
 {
-    struct tep_event **list = tep_list_events(s->tep, TEP_EVENT_SORT_ID);
-    size_t n = 0;
+    struct tep_event *ev;
 
-    while (list && list[n])
-        n++;
-    s->events = xcalloc(n ? n : 1, sizeof(*s->events));
-    for (size_t i = 0; i < n; i++) {
-        struct tp_event *e = &s->events[s->nr];
-
-        if (list[i]->id < 0 || !list[i]->name)
-            continue;
-        e->ev = list[i];
-        e->id = (uint64_t)list[i]->id;
-        e->print_raw = args_unsafe(list[i]->print_fmt.args, 0);
-        classify_syscall(e);
-        s->nr++;
+    if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != TP_PENDING)
+        return;
+    tep_parse_event(s->tep, e->text, strlen(e->text), e->system);
+    free(e->text);
+    e->text = NULL;
+    ev = tep_find_event(s->tep, (int)e->id);
+    if (!ev || !ev->name) {
+        __atomic_store_n(&e->state, TP_FAILED, __ATOMIC_RELEASE);
+        return;
     }
-    qsort(s->events, s->nr, sizeof(*s->events), cmp_event);
+    e->ev = ev;
+    e->print_raw = args_unsafe(ev->print_fmt.args, 0);
+    classify_syscall(e);
+    __atomic_store_n(&e->state, TP_PARSED, __ATOMIC_RELEASE);
+}
+
+static void tp_free_events(struct tp_set *s)
+{
+    for (size_t i = 0; i < s->nr; i++) {
+        free(s->events[i].text);
+        free(s->events[i].system);
+    }
+    free(s->events);
 }
 
 int tp_parse(const char *name, const uint8_t *blob, size_t size,
@@ -529,12 +572,14 @@ int tp_parse(const char *name, const uint8_t *blob, size_t size,
         free(s);
         return sf_error(err, "'%s': tracing data: out of memory", name);
     }
-    if (parse_blob(&c, s->tep) < 0) {
+    if (parse_blob(&c, s) < 0) {
+        tp_free_events(s);
         tep_free(s->tep);
         free(s);
         return -1;
     }
-    index_events(s);
+    if (s->nr)
+        qsort(s->events, s->nr, sizeof(*s->events), cmp_event);
     pthread_mutex_init(&s->print_lock, NULL);
     trace_seq_init(&s->seq);
     s->scratch = xcalloc(1, TP_SCRATCH_SIZE);
@@ -549,14 +594,19 @@ void tp_free(struct tp_set *s)
     trace_seq_destroy(&s->seq);
     pthread_mutex_destroy(&s->print_lock);
     tep_free(s->tep);
-    free(s->events);
+    tp_free_events(s);
     free(s->scratch);
     free(s);
 }
 
-const struct tp_event *tp_find(const struct tp_set *s, uint64_t id)
+/* The first format with this id, parsed on demand; `locked`: the caller
+ * holds print_lock. */
+static const struct tp_event *find_event(const struct tp_set *cs, uint64_t id, int locked)
 {
+    struct tp_set *s = (struct tp_set *)cs;
     size_t lo = 0, hi;
+    struct tp_event *e;
+    int state;
 
     if (!s)
         return NULL;
@@ -564,14 +614,29 @@ const struct tp_event *tp_find(const struct tp_set *s, uint64_t id)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (s->events[mid].id == id)
-            return &s->events[mid];
         if (s->events[mid].id < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return NULL;
+    if (lo >= s->nr || s->events[lo].id != id)
+        return NULL;
+    e = &s->events[lo];
+    state = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+    if (state == TP_PENDING) {
+        if (!locked)
+            pthread_mutex_lock(&s->print_lock);
+        parse_pending(s, e);
+        if (!locked)
+            pthread_mutex_unlock(&s->print_lock);
+        state = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+    }
+    return state == TP_PARSED ? e : NULL;
+}
+
+const struct tp_event *tp_find(const struct tp_set *s, uint64_t id)
+{
+    return find_event(s, id, 0);
 }
 
 const char *tp_system(const struct tp_event *e)
@@ -607,7 +672,7 @@ static int printed_event_is_safe(const struct tp_set *s, const struct tp_event *
     if (!f || f->offset < 0 || f->size <= 0 || f->offset + f->size > 64 ||
         tep_read_number_field(f, s->scratch, &type) != 0)
         return 0;
-    used = tp_find(s, type);
+    used = find_event(s, type, 1);
     return !used || !used->print_raw;
 }
 
