@@ -30,6 +30,28 @@ struct cu_range {
     Dwarf_Off cu_die;
 };
 
+/* One subprogram or inlined_subroutine of a CU, and its nearest enclosing
+ * one: walking the CU once per lookup (dwarf_getscopes, then
+ * dwarf_getscopes_die) cost ~1.6 M instructions per new C address. */
+struct fn_ent {
+    Dwarf_Die die;
+    int parent;                /* index in the CU's list, -1 at the top */
+    int depth;                 /* DIE nesting depth */
+};
+
+struct fn_range {
+    uint64_t lo, hi;
+    size_t ent;
+};
+
+struct cu_fns {
+    Dwarf_Off cu_die;
+    struct fn_ent *ents;
+    size_t nr_ents, cap_ents;
+    struct fn_range *ranges;
+    size_t nr_ranges, cap_ranges;
+};
+
 struct cache_slot {
     uint64_t addr;             /* lookup address */
     int used, no_inline, n;
@@ -56,6 +78,8 @@ struct symstate {
                                   thread-safe; guards dw_tried too */
     struct cu_range *cus;
     size_t nr_cus;
+    struct cu_fns *fns;        /* function indexes of the CUs looked up */
+    size_t nr_fns, cap_fns;
     struct stripe *stripes;
 };
 
@@ -279,6 +303,73 @@ static int find_cu(const struct symstate *st, uint64_t addr, Dwarf_Die *cu)
     return 0;
 }
 
+#define FN_MAX_DEPTH 64
+#define FN_MAX_DIES 4000000
+
+/* Depth-first over the DIEs under die, recording every subprogram and
+ * inlined_subroutine with its address ranges; *budget bounds the walk. */
+static void index_fns(struct cu_fns *f, Dwarf_Die *die, int parent, int depth, long *budget)
+{
+    Dwarf_Die child;
+    if (depth >= FN_MAX_DEPTH || dwarf_child(die, &child) != 0)
+        return;
+    do {
+        if (--*budget < 0)
+            return;
+        int tag = dwarf_tag(&child), up = parent;
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+            f->ents = xgrow(f->ents, sizeof(*f->ents), f->nr_ents + 1, &f->cap_ents);
+            f->ents[f->nr_ents] = (struct fn_ent){ child, parent, depth };
+            up = (int)f->nr_ents++;
+            Dwarf_Addr base, lo, hi;
+            ptrdiff_t r = 0;
+            for (int k = 0; k < 100000; k++) {
+                r = dwarf_ranges(&child, r, &base, &lo, &hi);
+                if (r <= 0)
+                    break;
+                if (hi <= lo)
+                    continue;
+                f->ranges = xgrow(f->ranges, sizeof(*f->ranges), f->nr_ranges + 1,
+                                  &f->cap_ranges);
+                f->ranges[f->nr_ranges++] = (struct fn_range){ lo, hi, (size_t)up };
+            }
+        }
+        if (dwarf_haschildren(&child))
+            index_fns(f, &child, up, depth + 1, budget);
+    } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static struct cu_fns *cu_fns_of(struct symstate *st, Dwarf_Die *cu)
+{
+    Dwarf_Off off = dwarf_dieoffset(cu);
+    for (size_t i = 0; i < st->nr_fns; i++)
+        if (st->fns[i].cu_die == off)
+            return &st->fns[i];
+    st->fns = xgrow(st->fns, sizeof(*st->fns), st->nr_fns + 1, &st->cap_fns);
+    struct cu_fns *f = &st->fns[st->nr_fns++];
+    memset(f, 0, sizeof(*f));
+    f->cu_die = off;
+    long budget = FN_MAX_DIES;
+    index_fns(f, cu, -1, 1, &budget);
+    return f;
+}
+
+/* The innermost subprogram or inlined_subroutine whose ranges hold addr
+ * (the deepest; the first in DIE order among equals), or -1. */
+static int innermost_fn(const struct cu_fns *f, uint64_t addr)
+{
+    int best = -1;
+    for (size_t i = 0; i < f->nr_ranges; i++) {
+        const struct fn_range *r = &f->ranges[i];
+        if (addr < r->lo || addr >= r->hi)
+            continue;
+        if (best < 0 || f->ents[r->ent].depth > f->ents[best].depth ||
+            (f->ents[r->ent].depth == f->ents[best].depth && (int)r->ent < best))
+            best = (int)r->ent;
+    }
+    return best;
+}
+
 static const char *die_name(Dwarf_Die *die)
 {
     static const int attrs[] = { DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name };
@@ -326,26 +417,16 @@ static int dwarf_chain(struct symstate *st, uint64_t addr, struct dw_frame *out,
     const char *file = dwarf_linesrc(ln, NULL, NULL);
     int line = 0;
     dwarf_lineno(ln, &line);
-    Dwarf_Die *scopes = NULL;
-    int ns = dwarf_getscopes(&cu, addr, &scopes);
-    int inner = -1;
-    for (int i = 0; i < ns; i++) {
-        int tag = dwarf_tag(&scopes[i]);
-        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
-            inner = i;
-            break;
-        }
-    }
+    struct cu_fns *f = cu_fns_of(st, &cu);
+    int inner = innermost_fn(f, addr);
     int n = 0;
     if (inner < 0) {
         /* a line but no function (assembly): the name comes from the ELF
          * symbol table, as binutils does */
-        free(scopes);
         out[0] = (struct dw_frame){ NULL, file, line };
         return 1;
     }
-    Dwarf_Die fn = scopes[inner];
-    free(scopes);
+    Dwarf_Die fn = f->ents[inner].die;
     /* Assembler CUs may describe one routine by several subprograms (its
      * aliases), all with one range: binutils reports the last of them. */
     if (dwarf_tag(&fn) == DW_TAG_subprogram) {
@@ -358,22 +439,22 @@ static int dwarf_chain(struct symstate *st, uint64_t addr, struct dw_frame *out,
                     fn = sib;
             }
         }
+        out[0] = (struct dw_frame){ die_name(&fn), file, line };
+        return 1;
     }
-    Dwarf_Die *chain = NULL;
-    int nc = dwarf_getscopes_die(&fn, &chain);
-    for (int i = 0; i < nc && n < max; i++) {
-        int tag = dwarf_tag(&chain[i]);
-        if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
-            continue;
-        out[n].name = die_name(&chain[i]);
+    /* inlined_subroutine: its chain of enclosing functions up to (and
+     * including) the first subprogram */
+    for (int i = inner; i >= 0 && n < max; i = f->ents[i].parent) {
+        Dwarf_Die *d = &f->ents[i].die;
+        int tag = dwarf_tag(d);
+        out[n].name = die_name(d);
         out[n].file = file;
         out[n].line = line;
         n++;
         if (tag == DW_TAG_subprogram)
             break;
-        file = call_file(&cu, &chain[i], &line);
+        file = call_file(&cu, d, &line);
     }
-    free(chain);
     return n;
 }
 
@@ -421,6 +502,11 @@ static void symstate_free(void *p)
     pthread_mutex_destroy(&st->dw_lock);
     free(st->syms);
     free(st->cus);
+    for (size_t i = 0; i < st->nr_fns; i++) {
+        free(st->fns[i].ents);
+        free(st->fns[i].ranges);
+    }
+    free(st->fns);
     free(st);
 }
 
