@@ -79,6 +79,14 @@ P
 grep -q 'only in before' "$T/diff.svg" || fail "diff.svg lacks the vanished frame"
 grep -q '<img src=x' "$T/diff.svg" && fail "diff.svg carries an unescaped hostile name"
 
+# --negate draws the BEFORE shape: the root box is BEFORE's total plus the
+# frames only AFTER has (155 + 10); by default AFTER's plus the vanished ones
+# (175 + 20).  Hand-counted from the two folded files above.
+"$SYSFLAME" diff -o "$T/neg.svg" --negate "$T/before.folded" "$T/after.folded" || fail "diff --negate exited $?"
+grep -q 'data-n="195" data-root' "$T/diff.svg" || fail "diff.svg root should span 195 samples"
+grep -q 'data-n="165" data-root' "$T/neg.svg" || fail "--negate root should span 165 samples"
+grep -q '<title>pkg.TestB.func1 (10 [^<]*only in after' "$T/neg.svg" || fail "--negate lacks the frame only in after"
+
 # report with two inputs
 "$SYSFLAME" report -o "$T/rep" "$T/before.folded" "$T/after.folded" || fail "report exited $?"
 for f in before.folded before.svg after.folded after.svg top.md top.json diff.svg diff.md \
