@@ -105,8 +105,11 @@ struct loader {
     struct strtab *strings;
     const char *path;
 
-    struct job *jobs;
+    struct job *jobs;             /* the batch being filled (main thread) */
     size_t nr_jobs;
+    struct job *work;             /* the batch handed to the pool */
+    size_t nr_work;
+    int work_shared;              /* worker threads were woken for it */
     struct worker *workers;
     int nr_workers;
 
@@ -114,7 +117,7 @@ struct loader {
     pthread_t *threads;
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_done;
-    size_t next_job;
+    size_t next_job;              /* next unclaimed index in work (atomic) */
     int generation, active, stopping;
 
     /* enter/exit pairing: tid -> pending enter */
@@ -231,15 +234,15 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
 
 /* ---- thread pool ---- */
 
+/* work and nr_work are set before the workers are woken (under mu), so
+ * claiming an index needs only an atomic counter. */
 static void run_jobs(struct loader *L, struct worker *w)
 {
     for (;;) {
-        pthread_mutex_lock(&L->mu);
-        size_t i = L->next_job < L->nr_jobs ? L->next_job++ : (size_t)-1;
-        pthread_mutex_unlock(&L->mu);
-        if (i == (size_t)-1)
+        size_t i = __atomic_fetch_add(&L->next_job, 1, __ATOMIC_RELAXED);
+        if (i >= L->nr_work)
             return;
-        resolve_job(L, w, &L->jobs[i]);
+        resolve_job(L, w, &L->work[i]);
     }
 }
 
@@ -320,24 +323,39 @@ static void pool_stop(struct loader *L)
     free(L->workers);
 }
 
-static void pool_run_batch(struct loader *L)
+/* Hands the filled batch to the pool and starts a new one.  With worker
+ * threads the main thread returns at once and reads on while they unwind;
+ * results are taken in order by pool_finish. */
+static void pool_dispatch(struct loader *L)
 {
-    if (L->nr_workers <= 1 || L->nr_jobs < 8) {
-        for (size_t i = 0; i < L->nr_jobs; i++)
-            resolve_job(L, &L->workers[0], &L->jobs[i]);
-        return;
-    }
-    pthread_mutex_lock(&L->mu);
+    struct job *t = L->work;
+    L->work = L->jobs;
+    L->nr_work = L->nr_jobs;
+    L->jobs = t;
+    L->nr_jobs = 0;
     L->next_job = 0;
+    L->work_shared = L->nr_workers > 1 && L->nr_work >= 8;
+    if (!L->work_shared)
+        return;
+    pthread_mutex_lock(&L->mu);
     L->active = L->nr_workers - 1;
     L->generation++;
     pthread_cond_broadcast(&L->cv_work);
     pthread_mutex_unlock(&L->mu);
+}
+
+/* Resolves what is left of the dispatched batch on this thread, then waits
+ * for the workers' part. */
+static void pool_finish(struct loader *L)
+{
     run_jobs(L, &L->workers[0]);
+    if (!L->work_shared)
+        return;
     pthread_mutex_lock(&L->mu);
     while (L->active > 0)
         pthread_cond_wait(&L->cv_done, &L->mu);
     pthread_mutex_unlock(&L->mu);
+    L->work_shared = 0;
 }
 
 /* ---- consuming results in order (main thread) ---- */
@@ -632,16 +650,32 @@ static void release_job_refs(struct job *j)
     j->maps = j->kmaps = NULL;
 }
 
-static int flush_batch(struct loader *L, struct sf_err *err)
+/* Finishes the dispatched batch and consumes it in order. */
+static int consume_work(struct loader *L, struct sf_err *err)
 {
     int rc = 0;
-    pool_run_batch(L);
-    for (size_t i = 0; i < L->nr_jobs; i++) {
-        if (rc == 0 && consume_job(L, &L->jobs[i], err) < 0)
+    pool_finish(L);
+    for (size_t i = 0; i < L->nr_work; i++) {
+        if (rc == 0 && consume_job(L, &L->work[i], err) < 0)
             rc = -1;
-        release_job_refs(&L->jobs[i]);
+        release_job_refs(&L->work[i]);
     }
-    L->nr_jobs = 0;
+    L->nr_work = 0;
+    return rc;
+}
+
+/* Batches go through the pool one behind the reader: the previous batch is
+ * finished and consumed, the filled one dispatched, and (with worker
+ * threads, and no per-sample hook needing RAW now) left to resolve while
+ * the session reads and decodes the next.  `last` finishes everything. */
+static int flush_batch(struct loader *L, int last, struct sf_err *err)
+{
+    int rc = consume_work(L, err);
+    pool_dispatch(L);
+    if (last || L->nr_workers <= 1 || L->o->on_sample) {
+        if (consume_work(L, err) < 0)
+            rc = -1;
+    }
     return rc;
 }
 
@@ -796,10 +830,10 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     if (L->o->on_sample) {
         j->sample.raw = s->raw;
         j->sample.raw_size = s->raw_size;
-        return flush_batch(L, err);
+        return flush_batch(L, 0, err);
     }
     if (L->nr_jobs == BATCH_MAX)
-        return flush_batch(L, err);
+        return flush_batch(L, 0, err);
     return 0;
 }
 
@@ -941,6 +975,7 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
         memset(L->name_cache, 0, FRAME_CACHE * sizeof(*L->name_cache));
     pool_start(L);
     L->jobs = xcalloc(BATCH_MAX, sizeof(*L->jobs));
+    L->work = xcalloc(BATCH_MAX, sizeof(*L->work));
     struct sess_ops ops = { .sample = on_session_sample, .arg = L };
     int rc = 0;
     if (L->o->on_capture_start)
@@ -948,20 +983,28 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     if (rc == 0)
         rc = session_run(L->sess, &ops, err);
     if (rc == 0)
-        rc = flush_batch(L, err);
+        rc = flush_batch(L, 1, err);
+    else
+        pool_finish(L);         /* no worker may still read a job */
     if (rc == 0 && L->o->on_capture)
         rc = L->o->on_capture(L->o->on_capture_arg, L->sess, err);
     for (size_t i = 0; i < L->nr_jobs; i++)
         release_job_refs(&L->jobs[i]);
-    L->nr_jobs = 0;
+    for (size_t i = 0; i < L->nr_work; i++)
+        release_job_refs(&L->work[i]);
+    L->nr_jobs = L->nr_work = 0;
     pool_stop(L);
     for (size_t i = 0; i < BATCH_MAX; i++) {
         free(L->jobs[i].stack);
         free(L->jobs[i].callchain);
         free(L->jobs[i].frames);
+        free(L->work[i].stack);
+        free(L->work[i].callchain);
+        free(L->work[i].frames);
     }
     free(L->jobs);
-    L->jobs = NULL;
+    free(L->work);
+    L->jobs = L->work = NULL;
 
     const struct sess_stats *st = session_get_stats(L->sess);
     in->samples = st->samples;
