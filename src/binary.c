@@ -174,6 +174,22 @@ static int is_kernel_name(const char *name)
 /* ---- ELF helpers ---- */
 
 /* GNU build-id from the note sections (or PT_NOTE segments). */
+/* The GNU build-id in a block of ELF notes; returns its length (0: none). */
+static size_t note_build_id(Elf_Data *d, uint8_t *out)
+{
+    size_t off = 0, noff, doff;
+    GElf_Nhdr nh;
+    while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+        if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+            memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 &&
+            nh.n_descsz > 0 && nh.n_descsz <= 20) {
+            memcpy(out, (char *)d->d_buf + doff, nh.n_descsz);
+            return nh.n_descsz;
+        }
+    }
+    return 0;
+}
+
 static size_t elf_build_id(Elf *elf, uint8_t *out)
 {
     Elf_Scn *scn = NULL;
@@ -185,17 +201,7 @@ static size_t elf_build_id(Elf *elf, uint8_t *out)
         Elf_Data *d = elf_getdata(scn, NULL);
         if (!d || !d->d_buf)
             continue;
-        size_t off = 0, noff, doff;
-        GElf_Nhdr nh;
-        while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-            if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-                memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 &&
-                nh.n_descsz > 0 && nh.n_descsz <= 20) {
-                memcpy(out, (char *)d->d_buf + doff, nh.n_descsz);
-                found = nh.n_descsz;
-                break;
-            }
-        }
+        found = note_build_id(d, out);
     }
     if (found)
         return found;
@@ -210,17 +216,7 @@ static size_t elf_build_id(Elf *elf, uint8_t *out)
                                            ELF_T_NHDR);
         if (!d || !d->d_buf)
             continue;
-        size_t off = 0, noff, doff;
-        GElf_Nhdr nh;
-        while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-            if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-                memcmp((char *)d->d_buf + noff, "GNU", 4) == 0 &&
-                nh.n_descsz > 0 && nh.n_descsz <= 20) {
-                memcpy(out, (char *)d->d_buf + doff, nh.n_descsz);
-                found = nh.n_descsz;
-                break;
-            }
-        }
+        found = note_build_id(d, out);
     }
     return found;
 }
