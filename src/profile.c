@@ -18,7 +18,7 @@
 #include "symbolize.h"
 #include "tracepoint.h"
 
-#define BATCH_MAX 512
+#define BATCH_MAX 256
 #define DEFAULT_MAX_FRAMES 1024
 #define MAX_SYM_FRAMES 64
 
@@ -974,6 +974,8 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     if (L->name_cache)
         memset(L->name_cache, 0, FRAME_CACHE * sizeof(*L->name_cache));
     pool_start(L);
+    if (L->nr_workers > 1)
+        pd_prefault(session_file(L->sess));
     L->jobs = xcalloc(BATCH_MAX, sizeof(*L->jobs));
     L->work = xcalloc(BATCH_MAX, sizeof(*L->work));
     struct sess_ops ops = { .sample = on_session_sample, .arg = L };

@@ -141,6 +141,7 @@ struct oq_ent {
 #define SPILL_WIN       ((size_t)256 << 10)
 #define SPILL_NR_WIN    4
 #define IN_PLACE_RELEASE ((uint64_t)8 << 20)  /* > a batch of samples */
+#define DELIVERY_HINT_AHEAD 128   /* records hinted to the reader's prefaulter */
 
 struct spill {
     int fd;                     /* -1 until needed; -2 = could not create */
@@ -791,6 +792,12 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
     }
     for (; i < q->nr && q->ents[i].time <= limit; i++) {
         const struct oq_ent *e = &q->ents[i];
+        /* mapped input: the pages of the records a little ahead get mapped
+         * by the reader's helper thread, if it runs */
+        for (size_t h = i ? i + DELIVERY_HINT_AHEAD : 0;
+             h <= i + DELIVERY_HINT_AHEAD && h < q->nr && q->ents[h].time <= limit; h++)
+            if (q->ents[h].spilled == 2)
+                pd_prefault_record(s->pd, q->ents[h].file_offset, q->ents[h].size);
         const uint8_t *data = q->buf ? q->buf + e->off : NULL;
         if (e->spilled == 2) {
             data = pd_record_in_place(s->pd, e->file_offset, e->size);
