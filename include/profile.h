@@ -120,10 +120,6 @@ struct profile {
     struct strtab *strings_owner;/* storage for the names above */
 };
 
-/* Is this file folded text rather than perf.data?  (Sniffs the first bytes;
- * "-" reads stdin, which is then buffered for the real load.) */
-int profile_input_is_folded(const char *path);
-
 /* Loads and merges inputs.  0 ok, -1 error. */
 int profile_load(const char *const *paths, size_t n,
                  const struct profile_opts *o, struct profile *p,

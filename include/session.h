@@ -67,7 +67,6 @@ struct sess_ops {
 /* Capture-wide counters for `info`. */
 struct sess_stats {
     uint64_t samples;
-    uint64_t samples_by_attr_cap;   /* unused */
     uint64_t *samples_per_attr;     /* pd_nr_attrs entries */
     uint64_t lost_events;           /* sum of LOST.lost */
     uint64_t lost_samples;          /* sum of LOST_SAMPLES.lost */

@@ -914,19 +914,6 @@ static int looks_like_capture(const uint8_t *h, size_t n)
     return 0;
 }
 
-int profile_input_is_folded(const char *path)
-{
-    uint8_t h[16];
-    if (!strcmp(path, "-"))
-        return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read_head(fd, h, sizeof(h));
-    close(fd);
-    return n > 0 && !looks_like_capture(h, (size_t)n) && fold_sniff(h, (size_t)n);
-}
-
 /* Adds every stack of src to dst with frame 0 (the comm) renamed. */
 static void merge_relabelled(struct stack_set *dst, const struct stack_set *src,
                              const char *label)
