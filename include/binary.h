@@ -46,6 +46,12 @@ void binary_cache_free(struct binary_cache *c);
  * usable (then the mapping is recorded as missing, with the reason).  The
  * result is cached in m->user-independent storage keyed by path+build-id. */
 struct binary *binary_for_map(struct binary_cache *c, const struct sess_map *m);
+/* The binary a mapping with this recorded path and build-id will resolve
+ * to, if it is in the build-id cache; NULL otherwise.  Records no key and no
+ * miss (binary_for_map does that on delivery), so it may be called
+ * speculatively, e.g. from a warm-up thread with the header's build-ids. */
+struct binary *binary_prefetch(struct binary_cache *c, const char *recorded,
+                               const uint8_t *build_id, size_t build_id_size);
 /* Counts one sample that needed a missing binary (for the summary). */
 void binary_note_missing_sample(struct binary_cache *c, const struct sess_map *m);
 
@@ -70,6 +76,11 @@ int binary_has_code(const struct binary *b);
  * falls in no PT_LOAD. */
 int binary_to_vaddr(const struct binary *b, const struct sess_map *m,
                     uint64_t addr, uint64_t *vaddr);
+/* Same, plus the window [lo, hi) of process addresses around addr that
+ * translate by the same offset (vaddr - addr), so callers may cache it;
+ * lo == hi when there is none to trust. */
+int binary_to_vaddr_window(const struct binary *b, const struct sess_map *m, uint64_t addr,
+                           uint64_t *vaddr, uint64_t *lo, uint64_t *hi);
 /* Inverse: link-time vaddr -> process address for mapping m. */
 int binary_from_vaddr(const struct binary *b, const struct sess_map *m,
                       uint64_t vaddr, uint64_t *addr);

@@ -42,4 +42,9 @@ struct sym_frame {
 int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
               struct sym_frame *out, int max);
 
+/* Loads now what the first C address of b would load (symbols, DWARF), so
+ * a warm-up thread can take that cost off the critical path.  Go binaries
+ * are left alone: their C addresses rarely need DWARF.  Thread-safe. */
+void symbolize_prepare(struct binary *b);
+
 #endif

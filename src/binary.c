@@ -855,6 +855,40 @@ struct binary *binary_for_map(struct binary_cache *c, const struct sess_map *m)
     return b;
 }
 
+struct binary *binary_prefetch(struct binary_cache *c, const char *recorded,
+                               const uint8_t *build_id, size_t build_id_size)
+{
+    if (!c || !recorded || !build_id_size || build_id_size > 20 ||
+        not_a_file(recorded) || is_kernel_name(recorded))
+        return NULL;
+    struct sess_map m = { .filename = recorded, .build_id_size = (uint8_t)build_id_size };
+    memcpy(m.build_id, build_id, build_id_size);
+    struct lookup lk = { .c = c, .m = &m };
+    struct elf_file f;
+    char *found = NULL;
+    struct binary *b = NULL;
+    pthread_mutex_lock(&c->lock);
+    lk.recorded = recorded_clean(recorded);
+    hex_of(m.build_id, m.build_id_size, lk.bid_hex);
+    /* Only the build-id cache: a file found there is the one resolve()
+     * picks first for this identity, so binary_for_map shares it later. */
+    if (try_build_id_dirs(&lk, &f, &found)) {
+        b = find_open(c, found);
+        if (b) {
+            elf_file_close(&f);
+            free(found);
+        } else {
+            b = binary_make(c, lk.recorded, &f, found);
+            c->bins = xgrow(c->bins, sizeof(*c->bins), c->nr_bins + 1, &c->cap_bins);
+            c->bins[c->nr_bins++] = b;
+        }
+    }
+    free(lk.refusal);
+    free(lk.recorded);
+    pthread_mutex_unlock(&c->lock);
+    return b;
+}
+
 void binary_note_missing_sample(struct binary_cache *c, const struct sess_map *m)
 {
     if (!c || !m || !m->filename || m->kernel || not_a_file(m->filename) ||
@@ -950,6 +984,58 @@ int binary_to_vaddr(const struct binary *b, const struct sess_map *m,
     if (!s)
         return -1;
     *vaddr = off - s->offset + s->vaddr;
+    return 0;
+}
+
+int binary_to_vaddr_window(const struct binary *b, const struct sess_map *m, uint64_t addr,
+                           uint64_t *vaddr, uint64_t *lo, uint64_t *hi)
+{
+    *lo = *hi = 0;
+    if (binary_to_vaddr(b, m, addr, vaddr) < 0)
+        return -1;
+    /* The window: the part of the mapping whose file offsets fall in one
+     * segment's exact range and in no other segment's (aligned or not), so
+     * that binary_to_vaddr would pick that segment for every address in
+     * it.  Anything less clear-cut gets no window. */
+    uint64_t off = addr - m->start + m->pgoff;
+    const struct binary_seg *s = NULL;
+    for (size_t i = 0; i < b->nr_segs; i++) {
+        const struct binary_seg *c = &b->segs[i];
+        uint64_t clo = ALIGN_DOWN(c->offset);
+        uint64_t chi = ALIGN_UP(c->offset + SF_MAX(c->filesz, c->memsz));
+        if (off < c->offset || off - c->offset >= SF_MAX(c->filesz, c->memsz)) {
+            if (off >= clo && off < chi)
+                return 0;       /* inside another segment's aligned range */
+            continue;
+        }
+        if (s)
+            return 0;           /* two exact matches */
+        s = c;
+    }
+    if (!s || off - s->offset + s->vaddr != *vaddr)
+        return 0;
+    uint64_t wlo = s->offset, whi = s->offset + SF_MAX(s->filesz, s->memsz);
+    for (size_t i = 0; i < b->nr_segs; i++) {
+        const struct binary_seg *c = &b->segs[i];
+        if (c == s)
+            continue;
+        uint64_t clo = ALIGN_DOWN(c->offset);
+        uint64_t chi = ALIGN_UP(c->offset + SF_MAX(c->filesz, c->memsz));
+        /* shrink [wlo, whi) to exclude [clo, chi), keeping off */
+        if (chi <= off && chi > wlo)
+            wlo = chi;
+        if (clo > off && clo < whi)
+            whi = clo;
+    }
+    /* file offsets -> process addresses, clipped to the mapping */
+    if (wlo < m->pgoff)
+        wlo = m->pgoff;
+    if (whi - m->pgoff > m->end - m->start)
+        whi = m->pgoff + (m->end - m->start);
+    if (wlo > off || whi <= off)
+        return 0;
+    *lo = wlo - m->pgoff + m->start;
+    *hi = whi - m->pgoff + m->start;
     return 0;
 }
 

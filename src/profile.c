@@ -40,7 +40,15 @@ static void strtab_release(struct strtab *t)
     memset(t, 0, sizeof(*t));
 }
 
+static const char *strtab_intern_at(struct strtab *t, const char *s, uint32_t *idx);
+
 static const char *strtab_intern(struct strtab *t, const char *s)
+{
+    uint32_t idx;
+    return strtab_intern_at(t, s, &idx);
+}
+
+static const char *strtab_intern_at(struct strtab *t, const char *s, uint32_t *idx)
 {
     if (t->n * 2 >= t->nslots) {
         size_t ns = t->nslots ? t->nslots * 2 : 256;
@@ -60,13 +68,16 @@ static const char *strtab_intern(struct strtab *t, const char *s)
     size_t j = h & (t->nslots - 1);
     while (t->slots[j]) {
         const char *c = t->v[t->slots[j] - 1];
-        if (!strcmp(c, s))
+        if (!strcmp(c, s)) {
+            *idx = t->slots[j] - 1;
             return c;
+        }
         j = (j + 1) & (t->nslots - 1);
     }
     t->v = xgrow(t->v, sizeof(*t->v), t->n + 1, &t->cap);
     t->v[t->n] = xstrdup(s);
     t->slots[j] = (uint32_t)t->n + 1;
+    *idx = (uint32_t)t->n;
     return t->v[t->n++];
 }
 
@@ -89,12 +100,56 @@ struct job {
     enum unwind_stop stop;
     unsigned fp_steps;
     const char *binary;           /* recorded path of the sampled ip's map */
+    const struct memo_entry *memo;/* the worker's memo entry for this stack */
 };
+
+/* ---- stack memo ----
+ *
+ * Most samples repeat a stack seen before: same comm, same leaf, same
+ * return addresses in the same mappings.  Each worker keeps what
+ * resolve_job made of such an unwound stack (the symbolized frames), keyed
+ * by everything resolution depends on; the main thread keeps, per worker
+ * entry, the stack id it interned.  A repeat then costs the unwind and a
+ * key comparison instead of a symbolizer lookup per frame and a name
+ * lookup per frame.  Entries live for one capture (their pointers are the
+ * capture's); a full memo stops inserting and samples take the long way. */
+struct memo_key {                 /* one unwound frame */
+    uint64_t pc;
+    const struct sess_map *map;
+    uint64_t flags;
+};
+
+struct memo_entry {
+    uint64_t hash;
+    uint32_t nr_key, nr_frames;
+    struct memo_key *key;         /* nr_key; key[0] is the sample context */
+    struct frame_out *frames;
+    const char *binary;
+};
+
+#define MEMO_SLOTS 8192           /* per worker; power of two */
+#define MEMO_MAX_BYTES (4u << 20) /* per worker */
+
+struct memo {
+    struct memo_entry *slots;
+    size_t used, bytes;
+    struct memo_key *scratch;
+    size_t scratch_cap;
+};
+
+/* Main thread: worker memo entry -> interned stack. */
+struct stack_memo_slot {
+    const struct memo_entry *entry;
+    uint32_t stack_id;
+    uint32_t depth;
+};
+#define STACK_MEMO_SLOTS 16384
 
 struct worker {
     struct unwind_ctx *uw;
     struct unwind_result ur;
     struct sym_frame sym[MAX_SYM_FRAMES];
+    struct memo memo;
 };
 
 struct loader {
@@ -133,6 +188,8 @@ struct loader {
     uint32_t *ids;                /* scratch: stack_set name ids, root first */
     size_t ids_cap;
     struct name_slot *name_cache; /* FRAME_CACHE slots, reset per capture */
+    struct stack_memo_slot *stack_memo; /* STACK_MEMO_SLOTS, per capture */
+    size_t stack_memo_used;
     struct sbuf tmp;
     struct sbuf clean;            /* clean_name's own buffer */
 };
@@ -158,6 +215,99 @@ static void job_push(struct job *j, const struct frame_out *f)
     j->frames[j->nr_frames++] = *f;
 }
 
+static uint64_t memo_hash(const struct memo_key *k, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ k[i].pc) * 0xff51afd7ed558ccdULL;
+        h = (h ^ (uint64_t)(uintptr_t)k[i].map ^ (k[i].flags << 48)) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 31;
+    }
+    return h | 1;                 /* 0 marks an empty slot */
+}
+
+/* The key of j's unwound stack in w->memo.scratch: the sample's context
+ * (what frame 0 and the leaf are named after), then every frame with what
+ * resolve_job reads of it.  Returns the number of key entries. */
+static size_t memo_make_key(struct loader *L, struct worker *w, struct job *j)
+{
+    const struct profile_opts *o = L->o;
+    struct memo *m = &w->memo;
+    size_t n = w->ur.nr + 1;
+    m->scratch = xgrow(m->scratch, sizeof(*m->scratch), n, &m->scratch_cap);
+    uint64_t ids = 0;
+    if (o->with_pid || o->with_tid)
+        ids = ((uint64_t)j->sample.idn.pid << 32) | j->sample.idn.tid;
+    m->scratch[0] = (struct memo_key){
+        .pc = ids,
+        .map = (const void *)j->ss.comm,
+        .flags = (uint64_t)(uintptr_t)(j->syscall ? j->syscall : j->ss.event_name) ^
+                 (j->stop == UNWIND_STOP_TRUNCATED),
+    };
+    for (size_t i = 0; i < w->ur.nr; i++) {
+        const struct unwind_frame *uf = &w->ur.frames[i];
+        m->scratch[i + 1] = (struct memo_key){
+            .pc = uf->pc, .map = uf->map,
+            .flags = (uint64_t)(uf->kernel != 0) | (uint64_t)(uf->elide != 0) << 1 |
+                     (uint64_t)(uf->is_return != 0) << 2 |
+                     (uint64_t)(uf->how == UNWIND_HOW_IP) << 3,
+        };
+    }
+    return n;
+}
+
+static const struct memo_entry *memo_find(const struct memo *m, const struct memo_key *k,
+                                          size_t n)
+{
+    if (!m->slots)
+        return NULL;
+    uint64_t h = memo_hash(k, n);
+    for (size_t i = h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
+        const struct memo_entry *e = &m->slots[i];
+        if (!e->hash)
+            return NULL;
+        if (e->hash == h && e->nr_key == n && memcmp(e->key, k, n * sizeof(*k)) == 0)
+            return e;
+    }
+}
+
+static const struct memo_entry *memo_insert(struct memo *m, size_t n, const struct job *j)
+{
+    size_t bytes = n * sizeof(struct memo_key) + j->nr_frames * sizeof(struct frame_out);
+    if (m->used * 4 >= MEMO_SLOTS * 3 || m->bytes + bytes > MEMO_MAX_BYTES)
+        return NULL;
+    if (!m->slots)
+        m->slots = xcalloc(MEMO_SLOTS, sizeof(*m->slots));
+    uint64_t h = memo_hash(m->scratch, n);
+    size_t i = h & (MEMO_SLOTS - 1);
+    while (m->slots[i].hash)
+        i = (i + 1) & (MEMO_SLOTS - 1);
+    struct memo_entry *e = &m->slots[i];
+    e->hash = h;
+    e->nr_key = (uint32_t)n;
+    e->key = xmalloc(n * sizeof(*e->key));
+    memcpy(e->key, m->scratch, n * sizeof(*e->key));
+    e->nr_frames = (uint32_t)j->nr_frames;
+    e->frames = xmalloc((j->nr_frames ? j->nr_frames : 1) * sizeof(*e->frames));
+    if (j->nr_frames)
+        memcpy(e->frames, j->frames, j->nr_frames * sizeof(*e->frames));
+    e->binary = j->binary;
+    m->used++;
+    m->bytes += bytes;
+    return e;
+}
+
+static void memo_release(struct memo *m)
+{
+    for (size_t i = 0; m->slots && i < MEMO_SLOTS; i++) {
+        free(m->slots[i].key);
+        free(m->slots[i].frames);
+    }
+    free(m->slots);
+    free(m->scratch);
+    memset(m, 0, sizeof(*m));
+}
+
 static void resolve_job(struct loader *L, struct worker *w, struct job *j)
 {
     const struct profile_opts *o = L->o;
@@ -165,9 +315,20 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
 
     j->nr_frames = 0;
     j->binary = NULL;
+    j->memo = NULL;
     unwind_sample(w->uw, &j->ss, &w->ur, max_frames);
     j->stop = w->ur.stop;
     j->fp_steps = w->ur.fp_steps;
+    size_t nr_key = memo_make_key(L, w, j);
+    const struct memo_entry *hit = memo_find(&w->memo, w->memo.scratch, nr_key);
+    if (hit) {
+        j->frames = xgrow(j->frames, sizeof(*j->frames), hit->nr_frames, &j->frames_cap);
+        memcpy(j->frames, hit->frames, hit->nr_frames * sizeof(*j->frames));
+        j->nr_frames = hit->nr_frames;
+        j->binary = hit->binary;
+        j->memo = hit;
+        return;
+    }
 
     for (size_t i = 0; i < w->ur.nr; i++) {
         const struct unwind_frame *uf = &w->ur.frames[i];
@@ -230,6 +391,7 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
             job_push(j, &g);
         }
     }
+    j->memo = memo_insert(&w->memo, nr_key, j);
 }
 
 /* ---- thread pool ---- */
@@ -313,6 +475,7 @@ static void pool_stop(struct loader *L)
     for (int i = 1; i < L->nr_workers; i++)
         pthread_join(L->threads[i], NULL);
     for (int i = 0; i < L->nr_workers; i++) {
+        memo_release(&L->workers[i].memo);
         unwind_result_release(&L->workers[i].ur);
         unwind_ctx_free(L->workers[i].uw);
     }
@@ -398,28 +561,62 @@ static struct thread_stat *thread_slot(struct loader *L, uint32_t pid, uint32_t 
     return t;
 }
 
+static struct name_slot *name_slot(struct loader *L, const void *a, const void *b,
+                                   uint32_t tag);
+
 static struct syscall_stat *syscall_slot(struct loader *L, const char *name)
 {
     struct profile *p = L->p;
+    struct name_slot *c = name_slot(L, name, NULL, 64);
+    if (c->tag)
+        return &p->syscalls[c->id];
     for (size_t i = 0; i < p->nr_syscalls; i++)
-        if (p->syscalls[i].name == name)
+        if (p->syscalls[i].name == name) {
+            c->id = (uint32_t)i;
+            c->tag = 64;
             return &p->syscalls[i];
+        }
     p->syscalls = xgrow(p->syscalls, sizeof(*p->syscalls), p->nr_syscalls + 1,
                         &L->syscalls_cap);
+    c->id = (uint32_t)p->nr_syscalls;
+    c->tag = 64;
     struct syscall_stat *s = &p->syscalls[p->nr_syscalls++];
     memset(s, 0, sizeof(*s));
     s->name = name;
     return s;
 }
 
+/* strtab_intern for strings whose pointer is stable for the capture
+ * (tracepoint and event names): one pointer probe per sample. */
+static const char *intern_by_ptr(struct loader *L, const char *s, uint32_t tag)
+{
+    struct name_slot *c = name_slot(L, s, NULL, tag);
+    if (c->tag)
+        return L->strings->v[c->id];
+    uint32_t idx;
+    const char *r = strtab_intern_at(L->strings, s, &idx);
+    c->id = idx;
+    c->tag = tag;
+    return r;
+}
+
 static void count_event(struct loader *L, const char *name)
 {
     struct profile *p = L->p;
+    struct name_slot *c = name_slot(L, name, NULL, 256);
+    if (c->tag) {
+        p->events[c->id].count++;
+        return;
+    }
     for (size_t i = 0; i < p->nr_events; i++)
         if (p->events[i].name == name) {
+            c->id = (uint32_t)i;
+            c->tag = 256;
             p->events[i].count++;
             return;
         }
+    c->id = (uint32_t)p->nr_events;
+    c->tag = 256;
     p->events = xgrow(p->events, sizeof(*p->events), p->nr_events + 1, &L->events_cap);
     p->events[p->nr_events].name = name;
     p->events[p->nr_events++].count = 1;
@@ -428,11 +625,19 @@ static void count_event(struct loader *L, const char *name)
 static struct unwind_stat *binary_stat(struct loader *L, const char *binary)
 {
     struct profile *p = L->p;
+    struct name_slot *c = name_slot(L, binary, NULL, 32);
+    if (c->tag)
+        return &p->per_binary[c->id];
     /* Recorded paths live as long as the session: keep our own copy. */
     binary = strtab_intern(L->strings, binary);
     for (size_t i = 0; i < p->nr_per_binary; i++)
-        if (p->per_binary[i].binary == binary)
+        if (p->per_binary[i].binary == binary) {
+            c->id = (uint32_t)i;
+            c->tag = 32;
             return &p->per_binary[i];
+        }
+    c->id = (uint32_t)p->nr_per_binary;
+    c->tag = 32;
     p->per_binary = xgrow(p->per_binary, sizeof(*p->per_binary), p->nr_per_binary + 1,
                           &L->per_binary_cap);
     struct unwind_stat *u = &p->per_binary[p->nr_per_binary++];
@@ -566,6 +771,24 @@ static uint32_t frame_id(struct loader *L, const struct frame_out *f)
     return slot->id;
 }
 
+/* The main memo's slot for a worker memo entry: its own, or an empty one
+ * to fill (NULL when the memo is full). */
+static uint32_t intern_stack(struct loader *L, struct job *j, size_t *depth_out);
+
+static struct stack_memo_slot *stack_memo_slot(struct loader *L, const struct memo_entry *e)
+{
+    if (!L->stack_memo)
+        L->stack_memo = xcalloc(STACK_MEMO_SLOTS, sizeof(*L->stack_memo));
+    uint64_t h = (uint64_t)(uintptr_t)e * 0x9e3779b97f4a7c15ULL;
+    for (size_t i = (h >> 20) & (STACK_MEMO_SLOTS - 1);; i = (i + 1) & (STACK_MEMO_SLOTS - 1)) {
+        struct stack_memo_slot *slot = &L->stack_memo[i];
+        if (slot->entry == e)
+            return slot;
+        if (!slot->entry)
+            return L->stack_memo_used * 4 < STACK_MEMO_SLOTS * 3 ? slot : NULL;
+    }
+}
+
 static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
 {
     const struct profile_opts *o = L->o;
@@ -583,6 +806,38 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
     if (j->no_stack)
         return 0;
 
+    const struct ev_sample *s = &j->sample;
+    size_t depth = 0;
+    struct stack_memo_slot *memo = j->memo ? stack_memo_slot(L, j->memo) : NULL;
+    if (memo && memo->entry) {
+        stack_add_to(p->stacks, memo->stack_id, 1);
+        depth = memo->depth;
+    } else {
+        uint32_t id = intern_stack(L, j, &depth);
+        if (memo) {
+            memo->entry = j->memo;
+            memo->stack_id = id;
+            memo->depth = (uint32_t)depth;
+            L->stack_memo_used++;
+        }
+    }
+    p->total++;
+
+    struct thread_stat *t = thread_slot(L, s->idn.pid, s->idn.tid, j->ss.comm);
+    t->samples++;
+    if (j->syscall)
+        syscall_slot(L, j->syscall)->count++;
+    count_unwind(&p->overall, j, depth);
+    count_unwind(binary_stat(L, j->binary ? j->binary : "[unknown]"), j, depth);
+    return 0;
+}
+
+/* Names j's stack, root first (comm, [truncated], frames..., leaf), and
+ * adds it once; returns its id and the number of frames kept. */
+static uint32_t intern_stack(struct loader *L, struct job *j, size_t *depth_out)
+{
+    const struct profile_opts *o = L->o;
+    struct profile *p = L->p;
     /* Stack names, root first: comm, [truncated], frames..., leaf. */
     size_t need = j->nr_frames + 4;
     L->ids = xgrow(L->ids, sizeof(*L->ids), need, &L->ids_cap);
@@ -629,16 +884,8 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
         L->ids[n++] = name_id(L, clean_name(L, j->ss.event_name ? j->ss.event_name
                                                                  : "[event]"));
     }
-    stack_add(p->stacks, L->ids, n, 1);
-    p->total++;
-
-    struct thread_stat *t = thread_slot(L, s->idn.pid, s->idn.tid, j->ss.comm);
-    t->samples++;
-    if (j->syscall)
-        syscall_slot(L, j->syscall)->count++;
-    count_unwind(&p->overall, j, depth);
-    count_unwind(binary_stat(L, j->binary ? j->binary : "[unknown]"), j, depth);
-    return 0;
+    *depth_out = depth;
+    return stack_add(p->stacks, L->ids, n, 1);
 }
 
 static void release_job_refs(struct job *j)
@@ -770,11 +1017,11 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
         const char *name;
         kind = tp_syscall(ss->tp, &name);
         if (kind)
-            syscall = strtab_intern(L->strings, name);
+            syscall = intern_by_ptr(L, name, 512);
     }
     if (!keep_sample(L->o, ss, syscall))
         return 0;
-    count_event(L, strtab_intern(L->strings, ss->event_name ? ss->event_name : "[event]"));
+    count_event(L, intern_by_ptr(L, ss->event_name ? ss->event_name : "[event]", 1024));
     if (kind == 1) {
         struct pending *e = pending_slot(L, s->idn.tid);
         e->syscall = syscall;
@@ -950,6 +1197,49 @@ static int load_folded_text(struct loader *L, const char *path, char *text, size
     return rc;
 }
 
+/* ---- warm-up: binaries named by the header, loaded ahead ---- */
+
+/* The header's build-id list names the DSOs perf saw samples in.  With
+ * threads to spare, their symbol tables and DWARF (libc's compressed debug
+ * sections take tens of ms to inflate) are loaded while the main thread
+ * reads the first round, instead of stalling the first batch that needs
+ * them.  Loading is what the lazy path would do: outputs are unchanged. */
+struct warmup {
+    pthread_t thread;
+    int running;
+    struct binary_cache *bc;
+    const struct pd_info *info;
+};
+
+static void *warmup_main(void *arg)
+{
+    struct warmup *w = arg;
+    for (size_t i = 0; i < w->info->nr_build_ids && i < 64; i++) {
+        const struct pd_build_id *e = &w->info->build_ids[i];
+        if ((e->misc & 7) != 2 /* PERF_RECORD_MISC_USER */ || !e->filename)
+            continue;
+        symbolize_prepare(binary_prefetch(w->bc, e->filename, e->id, e->size));
+    }
+    return NULL;
+}
+
+static void warmup_start(struct loader *L, struct warmup *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->bc = L->bc;
+    w->info = pd_get_info(session_file(L->sess));
+    if (L->nr_workers > 1 && w->info && w->info->nr_build_ids &&
+        pthread_create(&w->thread, NULL, warmup_main, w) == 0)
+        w->running = 1;
+}
+
+static void warmup_join(struct warmup *w)
+{
+    if (w->running)
+        pthread_join(w->thread, NULL);
+    w->running = 0;
+}
+
 static int load_capture(struct loader *L, const char *path, struct input_info *in,
                         struct sf_err *err)
 {
@@ -960,7 +1250,12 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     /* the name cache keys on this capture's pointers */
     if (L->name_cache)
         memset(L->name_cache, 0, FRAME_CACHE * sizeof(*L->name_cache));
+    if (L->stack_memo)
+        memset(L->stack_memo, 0, STACK_MEMO_SLOTS * sizeof(*L->stack_memo));
+    L->stack_memo_used = 0;
     pool_start(L);
+    struct warmup warm;
+    warmup_start(L, &warm);
     if (L->nr_workers > 1)
         pd_prefault(session_file(L->sess));
     L->jobs = xcalloc(BATCH_MAX, sizeof(*L->jobs));
@@ -983,6 +1278,7 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
         release_job_refs(&L->work[i]);
     L->nr_jobs = L->nr_work = 0;
     pool_stop(L);
+    warmup_join(&warm);
     for (size_t i = 0; i < BATCH_MAX; i++) {
         free(L->jobs[i].stack);
         free(L->jobs[i].callchain);
@@ -1158,6 +1454,7 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
     free(L.tid_slots);
     free(L.ids);
     free(L.name_cache);
+    free(L.stack_memo);
     sbuf_release(&L.tmp);
     sbuf_release(&L.clean);
 

@@ -250,6 +250,16 @@ uint32_t stack_add(struct stack_set *s, const uint32_t *frames, size_t n,
     return id;
 }
 
+void stack_add_to(struct stack_set *s, uint32_t id, uint64_t count)
+{
+    if (id >= s->nr_stacks)
+        return;
+    s->stacks[id].count += count;
+    s->total += count;
+    if (s->record_order)
+        record_run(s, id, count);
+}
+
 uint32_t stack_add_names(struct stack_set *s, const char *const *names,
                          size_t n, uint64_t count)
 {

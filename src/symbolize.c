@@ -542,6 +542,19 @@ static int go_frames(struct gosym_table *t, uint64_t pc, int no_inline,
     return n;
 }
 
+/* libdw inflates every compressed debug section here (libc's: ~10 MB,
+ * tens of ms): done once, on first need or by symbolize_prepare. */
+static void dwarf_open_locked(struct symstate *st)
+{
+    if (st->dw_tried)
+        return;
+    st->dw_tried = 1;
+    if (st->dw_from[0])
+        st->dw = dwarf_begin_elf(st->dw_from[0], DWARF_C_READ, NULL);
+    if (!st->dw && st->dw_from[1])
+        st->dw = dwarf_begin_elf(st->dw_from[1], DWARF_C_READ, NULL);
+}
+
 static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
                     struct sym_frame *out, int max)
 {
@@ -553,13 +566,7 @@ static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
     struct dw_frame df[MAX_FRAMES];
     int n = 0;
     pthread_mutex_lock(&st->dw_lock);
-    if (!st->dw_tried) {
-        st->dw_tried = 1;
-        if (st->dw_from[0])
-            st->dw = dwarf_begin_elf(st->dw_from[0], DWARF_C_READ, NULL);
-        if (!st->dw && st->dw_from[1])
-            st->dw = dwarf_begin_elf(st->dw_from[1], DWARF_C_READ, NULL);
-    }
+    dwarf_open_locked(st);
     if (st->dw)
         n = dwarf_chain(st, addr, df, SF_MIN(max, MAX_FRAMES));
     pthread_mutex_unlock(&st->dw_lock);
@@ -644,4 +651,16 @@ int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
     n = SF_MIN(n, max);
     memcpy(out, tmp, (size_t)n * sizeof(*out));
     return n;
+}
+
+void symbolize_prepare(struct binary *b)
+{
+    if (!b || binary_gosym(b))
+        return;
+    struct symstate *st = binary_priv(b, symstate_create, symstate_free);
+    if (!st->nr_syms)
+        return;
+    pthread_mutex_lock(&st->dw_lock);
+    dwarf_open_locked(st);
+    pthread_mutex_unlock(&st->dw_lock);
 }

@@ -29,6 +29,7 @@ struct map_slot {
     struct binary *bin;
     const struct gosym_table *gosym;
     uint64_t text_start, text_end;
+    uint64_t win_lo, win_hi, win_delta; /* addresses that translate alike */
 };
 
 struct unwind_ctx {
@@ -79,7 +80,7 @@ void unwind_result_release(struct unwind_result *res)
 }
 
 /* The binary (and Go table) behind a mapping, cached per worker. */
-static const struct map_slot *map_lookup(struct unwind_ctx *u, const struct sess_map *m)
+static struct map_slot *map_lookup(struct unwind_ctx *u, const struct sess_map *m)
 {
     size_t h = (size_t)(((uintptr_t)m >> 4) * 0x9E3779B97F4A7C15ull >> 58) % MAP_CACHE_SIZE;
     struct map_slot *s = &u->maps[h];
@@ -91,6 +92,7 @@ static const struct map_slot *map_lookup(struct unwind_ctx *u, const struct sess
     s->bin = u->bc ? binary_for_map(u->bc, m) : NULL;
     s->gosym = s->bin ? binary_gosym(s->bin) : NULL;
     s->text_start = s->text_end = 0;
+    s->win_lo = s->win_hi = s->win_delta = 0;
     if (s->gosym)
         gosym_text_range(s->gosym, &s->text_start, &s->text_end);
     return s;
@@ -280,6 +282,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
     int callee_go = 0;
     uint8_t callee_flags = 0;
     enum unwind_stop why = UNWIND_STOP_ROOT;
+    const struct sess_map *last_map = NULL;
 
     for (;;) {
         uint64_t pc = regs.r[UW_RIP], sp = regs.r[UW_RSP];
@@ -288,12 +291,17 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             break;
         }
         struct unwind_frame *f = push_frame(res, pc, how, is_return);
-        f->map = ss->maps ? sess_maps_find(ss->maps, pc) : NULL;
+        /* Callers are mostly in the callee's mapping: try it first. */
+        if (last_map && pc >= last_map->start && pc < last_map->end)
+            f->map = last_map;
+        else
+            f->map = ss->maps ? sess_maps_find(ss->maps, pc) : NULL;
         if (!f->map || f->map->kernel) {
             why = UNWIND_STOP_UNKNOWN_PC;
             break;
         }
-        const struct map_slot *ms = map_lookup(u, f->map);
+        last_map = f->map;
+        struct map_slot *ms = map_lookup(u, f->map);
         if (!ms->bin) {
             if (u->bc)
                 binary_note_missing_sample(u->bc, f->map);
@@ -301,9 +309,17 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             break;
         }
         f->bin = ms->bin;
-        if (binary_to_vaddr(ms->bin, f->map, pc, &f->vaddr) < 0) {
-            why = UNWIND_STOP_UNKNOWN_PC;
-            break;
+        if (pc >= ms->win_lo && pc < ms->win_hi) {
+            f->vaddr = pc + ms->win_delta;
+        } else {
+            uint64_t lo, hi;
+            if (binary_to_vaddr_window(ms->bin, f->map, pc, &f->vaddr, &lo, &hi) < 0) {
+                why = UNWIND_STOP_UNKNOWN_PC;
+                break;
+            }
+            ms->win_lo = lo;
+            ms->win_hi = hi;
+            ms->win_delta = f->vaddr - pc;
         }
 
         const struct rule_slot *r = rule_lookup(u, ms, f->vaddr, !innermost && is_return);
