@@ -147,6 +147,9 @@ int pd_reread_fd(const struct pd_file *pd);
 /* The bytes of a record (not from a COMPRESSED one) at file_offset when the
  * input is read in place (mapped file, memory image); NULL otherwise.  Valid
  * until pd_close. */
+/* Asks the CPU to start loading the parts of an in-place record that
+ * decoding and unwinding read first (a hint; no effect on other inputs). */
+void pd_prefetch_record(const struct pd_file *pd, uint64_t file_offset, size_t size);
 const uint8_t *pd_record_in_place(const struct pd_file *pd, uint64_t file_offset,
                                   size_t size);
 /* Whether [p, p+len) lies in an input read in place (so it stays valid

@@ -222,6 +222,13 @@ static int decode_regs(const struct ev_decoder *d, const struct pd_record *r,
     size_t nr = (size_t)__builtin_popcountll(mask);
     if (nr > (len - *off) / 8)
         return too_short(d, r, what, err);
+    if (regs && !d->swap) {
+        const uint8_t *q = p + *off;
+        for (uint64_t m = mask; m; m &= m - 1, q += 8)
+            memcpy(&regs[__builtin_ctzll(m)], q, 8);
+        *off += nr * 8;
+        return 0;
+    }
     for (uint64_t m = mask; m; m &= m - 1) {
         uint64_t v = sf_rd64(p + *off, d->swap);
         if (regs)

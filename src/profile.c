@@ -94,7 +94,8 @@ struct job {
     const struct sess_maps *kmaps;
     const char *syscall;
     int no_stack;                 /* shown by the sample hook, not counted */
-    /* results */
+    /* results: `out` is frames, or a memo entry's frames on a repeat */
+    const struct frame_out *out;
     struct frame_out *frames;
     size_t nr_frames, frames_cap;
     enum unwind_stop stop;
@@ -316,14 +317,14 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
     j->nr_frames = 0;
     j->binary = NULL;
     j->memo = NULL;
+    j->out = NULL;
     unwind_sample(w->uw, &j->ss, &w->ur, max_frames);
     j->stop = w->ur.stop;
     j->fp_steps = w->ur.fp_steps;
     size_t nr_key = memo_make_key(L, w, j);
     const struct memo_entry *hit = memo_find(&w->memo, w->memo.scratch, nr_key);
     if (hit) {
-        j->frames = xgrow(j->frames, sizeof(*j->frames), hit->nr_frames, &j->frames_cap);
-        memcpy(j->frames, hit->frames, hit->nr_frames * sizeof(*j->frames));
+        j->out = hit->frames;     /* entries live until the capture ends */
         j->nr_frames = hit->nr_frames;
         j->binary = hit->binary;
         j->memo = hit;
@@ -392,6 +393,7 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
         }
     }
     j->memo = memo_insert(&w->memo, nr_key, j);
+    j->out = j->frames;
 }
 
 /* ---- thread pool ---- */
@@ -796,7 +798,7 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
 
     if (o->on_sample) {
         struct profile_sample ps = {
-            .frames = j->frames, .nr_frames = j->nr_frames, .stop = j->stop,
+            .frames = j->out, .nr_frames = j->nr_frames, .stop = j->stop,
             .syscall = j->syscall,
         };
         if (o->on_sample(o->on_sample_arg, &j->ss, &ps, err) < 0)
@@ -865,7 +867,7 @@ static uint32_t intern_stack(struct loader *L, struct job *j, size_t *depth_out)
         L->ids[n++] = name_id(L, "[truncated]");
     size_t depth = 0;
     for (size_t i = j->nr_frames; i-- > 0;) {
-        const struct frame_out *f = &j->frames[i];
+        const struct frame_out *f = &j->out[i];
         if (f->kernel && !o->kernel)
             continue;
         L->ids[n++] = frame_id(L, f);

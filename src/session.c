@@ -141,6 +141,7 @@ struct oq_ent {
 #define SPILL_WIN       ((size_t)256 << 10)
 #define SPILL_NR_WIN    4
 #define IN_PLACE_RELEASE ((uint64_t)8 << 20)  /* > a batch of samples */
+#define DELIVERY_PREFETCH_AHEAD 3   /* records whose first lines are loaded ahead */
 #define DELIVERY_HINT_AHEAD 128   /* records hinted to the reader's prefaulter */
 
 struct spill {
@@ -798,6 +799,9 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
              h <= i + DELIVERY_HINT_AHEAD && h < q->nr && q->ents[h].time <= limit; h++)
             if (q->ents[h].spilled == 2)
                 pd_prefault_record(s->pd, q->ents[h].file_offset, q->ents[h].size);
+        if (i + DELIVERY_PREFETCH_AHEAD < q->nr && q->ents[i + DELIVERY_PREFETCH_AHEAD].spilled == 2)
+            pd_prefetch_record(s->pd, q->ents[i + DELIVERY_PREFETCH_AHEAD].file_offset,
+                               q->ents[i + DELIVERY_PREFETCH_AHEAD].size);
         const uint8_t *data = q->buf ? q->buf + e->off : NULL;
         if (e->spilled == 2) {
             data = pd_record_in_place(s->pd, e->file_offset, e->size);

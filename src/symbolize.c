@@ -3,6 +3,7 @@
  * C frames from the ELF symbol table plus inlined frames and file:line from
  * DWARF, named the way perf 6.1 (with binutils addr2line) names them. */
 #include "symbolize.h"
+#include "dwimage.h"
 #include "gosym.h"
 
 #include <elfutils/libdw.h>
@@ -72,6 +73,7 @@ struct symstate {
     struct csym *syms;
     size_t nr_syms;
     Dwarf *dw;
+    struct dwimage img;        /* owns dw when it was opened from an image */
     Elf *dw_from[2];           /* debug file, code file: DWARF opened lazily */
     int dw_tried;
     pthread_mutex_t dw_lock;   /* libdw lookups on one handle are not
@@ -508,7 +510,9 @@ static void symstate_free(void *p)
         pthread_mutex_destroy(&st->stripes[i].lock);
     }
     free(st->stripes);
-    if (st->dw)
+    if (st->img.dw)
+        dwimage_close(&st->img);
+    else if (st->dw)
         dwarf_end(st->dw);
     pthread_mutex_destroy(&st->dw_lock);
     free(st->syms);
@@ -549,10 +553,14 @@ static void dwarf_open_locked(struct symstate *st)
     if (st->dw_tried)
         return;
     st->dw_tried = 1;
-    if (st->dw_from[0])
-        st->dw = dwarf_begin_elf(st->dw_from[0], DWARF_C_READ, NULL);
-    if (!st->dw && st->dw_from[1])
-        st->dw = dwarf_begin_elf(st->dw_from[1], DWARF_C_READ, NULL);
+    for (int i = 0; i < 2 && !st->dw; i++) {
+        if (!st->dw_from[i])
+            continue;
+        if (dwimage_open(st->dw_from[i], &st->img) == 0)
+            st->dw = st->img.dw;
+        else
+            st->dw = dwarf_begin_elf(st->dw_from[i], DWARF_C_READ, NULL);
+    }
 }
 
 static int c_frames(struct symstate *st, uint64_t addr, int no_inline,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define DEFAULT_MAX_FRAMES 1024
-#define RULE_CACHE_BITS 12        /* 4096 rules per worker */
+#define RULE_CACHE_BITS 13        /* 8192 rules per worker, 2-way */
 #define MAP_CACHE_SIZE 64
 
 enum rule_kind { RULE_NONE = 0, RULE_GO, RULE_CFI };
@@ -105,9 +105,13 @@ static const struct rule_slot *rule_lookup(struct unwind_ctx *u, const struct ma
 {
     uint64_t key = vaddr << 1 | (uint64_t)(caller != 0);
     uint64_t h = (key ^ (uintptr_t)ms->bin) * 0x9E3779B97F4A7C15ull;
-    struct rule_slot *s = &u->rules[h >> (64 - RULE_CACHE_BITS)];
-    if (s->bin == ms->bin && s->key == key)
-        return s;
+    /* two ways per set: hot pcs of one binary rarely evict each other */
+    struct rule_slot *set = &u->rules[(h >> (64 - RULE_CACHE_BITS)) & ~(uint64_t)1];
+    if (set[0].bin == ms->bin && set[0].key == key)
+        return &set[0];
+    if (set[1].bin == ms->bin && set[1].key == key)
+        return &set[1];
+    struct rule_slot *s = !set[0].bin ? &set[0] : !set[1].bin ? &set[1] : &set[h & 1];
     s->bin = ms->bin;
     s->key = key;
     s->kind = RULE_NONE;

@@ -1,0 +1,222 @@
+/* dwimage.c - BINARIES stage helper: an in-memory ELF image of a file's
+ * debug sections, inflated without zlib's checksum and without the
+ * location lists, for libdw (see dwimage.h).  Hands symbolize.c a Dwarf. */
+#include "dwimage.h"
+
+#include <gelf.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "sf.h"
+
+#define MAX_SECTIONS 64
+#define MAX_INFLATED ((uint64_t)1 << 31)
+
+struct kept {
+    Elf_Scn *scn;
+    GElf_Shdr sh;
+    const unsigned char *in;   /* deflate stream, or plain bytes */
+    size_t in_len;
+    uint64_t out_len;
+    int compressed;
+    size_t out_off;            /* in the image */
+};
+
+static int wanted(const char *name)
+{
+    return name && strncmp(name, ".debug_", 7) == 0 && strcmp(name, ".debug_loc") != 0 &&
+           strcmp(name, ".debug_loclists") != 0;
+}
+
+/* The zlib stream of a compressed section, checked, without its 2-byte
+ * header (raw inflate skips the trailing checksum). */
+static int describe(Elf_Scn *scn, const GElf_Shdr *sh, struct kept *k)
+{
+    Elf_Data *raw = elf_rawdata(scn, NULL);
+    if (!raw || !raw->d_buf)
+        return -1;
+    k->scn = scn;
+    k->sh = *sh;
+    if (!(sh->sh_flags & SHF_COMPRESSED)) {
+        k->in = raw->d_buf;
+        k->in_len = raw->d_size;
+        k->out_len = raw->d_size;
+        return 0;
+    }
+    Elf64_Chdr ch;
+    if (raw->d_size < sizeof(ch) + 2)
+        return -1;
+    memcpy(&ch, raw->d_buf, sizeof(ch));
+    const unsigned char *z = (const unsigned char *)raw->d_buf + sizeof(ch);
+    size_t zlen = raw->d_size - sizeof(ch);
+    /* CM 8 (deflate), header check, no preset dictionary */
+    if (ch.ch_type != ELFCOMPRESS_ZLIB || (z[0] & 0x0f) != 8 ||
+        ((unsigned)z[0] << 8 | z[1]) % 31 != 0 || (z[1] & 0x20))
+        return -1;
+    if (ch.ch_size > MAX_INFLATED || zlen > MAX_INFLATED || ch.ch_size / 1032 > zlen)
+        return -1;             /* deflate expands at most ~1032:1 */
+    k->in = z + 2;
+    k->in_len = zlen - 2;
+    k->out_len = ch.ch_size;
+    k->compressed = 1;
+    k->sh.sh_addralign = ch.ch_addralign ? ch.ch_addralign : 1;
+    return 0;
+}
+
+static int inflate_into(const struct kept *k, unsigned char *out)
+{
+    if (!k->compressed) {
+        memcpy(out, k->in, k->out_len);
+        return 0;
+    }
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    if (inflateInit2(&zs, -15) != Z_OK)
+        return -1;
+    /* sizes were bounded below 2^31 by describe() */
+    zs.next_in = (unsigned char *)(uintptr_t)k->in;
+    zs.avail_in = (uInt)k->in_len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)k->out_len;
+    int rc = inflate(&zs, Z_FINISH) == Z_STREAM_END ? 0 : -1;
+    if (rc == 0 && zs.total_out != k->out_len)
+        rc = -1;
+    inflateEnd(&zs);
+    return rc;
+}
+
+static size_t align_up(size_t v, uint64_t a)
+{
+    if (a < 1 || a > 4096 || (a & (a - 1)))
+        a = 8;
+    return (v + (size_t)a - 1) & ~((size_t)a - 1);
+}
+
+int dwimage_open(Elf *src, struct dwimage *img)
+{
+    memset(img, 0, sizeof(*img));
+    GElf_Ehdr eh;
+    size_t shstrndx, nscn;
+    static const uint16_t one = 1;
+    int native = *(const uint8_t *)&one == 1 ? ELFDATA2LSB : ELFDATA2MSB;
+    if (!src || !gelf_getehdr(src, &eh) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_ident[EI_DATA] != native || eh.e_type == ET_REL ||
+        elf_getshdrstrndx(src, &shstrndx) != 0 || elf_getshdrnum(src, &nscn) != 0)
+        return -1;
+
+    struct kept k[MAX_SECTIONS];
+    size_t n = 0, ncompressed = 0;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(src, scn)) != NULL) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh))
+            return -1;
+        const char *name = elf_strptr(src, shstrndx, sh.sh_name);
+        if (name && (strcmp(name, ".gnu_debugaltlink") == 0 || strncmp(name, ".zdebug", 7) == 0))
+            return -1;         /* dwz or GNU-style compression: libdw's way */
+        if (!wanted(name) || sh.sh_type == SHT_NOBITS)
+            continue;
+        if (n == MAX_SECTIONS || describe(scn, &sh, &k[n]) < 0)
+            return -1;
+        ncompressed += k[n].compressed;
+        n++;
+    }
+    if (!ncompressed)
+        return -1;             /* nothing to gain */
+    Elf_Scn *strscn = elf_getscn(src, shstrndx);
+    Elf_Data *strdata = strscn ? elf_rawdata(strscn, NULL) : NULL;
+    GElf_Shdr strsh;
+    if (!strdata || !strdata->d_buf || !gelf_getshdr(strscn, &strsh) ||
+        (strsh.sh_flags & SHF_COMPRESSED))
+        return -1;
+
+    /* layout: ELF header, sections, .shstrtab, section headers */
+    size_t off = sizeof(Elf64_Ehdr);
+    for (size_t i = 0; i < n; i++) {
+        off = align_up(off, k[i].sh.sh_addralign);
+        k[i].out_off = off;
+        if (k[i].out_len > MAX_INFLATED - off)
+            return -1;
+        off += (size_t)k[i].out_len;
+    }
+    size_t str_off = off;
+    off += strdata->d_size;
+    off = align_up(off, 8);
+    size_t shoff = off;
+    size_t nsh = n + 2;        /* null, kept..., .shstrtab */
+    size_t total = shoff + nsh * sizeof(Elf64_Shdr);
+
+    unsigned char *buf = malloc(total);
+    if (!buf)
+        return -1;
+    memset(buf, 0, sizeof(Elf64_Ehdr));
+    for (size_t i = 0; i < n; i++)
+        if (inflate_into(&k[i], buf + k[i].out_off) < 0) {
+            free(buf);
+            return -1;
+        }
+    memcpy(buf + str_off, strdata->d_buf, strdata->d_size);
+
+    Elf64_Ehdr oh;
+    memcpy(oh.e_ident, eh.e_ident, EI_NIDENT);
+    oh.e_type = (Elf64_Half)eh.e_type;
+    oh.e_machine = (Elf64_Half)eh.e_machine;
+    oh.e_version = (Elf64_Word)eh.e_version;
+    oh.e_entry = eh.e_entry;
+    oh.e_phoff = 0;
+    oh.e_shoff = shoff;
+    oh.e_flags = (Elf64_Word)eh.e_flags;
+    oh.e_ehsize = sizeof(Elf64_Ehdr);
+    oh.e_phentsize = sizeof(Elf64_Phdr);
+    oh.e_phnum = 0;
+    oh.e_shentsize = sizeof(Elf64_Shdr);
+    oh.e_shnum = (Elf64_Half)nsh;
+    oh.e_shstrndx = (Elf64_Half)(n + 1);
+    memcpy(buf, &oh, sizeof(oh));
+
+    Elf64_Shdr *shdrs = (Elf64_Shdr *)(void *)(buf + shoff);
+    memset(shdrs, 0, nsh * sizeof(*shdrs));
+    for (size_t i = 0; i < n; i++) {
+        Elf64_Shdr *o = &shdrs[i + 1];
+        o->sh_name = (Elf64_Word)k[i].sh.sh_name;
+        o->sh_type = (Elf64_Word)k[i].sh.sh_type;
+        o->sh_flags = k[i].sh.sh_flags & ~(uint64_t)SHF_COMPRESSED;
+        o->sh_addr = k[i].sh.sh_addr;
+        o->sh_offset = k[i].out_off;
+        o->sh_size = k[i].out_len;
+        o->sh_addralign = k[i].sh.sh_addralign;
+        o->sh_entsize = k[i].sh.sh_entsize;
+    }
+    Elf64_Shdr *s = &shdrs[n + 1];
+    s->sh_name = (Elf64_Word)strsh.sh_name;
+    s->sh_type = SHT_STRTAB;
+    s->sh_offset = str_off;
+    s->sh_size = strdata->d_size;
+    s->sh_addralign = 1;
+
+    Elf *elf = elf_memory((char *)buf, total);
+    Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
+    if (!dw) {
+        if (elf)
+            elf_end(elf);
+        free(buf);
+        return -1;
+    }
+    img->dw = dw;
+    img->elf = elf;
+    img->buf = buf;
+    img->size = total;
+    return 0;
+}
+
+void dwimage_close(struct dwimage *img)
+{
+    if (img->dw)
+        dwarf_end(img->dw);
+    if (img->elf)
+        elf_end(img->elf);
+    free(img->buf);
+    memset(img, 0, sizeof(*img));
+}
