@@ -223,9 +223,17 @@ static int decode_regs(const struct ev_decoder *d, const struct pd_record *r,
     if (nr > (len - *off) / 8)
         return too_short(d, r, what, err);
     if (regs && !d->swap) {
+        /* the values come in register-number order: copy each run of
+         * consecutive mask bits at once (x86's DWARF set is two runs) */
         const uint8_t *q = p + *off;
-        for (uint64_t m = mask; m; m &= m - 1, q += 8)
-            memcpy(&regs[__builtin_ctzll(m)], q, 8);
+        for (uint64_t m = mask; m;) {
+            unsigned start = (unsigned)__builtin_ctzll(m);
+            uint64_t rest = ~(m >> start);
+            unsigned run = rest ? (unsigned)__builtin_ctzll(rest) : 64 - start;
+            memcpy(&regs[start], q, (size_t)run * 8);
+            q += (size_t)run * 8;
+            m = run + start >= 64 ? 0 : m & ~(((1ull << run) - 1) << start);
+        }
         *off += nr * 8;
         return 0;
     }

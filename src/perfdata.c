@@ -1613,10 +1613,14 @@ void pd_prefetch_record(const struct pd_file *pd, uint64_t file_offset, size_t s
      * registers and the top of the stack dump, and the dump's size word at
      * the end; prefetches of unmapped pages are dropped, never fault */
     const uint8_t *r = pd->mem + file_offset;
-    for (size_t o = 0; o < size && o < 640; o += 64)
-        __builtin_prefetch(r + o);
-    if (size > 64)
+    if (size >= 512) {
+        for (size_t o = 0; o < 512; o += 64)
+            __builtin_prefetch(r + o);
         __builtin_prefetch(r + size - 8);
+    } else {
+        for (size_t o = 0; o < size; o += 64)
+            __builtin_prefetch(r + o);
+    }
 }
 
 int pd_holds(const struct pd_file *pd, const void *p, size_t len)

@@ -230,7 +230,7 @@ static uint64_t memo_hash(const struct memo_key *k, size_t n)
 /* The key of j's unwound stack in w->memo.scratch: the sample's context
  * (what frame 0 and the leaf are named after), then every frame with what
  * resolve_job reads of it.  Returns the number of key entries. */
-static size_t memo_make_key(struct loader *L, struct worker *w, struct job *j)
+static size_t memo_make_key(struct loader *L, struct worker *w, struct job *j, uint64_t *hash)
 {
     const struct profile_opts *o = L->o;
     struct memo *m = &w->memo;
@@ -245,24 +245,27 @@ static size_t memo_make_key(struct loader *L, struct worker *w, struct job *j)
         .flags = (uint64_t)(uintptr_t)(j->syscall ? j->syscall : j->ss.event_name) ^
                  (j->stop == UNWIND_STOP_TRUNCATED),
     };
+    uint64_t h = memo_hash(m->scratch, 1) ^ n;
     for (size_t i = 0; i < w->ur.nr; i++) {
         const struct unwind_frame *uf = &w->ur.frames[i];
-        m->scratch[i + 1] = (struct memo_key){
-            .pc = uf->pc, .map = uf->map,
-            .flags = (uint64_t)(uf->kernel != 0) | (uint64_t)(uf->elide != 0) << 1 |
-                     (uint64_t)(uf->is_return != 0) << 2 |
-                     (uint64_t)(uf->how == UNWIND_HOW_IP) << 3,
-        };
+        uint64_t flags = (uint64_t)(uf->kernel != 0) | (uint64_t)(uf->elide != 0) << 1 |
+                         (uint64_t)(uf->is_return != 0) << 2 |
+                         (uint64_t)(uf->how == UNWIND_HOW_IP) << 3;
+        m->scratch[i + 1] = (struct memo_key){ .pc = uf->pc, .map = uf->map, .flags = flags };
+        /* pc and flags identify a frame within a sample's mappings; the
+         * key comparison on a hit checks the mapping too */
+        h = (h ^ uf->pc ^ flags << 60) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
     }
+    *hash = h | 1;                /* 0 marks an empty slot */
     return n;
 }
 
 static const struct memo_entry *memo_find(const struct memo *m, const struct memo_key *k,
-                                          size_t n)
+                                          size_t n, uint64_t h)
 {
     if (!m->slots)
         return NULL;
-    uint64_t h = memo_hash(k, n);
     for (size_t i = h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
         const struct memo_entry *e = &m->slots[i];
         if (!e->hash)
@@ -272,14 +275,14 @@ static const struct memo_entry *memo_find(const struct memo *m, const struct mem
     }
 }
 
-static const struct memo_entry *memo_insert(struct memo *m, size_t n, const struct job *j)
+static const struct memo_entry *memo_insert(struct memo *m, size_t n, uint64_t h,
+                                            const struct job *j)
 {
     size_t bytes = n * sizeof(struct memo_key) + j->nr_frames * sizeof(struct frame_out);
     if (m->used * 4 >= MEMO_SLOTS * 3 || m->bytes + bytes > MEMO_MAX_BYTES)
         return NULL;
     if (!m->slots)
         m->slots = xcalloc(MEMO_SLOTS, sizeof(*m->slots));
-    uint64_t h = memo_hash(m->scratch, n);
     size_t i = h & (MEMO_SLOTS - 1);
     while (m->slots[i].hash)
         i = (i + 1) & (MEMO_SLOTS - 1);
@@ -321,8 +324,9 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
     unwind_sample(w->uw, &j->ss, &w->ur, max_frames);
     j->stop = w->ur.stop;
     j->fp_steps = w->ur.fp_steps;
-    size_t nr_key = memo_make_key(L, w, j);
-    const struct memo_entry *hit = memo_find(&w->memo, w->memo.scratch, nr_key);
+    uint64_t key_hash;
+    size_t nr_key = memo_make_key(L, w, j, &key_hash);
+    const struct memo_entry *hit = memo_find(&w->memo, w->memo.scratch, nr_key, key_hash);
     if (hit) {
         j->out = hit->frames;     /* entries live until the capture ends */
         j->nr_frames = hit->nr_frames;
@@ -392,7 +396,7 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
             job_push(j, &g);
         }
     }
-    j->memo = memo_insert(&w->memo, nr_key, j);
+    j->memo = memo_insert(&w->memo, nr_key, key_hash, j);
     j->out = j->frames;
 }
 

@@ -129,10 +129,7 @@ static struct unwind_frame *push_frame(struct unwind_result *res, uint64_t pc,
                                        enum unwind_how how, int is_return)
 {
     struct unwind_frame *f = &res->frames[res->nr++];
-    memset(f, 0, sizeof(*f));
-    f->pc = pc;
-    f->how = how;
-    f->is_return = is_return;
+    *f = (struct unwind_frame){ .pc = pc, .how = how, .is_return = is_return };
     return f;
 }
 
@@ -287,6 +284,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
     uint8_t callee_flags = 0;
     enum unwind_stop why = UNWIND_STOP_ROOT;
     const struct sess_map *last_map = NULL;
+    struct map_slot *last_ms = NULL;
 
     for (;;) {
         uint64_t pc = regs.r[UW_RIP], sp = regs.r[UW_RSP];
@@ -296,16 +294,20 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
         }
         struct unwind_frame *f = push_frame(res, pc, how, is_return);
         /* Callers are mostly in the callee's mapping: try it first. */
-        if (last_map && pc >= last_map->start && pc < last_map->end)
+        struct map_slot *ms;
+        if (last_map && pc >= last_map->start && pc < last_map->end) {
             f->map = last_map;
-        else
+            ms = last_ms;
+        } else {
             f->map = ss->maps ? sess_maps_find(ss->maps, pc) : NULL;
-        if (!f->map || f->map->kernel) {
-            why = UNWIND_STOP_UNKNOWN_PC;
-            break;
+            if (!f->map || f->map->kernel) {
+                why = UNWIND_STOP_UNKNOWN_PC;
+                break;
+            }
+            ms = map_lookup(u, f->map);
+            last_map = f->map;
+            last_ms = ms;
         }
-        last_map = f->map;
-        struct map_slot *ms = map_lookup(u, f->map);
         if (!ms->bin) {
             if (u->bc)
                 binary_note_missing_sample(u->bc, f->map);
