@@ -22,11 +22,13 @@ struct dwimage {
     size_t size;
 };
 
-/* 0 and *img filled when src has compressed debug sections this can read;
+/* `parallel`: the caller has a CPU to spare; the largest section is then
+ * inflated on a second thread.
+ * 0 and *img filled when src has compressed debug sections this can read;
  * -1 otherwise (the caller then opens src with dwarf_begin_elf as usual:
  * uncompressed or zstd sections, a dwz .gnu_debugaltlink, relocatable or
  * foreign-endian files, or any inconsistency). */
-int dwimage_open(Elf *src, struct dwimage *img);
+int dwimage_open(Elf *src, int parallel, struct dwimage *img);
 void dwimage_close(struct dwimage *img);
 
 #endif

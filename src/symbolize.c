@@ -548,7 +548,7 @@ static int go_frames(struct gosym_table *t, uint64_t pc, int no_inline,
 
 /* libdw inflates every compressed debug section here (libc's: ~10 MB,
  * tens of ms): done once, on first need or by symbolize_prepare. */
-static void dwarf_open_locked(struct symstate *st)
+static void dwarf_open_locked(struct symstate *st, int parallel)
 {
     if (st->dw_tried)
         return;
@@ -556,7 +556,7 @@ static void dwarf_open_locked(struct symstate *st)
     for (int i = 0; i < 2 && !st->dw; i++) {
         if (!st->dw_from[i])
             continue;
-        if (dwimage_open(st->dw_from[i], &st->img) == 0)
+        if (dwimage_open(st->dw_from[i], parallel, &st->img) == 0)
             st->dw = st->img.dw;
         else
             st->dw = dwarf_begin_elf(st->dw_from[i], DWARF_C_READ, NULL);
@@ -574,7 +574,7 @@ static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
     struct dw_frame df[MAX_FRAMES];
     int n = 0;
     pthread_mutex_lock(&st->dw_lock);
-    dwarf_open_locked(st);
+    dwarf_open_locked(st, 0);
     if (st->dw)
         n = dwarf_chain(st, addr, df, SF_MIN(max, MAX_FRAMES));
     pthread_mutex_unlock(&st->dw_lock);
@@ -669,6 +669,6 @@ void symbolize_prepare(struct binary *b)
     if (!st->nr_syms)
         return;
     pthread_mutex_lock(&st->dw_lock);
-    dwarf_open_locked(st);
+    dwarf_open_locked(st, 1);
     pthread_mutex_unlock(&st->dw_lock);
 }
