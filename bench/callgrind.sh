@@ -31,3 +31,24 @@ printf 'tracepoint formats   %d\n' "$tp"
 printf 'session_run Ir       %d  (%d per sample)\n' "$run" $((run / samples))
 printf '  of which zstd      %d  (%d per sample)\n' "$zstd" $((zstd / samples))
 printf 'per sample, no zstd  %d\n' $(((run - zstd) / samples))
+
+# Marginal cost per sample at steady state: the difference between the
+# small and medium bench captures (same program, ~1.7k and ~17.6k samples),
+# so fixed costs (start-up, tracepoint formats, libc's DWARF) cancel out.
+# Needs the captures bench/run.sh records (BENCH_DIR); skipped without them.
+BENCH_DIR=${BENCH_DIR:-/var/tmp/sysflame-bench}
+small=$BENCH_DIR/small-plain.data medium=$BENCH_DIR/medium-plain.data
+if [ -s "$small" ] && [ -s "$medium" ]; then
+    ir_of() {
+        valgrind --tool=callgrind --callgrind-out-file="$out/cg.m" "$SYSFLAME" fold -q -j 1 \
+            "$1" -o "$out/folded.m" 2>"$out/log.m"
+        callgrind_annotate "$out/cg.m" 2>/dev/null | tr -d , | awk '/PROGRAM TOTALS/ { print $1 }'
+    }
+    samples_of() { "$SYSFLAME" info "$1" | awk '/^Samples:/ { print $2 }'; }
+    depth=$("$SYSFLAME" info --format json "$medium" |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("unwind",{}).get("mean_depth","?"))' 2>/dev/null || echo "?")
+    is=$(ir_of "$small") im=$(ir_of "$medium")
+    ns=$(samples_of "$small") nm=$(samples_of "$medium")
+    printf 'marginal per sample  %d  (Ir %d - %d over %d - %d samples of the bench captures; mean depth %s)\n' \
+        $(((im - is) / (nm - ns))) "$im" "$is" "$nm" "$ns" "$depth"
+fi

@@ -80,21 +80,23 @@ record() {  # record NAME ROUNDS [perf options...]
 
 # measure LABEL CMD... : runs CMD REPEAT times under /usr/bin/time -v and
 # keeps the fastest run (other load on the machine only ever adds time):
-# "wall_s cpu_s maxrss_kb".
+# "wall_s cpu_s maxrss_kb".  Wall time comes from the clock around the
+# run (1 ms resolution; /usr/bin/time rounds to 10 ms), CPU time and peak
+# RSS from /usr/bin/time.
 measure() {
     local label=$1
     shift
-    local runs=()
+    local runs=() t0 t1
     for ((r = 0; r < REPEAT; r++)); do
         sync
+        t0=$(date +%s%N)
         /usr/bin/time -v -o time.out "$@" >/dev/null 2>cmd.err ||
             { echo "$label failed:" >&2; cat cmd.err >&2; exit 1; }
-        runs+=("$(awk -F': ' '
-            /Elapsed \(wall clock\)/ { n = split($2, t, ":"); w = 0
-                for (i = 1; i <= n; i++) w = w * 60 + t[i] }
+        t1=$(date +%s%N)
+        runs+=("$(awk -F': ' -v ns=$((t1 - t0)) '
             /User time/ { u = $2 } /System time/ { s = $2 }
             /Maximum resident/ { m = $2 }
-            END { printf "%.3f %.3f %d\n", w, u + s, m }' time.out)")
+            END { printf "%.3f %.3f %d\n", ns / 1e9, u + s, m }' time.out)")
     done
     printf '%s\n' "${runs[@]}" | sort -n | head -1
 }

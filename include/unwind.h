@@ -53,6 +53,11 @@ struct unwind_result {
     enum unwind_stop stop;
     unsigned fp_steps;             /* frame-pointer fallbacks used */
     unsigned cfi_steps, go_steps;
+    /* A pclntab or CFI step that produced a return address in no mapping,
+     * or not right after a call instruction: the binary's unwind tables do
+     * not describe the code that ran (a file rebuilt after recording, with
+     * no build-id to tell).  The mapping whose table was used, or NULL. */
+    const struct sess_map *suspect_map;
 };
 
 struct unwind_ctx;

@@ -101,6 +101,7 @@ struct job {
     enum unwind_stop stop;
     unsigned fp_steps;
     const char *binary;           /* recorded path of the sampled ip's map */
+    const char *suspect;          /* recorded path of unwind_result.suspect_map */
     const struct memo_entry *memo;/* the worker's memo entry for this stack */
 };
 
@@ -324,6 +325,7 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
     unwind_sample(w->uw, &j->ss, &w->ur, max_frames);
     j->stop = w->ur.stop;
     j->fp_steps = w->ur.fp_steps;
+    j->suspect = w->ur.suspect_map ? w->ur.suspect_map->filename : NULL;
     uint64_t key_hash;
     size_t nr_key = memo_make_key(L, w, j, &key_hash);
     const struct memo_entry *hit = memo_find(&w->memo, w->memo.scratch, nr_key, key_hash);
@@ -835,6 +837,10 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
         syscall_slot(L, j->syscall)->count++;
     count_unwind(&p->overall, j, depth);
     count_unwind(binary_stat(L, j->binary ? j->binary : "[unknown]"), j, depth);
+    if (j->suspect) {
+        p->overall.suspect_samples++;
+        binary_stat(L, j->suspect)->suspect_samples++;
+    }
     return 0;
 }
 

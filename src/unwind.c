@@ -18,6 +18,8 @@ struct rule_slot {
     const struct binary *bin;     /* NULL = empty slot */
     uint64_t key;                 /* vaddr << 1 | caller */
     uint8_t kind;
+    uint8_t after_call;           /* caller rules: 1 the bytes before vaddr
+                                     end with a call, 0 they do not, 2 unread */
     struct uw_go_rule go;
     struct uw_cfi_rule cfi;
 };
@@ -100,6 +102,35 @@ static struct map_slot *map_lookup(struct unwind_ctx *u, const struct sess_map *
 
 /* The step rule at vaddr; `caller` = pc is a return address (CFI looks the
  * row up at pc-1; Go uses the return address itself, as the runtime). */
+/* Whether the 8 bytes before a return address end with an x86-64 call:
+ * E8 rel32, or FF /2 (call through a register or memory; an optional REX
+ * prefix sits before the FF). */
+static int ends_with_call(const uint8_t b[8])
+{
+    if (b[3] == 0xE8)
+        return 1;
+    for (int len = 2; len <= 7; len++) {
+        const uint8_t *p = b + 8 - len;
+        if (p[0] != 0xFF || ((p[1] >> 3) & 7) != 2)
+            continue;
+        int mod = p[1] >> 6, rm = p[1] & 7, need = 2;
+        if (mod != 3 && rm == 4) {
+            if (len < 3)
+                continue;
+            need++;                                   /* SIB */
+            if (mod == 0 && (p[2] & 7) == 5)
+                need += 4;                            /* no base: disp32 */
+        }
+        if (mod == 1)
+            need += 1;
+        else if (mod == 2 || (mod == 0 && rm == 5))
+            need += 4;
+        if (need == len)
+            return 1;
+    }
+    return 0;
+}
+
 static const struct rule_slot *rule_lookup(struct unwind_ctx *u, const struct map_slot *ms,
                                            uint64_t vaddr, int caller)
 {
@@ -115,6 +146,10 @@ static const struct rule_slot *rule_lookup(struct unwind_ctx *u, const struct ma
     s->bin = ms->bin;
     s->key = key;
     s->kind = RULE_NONE;
+    s->after_call = 2;
+    uint8_t before[8];
+    if (caller && vaddr >= 8 && binary_read(ms->bin, vaddr - 8, before, 8) == 0)
+        s->after_call = (uint8_t)ends_with_call(before);
     if (ms->gosym && vaddr >= ms->text_start && vaddr < ms->text_end &&
         uw_go_rule(ms->gosym, vaddr, &s->go) == 0) {
         s->kind = RULE_GO;
@@ -265,6 +300,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
     res->nr = 0;
     res->stop = UNWIND_STOP_ROOT;
     res->fp_steps = res->cfi_steps = res->go_steps = 0;
+    res->suspect_map = NULL;
 
     size_t user_cc = add_kernel_frames(ss, res, max_frames);
     if (load_regs(s, &regs) < 0) {
@@ -283,7 +319,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
     int callee_go = 0;
     uint8_t callee_flags = 0;
     enum unwind_stop why = UNWIND_STOP_ROOT;
-    const struct sess_map *last_map = NULL;
+    const struct sess_map *last_map = NULL, *prev_map = NULL;
     struct map_slot *last_ms = NULL;
 
     for (;;) {
@@ -295,12 +331,15 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
         struct unwind_frame *f = push_frame(res, pc, how, is_return);
         /* Callers are mostly in the callee's mapping: try it first. */
         struct map_slot *ms;
+        int trusted = is_return && (how == UNWIND_HOW_GO || how == UNWIND_HOW_CFI);
         if (last_map && pc >= last_map->start && pc < last_map->end) {
             f->map = last_map;
             ms = last_ms;
         } else {
             f->map = ss->maps ? sess_maps_find(ss->maps, pc) : NULL;
             if (!f->map || f->map->kernel) {
+                if (trusted && !res->suspect_map)
+                    res->suspect_map = last_map;
                 why = UNWIND_STOP_UNKNOWN_PC;
                 break;
             }
@@ -329,6 +368,12 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
         }
 
         const struct rule_slot *r = rule_lookup(u, ms, f->vaddr, !innermost && is_return);
+        /* goroutines "return" to goexit+1, set up by the runtime, not a call */
+        int root = r->kind == RULE_GO && r->go.stop == UW_GO_ROOT;
+        if (trusted && !innermost && !root && r->after_call == 0 && !res->suspect_map) {
+            res->suspect_map = prev_map;
+        }
+        prev_map = f->map;
         int rc = -1;
         int next_is_return = 1;
         if (r->kind == RULE_GO) {

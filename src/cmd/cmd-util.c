@@ -88,6 +88,19 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
                  "--symfs DIR or --debug-dir DIR", m->recorded_path, m->reason,
                  (unsigned long long)m->samples);
     }
+    /* On a capture and the binary that ran, every return address a table
+     * step finds follows a call; many that do not mean another build of
+     * the program (a Go test binary rebuilt after recording has no GNU
+     * build-id for the reader to catch it). */
+    for (size_t i = 0; i < p->nr_per_binary; i++) {
+        const struct unwind_stat *u = &p->per_binary[i];
+        if (u->suspect_samples >= 10 && u->suspect_samples * 20 >= p->overall.samples)
+            cmd_warn(co->prof.quiet, "%s: %llu samples (%.0f%%) unwind through it to return "
+                     "addresses that follow no call instruction: the file is probably not "
+                     "the binary that was recorded (rebuilt since?); pass that one with "
+                     "--binary PATH", u->binary, (unsigned long long)u->suspect_samples,
+                     100.0 * (double)u->suspect_samples / (double)p->overall.samples);
+    }
     return 0;
 }
 
