@@ -46,7 +46,7 @@ if [ -s "$small" ] && [ -s "$medium" ]; then
     }
     samples_of() { "$SYSFLAME" info "$1" | awk '/^Samples:/ { print $2 }'; }
     depth=$("$SYSFLAME" info --format json "$medium" |
-        python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("unwind",{}).get("mean_depth","?"))' 2>/dev/null || echo "?")
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["unwinding"][0]["mean_depth"])' 2>/dev/null || echo "?")
     is=$(ir_of "$small") im=$(ir_of "$medium")
     ns=$(samples_of "$small") nm=$(samples_of "$medium")
     printf 'marginal per sample  %d  (Ir %d - %d over %d - %d samples of the bench captures; mean depth %s)\n' \
