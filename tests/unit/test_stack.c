@@ -1,6 +1,7 @@
 /* test_stack.c - the aggregator: interning, unique stacks and counts, the
  * folded sort order (checked against strcmp over the folded lines, which is
- * what `LC_ALL=C sort` does), merge, time-order runs, and big inputs. */
+ * what `LC_ALL=C sort` does), merge, time-order runs, big inputs, and
+ * stack_add_to against the equivalent stack_add calls. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -213,6 +214,141 @@ static void test_big(void **state)
     stack_set_free(s);
 }
 
+/* stack_add_to(id) against the same samples given to stack_add with the
+ * frames: totals, per-stack counts and time-order runs must be identical,
+ * with and without record order, including zero counts. */
+static void add_to_vs_add(int record)
+{
+    struct stack_set *a = stack_set_new(), *b = stack_set_new();
+    stack_record_order(a, record);
+    stack_record_order(b, record);
+    enum { NPOOL = 40 };
+    uint32_t frames[NPOOL][8];
+    size_t depth[NPOOL];
+    uint32_t id_in_a[NPOOL];
+    char name[16];
+    srand(11);
+    for (int i = 0; i < NPOOL; i++) {
+        depth[i] = (size_t)(i % 8);               /* depth 0 too */
+        for (size_t k = 0; k < depth[i]; k++) {
+            int n = snprintf(name, sizeof(name), "f%d", rand() % 6);
+            frames[i][k] = stack_intern(a, name, (size_t)n);
+            assert_int_equal(stack_intern(b, name, (size_t)n), frames[i][k]);
+        }
+        id_in_a[i] = UINT32_MAX;
+    }
+    size_t add_to_calls = 0;
+    int i = 0;
+    for (int step = 0; step < 20000; step++) {
+        /* half the time the previous stack again: runs, as consecutive
+         * samples often make */
+        if (rand() % 2)
+            i = rand() % NPOOL;
+        uint64_t count = (uint64_t)(rand() % 4);  /* 0 included */
+        uint32_t want = stack_add(b, frames[i], depth[i], count);
+        if (id_in_a[i] == UINT32_MAX) {
+            id_in_a[i] = stack_add(a, frames[i], depth[i], count);
+        } else {
+            stack_add_to(a, id_in_a[i], count);
+            add_to_calls++;
+        }
+        assert_int_equal(id_in_a[i], want);
+        assert_int_equal(stack_total(a), stack_total(b));
+    }
+    assert_true(add_to_calls > 19000);
+    assert_int_equal(stack_nr_stacks(a), stack_nr_stacks(b));
+    for (uint32_t id = 0; id < stack_nr_stacks(b); id++) {
+        struct stack_view va, vb;
+        stack_get(a, id, &va);
+        stack_get(b, id, &vb);
+        assert_int_equal(va.count, vb.count);
+        assert_int_equal(va.nr, vb.nr);
+        if (vb.nr)
+            assert_memory_equal(va.frames, vb.frames, vb.nr * sizeof(*vb.frames));
+    }
+    assert_int_equal(stack_nr_runs(a), stack_nr_runs(b));
+    if (record)
+        assert_true(stack_nr_runs(b) > 1000);
+    else
+        assert_int_equal(stack_nr_runs(b), 0);
+    for (size_t r = 0; r < stack_nr_runs(b); r++) {
+        assert_int_equal(stack_runs(a)[r].stack_id, stack_runs(b)[r].stack_id);
+        assert_int_equal(stack_runs(a)[r].count, stack_runs(b)[r].count);
+    }
+    /* the folded order does not depend on how counts arrived */
+    size_t n = stack_nr_stacks(b);
+    const uint32_t *oa = stack_sorted(a), *ob = stack_sorted(b);
+    assert_memory_equal(oa, ob, n * sizeof(*oa));
+    stack_set_free(a);
+    stack_set_free(b);
+}
+
+static void test_add_to_same_as_add(void **state)
+{
+    (void)state;
+    add_to_vs_add(0);
+    add_to_vs_add(1);
+}
+
+/* Hand-checked: runs merge with a preceding run of the same stack,
+ * whichever call made it. */
+static void test_add_to_runs(void **state)
+{
+    (void)state;
+    struct stack_set *s = stack_set_new();
+    stack_record_order(s, 1);
+    const char *x[] = { "p", "f", "write" }, *y[] = { "p", "g", "read" };
+    uint32_t ix = stack_add_names(s, x, 3, 1);
+    stack_add_to(s, ix, 2);
+    uint32_t iy = stack_add_names(s, y, 3, 1);
+    stack_add_to(s, ix, 4);
+    stack_add_names(s, x, 3, 1);
+    stack_add_to(s, iy, 5);
+    stack_add_to(s, iy, 1);
+    assert_int_equal(stack_total(s), 15);
+    struct stack_view v;
+    stack_get(s, ix, &v);
+    assert_int_equal(v.count, 8);
+    stack_get(s, iy, &v);
+    assert_int_equal(v.count, 7);
+    static const struct stack_run want[] = { { 0, 3 }, { 1, 1 }, { 0, 5 }, { 1, 6 } };
+    assert_int_equal(stack_nr_runs(s), 4);
+    for (size_t r = 0; r < 4; r++) {
+        assert_int_equal(stack_runs(s)[r].stack_id, want[r].stack_id);
+        assert_int_equal(stack_runs(s)[r].count, want[r].count);
+    }
+    stack_set_free(s);
+}
+
+/* Ids that were never returned change nothing. */
+static void test_add_to_bad_id(void **state)
+{
+    (void)state;
+    struct stack_set *s = stack_set_new();
+    stack_record_order(s, 1);
+    stack_add_to(s, 0, 7);                   /* empty set: id 0 does not exist */
+    assert_int_equal(stack_total(s), 0);
+    assert_int_equal(stack_nr_stacks(s), 0);
+    assert_int_equal(stack_nr_runs(s), 0);
+    const char *x[] = { "p", "f" };
+    uint32_t id = stack_add_names(s, x, 2, 3);
+    static const uint32_t bad[] = { 1, 2, 1000, UINT32_MAX - 1, UINT32_MAX };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        stack_add_to(s, id + bad[i], 5);
+        assert_int_equal(stack_total(s), 3);
+        assert_int_equal(stack_nr_stacks(s), 1);
+        assert_int_equal(stack_nr_runs(s), 1);
+        assert_int_equal(stack_runs(s)[0].count, 3);
+        struct stack_view v;
+        stack_get(s, id, &v);
+        assert_int_equal(v.count, 3);
+    }
+    stack_add_to(s, id, 5);                  /* and the good one does */
+    assert_int_equal(stack_total(s), 8);
+    assert_int_equal(stack_runs(s)[0].count, 8);
+    stack_set_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +357,9 @@ int main(void)
         cmocka_unit_test(test_sorted_is_c_sort),
         cmocka_unit_test(test_merge_and_runs),
         cmocka_unit_test(test_big),
+        cmocka_unit_test(test_add_to_same_as_add),
+        cmocka_unit_test(test_add_to_runs),
+        cmocka_unit_test(test_add_to_bad_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
