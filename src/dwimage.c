@@ -38,6 +38,7 @@ static int describe(Elf_Scn *scn, const GElf_Shdr *sh, struct kept *k)
     Elf_Data *raw = elf_rawdata(scn, NULL);
     if (!raw || !raw->d_buf)
         return -1;
+    memset(k, 0, sizeof(*k));
     k->scn = scn;
     k->sh = *sh;
     if (!(sh->sh_flags & SHF_COMPRESSED)) {

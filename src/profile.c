@@ -183,6 +183,9 @@ struct loader {
 
     /* tid -> thread_stat index */
     uint32_t *tid_slots;
+    const char **comm_seen;       /* per thread_stat: last session comm
+                                     pointer compared (per capture) */
+    size_t comm_seen_cap;
     size_t ntid_slots;
     size_t threads_cap;
     size_t syscalls_cap, per_binary_cap, events_cap;
@@ -191,6 +194,8 @@ struct loader {
     size_t ids_cap;
     struct name_slot *name_cache; /* FRAME_CACHE slots, reset per capture */
     struct stack_memo_slot *stack_memo; /* STACK_MEMO_SLOTS, per capture */
+    struct event_facts *facts;    /* per capture, found through name_cache */
+    size_t nr_facts, facts_cap;
     size_t stack_memo_used;
     struct sbuf tmp;
     struct sbuf clean;            /* clean_name's own buffer */
@@ -550,14 +555,22 @@ static struct thread_stat *thread_slot(struct loader *L, uint32_t pid, uint32_t 
     }
     size_t k = (tid * 2654435761u) & (L->ntid_slots - 1);
     while (L->tid_slots[k]) {
-        struct thread_stat *t = &p->threads[L->tid_slots[k] - 1];
+        size_t i = L->tid_slots[k] - 1;
+        struct thread_stat *t = &p->threads[i];
         if (t->tid == tid && t->pid == pid) {
-            if (strcmp(t->comm, comm) != 0)
-                t->comm = strtab_intern(L->strings, comm);
+            /* the session interns comms: the same pointer is the same name */
+            if (L->comm_seen[i] != comm) {
+                if (strcmp(t->comm, comm) != 0)
+                    t->comm = strtab_intern(L->strings, comm);
+                L->comm_seen[i] = comm;
+            }
             return t;
         }
         k = (k + 1) & (L->ntid_slots - 1);
     }
+    L->comm_seen = xgrow(L->comm_seen, sizeof(*L->comm_seen), p->nr_threads + 1,
+                         &L->comm_seen_cap);
+    L->comm_seen[p->nr_threads] = comm;
     p->threads = xgrow(p->threads, sizeof(*p->threads), p->nr_threads + 1, &L->threads_cap);
     struct thread_stat *t = &p->threads[p->nr_threads];
     memset(t, 0, sizeof(*t));
@@ -594,40 +607,44 @@ static struct syscall_stat *syscall_slot(struct loader *L, const char *name)
     return s;
 }
 
-/* strtab_intern for strings whose pointer is stable for the capture
- * (tracepoint and event names): one pointer probe per sample. */
-static const char *intern_by_ptr(struct loader *L, const char *s, uint32_t tag)
-{
-    struct name_slot *c = name_slot(L, s, NULL, tag);
-    if (c->tag)
-        return L->strings->v[c->id];
-    uint32_t idx;
-    const char *r = strtab_intern_at(L->strings, s, &idx);
-    c->id = idx;
-    c->tag = tag;
-    return r;
-}
-
-static void count_event(struct loader *L, const char *name)
+/* The events table index of an interned event name (added at 0). */
+static uint32_t event_index(struct loader *L, const char *name)
 {
     struct profile *p = L->p;
-    struct name_slot *c = name_slot(L, name, NULL, 256);
-    if (c->tag) {
-        p->events[c->id].count++;
-        return;
-    }
     for (size_t i = 0; i < p->nr_events; i++)
-        if (p->events[i].name == name) {
-            c->id = (uint32_t)i;
-            c->tag = 256;
-            p->events[i].count++;
-            return;
-        }
-    c->id = (uint32_t)p->nr_events;
-    c->tag = 256;
+        if (p->events[i].name == name)
+            return (uint32_t)i;
     p->events = xgrow(p->events, sizeof(*p->events), p->nr_events + 1, &L->events_cap);
     p->events[p->nr_events].name = name;
-    p->events[p->nr_events++].count = 1;
+    p->events[p->nr_events].count = 0;
+    return (uint32_t)p->nr_events++;
+}
+
+/* What a sample's event says, worked out once per event of the capture:
+ * its syscall (interned) and kind, its name (interned) and row. */
+struct event_facts {
+    const char *syscall;
+    const char *event;
+    int kind;                     /* tp_syscall(): 0, 1 enter, 2 exit */
+    int64_t row;                  /* in profile.events, -1 until counted */
+};
+
+static struct event_facts *event_facts(struct loader *L, const struct sess_sample *ss)
+{
+    const void *key = ss->tp ? (const void *)ss->tp : (const void *)ss->event_name;
+    struct name_slot *c = name_slot(L, key, ss->event_name, 2048);
+    if (c->tag)
+        return &L->facts[c->id];
+    struct event_facts f = { .row = -1 };
+    const char *name;
+    if (ss->tp && (f.kind = tp_syscall(ss->tp, &name)) != 0)
+        f.syscall = strtab_intern(L->strings, name);
+    f.event = strtab_intern(L->strings, ss->event_name ? ss->event_name : "[event]");
+    L->facts = xgrow(L->facts, sizeof(*L->facts), L->nr_facts + 1, &L->facts_cap);
+    L->facts[L->nr_facts] = f;
+    c->id = (uint32_t)L->nr_facts++;
+    c->tag = 2048;
+    return &L->facts[c->id];
 }
 
 static struct unwind_stat *binary_stat(struct loader *L, const char *binary)
@@ -1023,17 +1040,14 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
 {
     struct loader *L = arg;
     const struct ev_sample *s = ss->sample;
-    const char *syscall = NULL;
-    int kind = 0, no_stack = 0;
-    if (ss->tp) {
-        const char *name;
-        kind = tp_syscall(ss->tp, &name);
-        if (kind)
-            syscall = intern_by_ptr(L, name, 512);
-    }
+    struct event_facts *ef = event_facts(L, ss);
+    const char *syscall = ef->syscall;
+    int kind = ef->kind, no_stack = 0;
     if (!keep_sample(L->o, ss, syscall))
         return 0;
-    count_event(L, intern_by_ptr(L, ss->event_name ? ss->event_name : "[event]", 1024));
+    if (ef->row < 0)
+        ef->row = event_index(L, ef->event);
+    L->p->events[ef->row].count++;
     if (kind == 1) {
         struct pending *e = pending_slot(L, s->idn.tid);
         e->syscall = syscall;
@@ -1265,6 +1279,9 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     if (L->stack_memo)
         memset(L->stack_memo, 0, STACK_MEMO_SLOTS * sizeof(*L->stack_memo));
     L->stack_memo_used = 0;
+    L->nr_facts = 0;
+    if (L->comm_seen)
+        memset(L->comm_seen, 0, L->p->nr_threads * sizeof(*L->comm_seen));
     pool_start(L);
     struct warmup warm;
     warmup_start(L, &warm);
@@ -1467,6 +1484,8 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
     free(L.ids);
     free(L.name_cache);
     free(L.stack_memo);
+    free(L.facts);
+    free(L.comm_seen);
     sbuf_release(&L.tmp);
     sbuf_release(&L.clean);
 
