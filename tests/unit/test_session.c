@@ -252,6 +252,96 @@ static void run_collect(struct session *s, struct collect *c)
 
 /* --- synthetic tests ---------------------------------------------------- */
 
+/* A round as perf writes it: one time-ordered run per ring buffer drained,
+ * runs of different lengths, ties across runs.  The session merges the
+ * runs (or sorts, past 64 of them); either way delivery must be the
+ * stable order by time: ties in file order.  The reference is computed
+ * here by an insertion sort over (time, file position). */
+struct order_log {
+    uint64_t time[512], ip[512];
+    size_t nr;
+};
+
+static int order_cb(void *arg, const struct sess_sample *ss, struct sf_err *err)
+{
+    struct order_log *o = arg;
+    (void)err;
+    assert_true(o->nr < 512);
+    o->time[o->nr] = ss->sample->idn.time;
+    o->ip[o->nr] = ss->sample->ip;
+    o->nr++;
+    return 0;
+}
+
+static void check_runs(const uint64_t *times, size_t n)
+{
+    struct gen g;
+    struct order_log got = { .nr = 0 };
+    uint64_t want_t[512], want_ip[512];
+    size_t m = 0;
+    struct sf_err err;
+
+    assert_true(n <= 512);
+    gen_start(&g);
+    gen_round(&g);
+    for (size_t i = 0; i < n; i++) {
+        gen_sample(&g, 1, 1, times[i], 0x1000 + i);   /* ip = file position */
+        /* insertion sort, stable: equal times keep file order */
+        size_t j = m++;
+        while (j > 0 && want_t[j - 1] > times[i]) {
+            want_t[j] = want_t[j - 1];
+            want_ip[j] = want_ip[j - 1];
+            j--;
+        }
+        want_t[j] = times[i];
+        want_ip[j] = 0x1000 + i;
+    }
+    gen_round(&g);
+    struct session *s = open_gen(&g);
+    struct sess_ops ops = { .sample = order_cb, .arg = &got };
+    assert_int_equal(session_run(s, &ops, &err), 0);
+    assert_int_equal(got.nr, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(got.time[i], want_t[i]);
+        assert_int_equal(got.ip[i], want_ip[i]);
+    }
+    session_free(s);
+    free(g.buf);
+}
+
+static void test_round_runs_merged(void **state)
+{
+    (void)state;
+    /* two runs (two CPUs), interleaved in time, one tie across them */
+    static const uint64_t two[] = { 10, 30, 50, 70, 20, 30, 40, 80, 90 };
+    check_runs(two, SF_ARRAY_SIZE(two));
+    /* three runs (an odd one is carried over a merge pass), ties inside
+     * and across runs, an empty-looking run of one */
+    static const uint64_t three[] = { 5, 5, 9, 12, 1, 5, 12, 13, 3 };
+    check_runs(three, SF_ARRAY_SIZE(three));
+    /* already in order: one run, nothing to do */
+    static const uint64_t one[] = { 1, 2, 2, 3, 8 };
+    check_runs(one, SF_ARRAY_SIZE(one));
+    /* many runs of pseudo-random lengths and times (an LCG, fixed seed),
+     * below and above the 64 runs where the session sorts instead */
+    uint64_t t[512];
+    for (int total = 100; total <= 500; total += 400) {
+        uint64_t x = 12345;
+        size_t n = 0;
+        while (n < (size_t)total) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t len = 1 + (x >> 33) % (total == 100 ? 30 : 6);
+            uint64_t at = (x >> 40) % 50;
+            for (size_t k = 0; k < len && n < (size_t)total; k++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                at += (x >> 61);          /* steps of 0-7: ties happen */
+                t[n++] = at;
+            }
+        }
+        check_runs(t, n);
+    }
+}
+
 static void test_round_ordering(void **state)
 {
     static const uint64_t want[] = { 10, 15, 20, 20, 25, 30, 12, 40, 50 };
@@ -764,6 +854,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_ordering),
+        cmocka_unit_test(test_round_runs_merged),
         cmocka_unit_test(test_mmap_replaced),
         cmocka_unit_test(test_fork_exec_comm),
         cmocka_unit_test(test_callback_stops),
