@@ -114,7 +114,8 @@ struct job {
  * entry, the stack id it interned.  A repeat then costs the unwind and a
  * key comparison instead of a symbolizer lookup per frame and a name
  * lookup per frame.  Entries live for one capture (their pointers are the
- * capture's); a full memo stops inserting and samples take the long way. */
+ * capture's); a full memo stops inserting and samples take the long way.
+ * SYSFLAME_NO_MEMO=1 turns it off: tests check that outputs do not change. */
 struct memo_key {                 /* one unwound frame */
     uint64_t pc;
     const struct sess_map *map;
@@ -135,6 +136,7 @@ struct memo_entry {
 struct memo {
     struct memo_entry *slots;
     size_t used, bytes;
+    int off;                      /* SYSFLAME_NO_MEMO set (tests compare) */
     struct memo_key *scratch;
     size_t scratch_cap;
 };
@@ -285,7 +287,7 @@ static const struct memo_entry *memo_insert(struct memo *m, size_t n, uint64_t h
                                             const struct job *j)
 {
     size_t bytes = n * sizeof(struct memo_key) + j->nr_frames * sizeof(struct frame_out);
-    if (m->used * 4 >= MEMO_SLOTS * 3 || m->bytes + bytes > MEMO_MAX_BYTES)
+    if (m->off || m->used * 4 >= MEMO_SLOTS * 3 || m->bytes + bytes > MEMO_MAX_BYTES)
         return NULL;
     if (!m->slots)
         m->slots = xcalloc(MEMO_SLOTS, sizeof(*m->slots));
@@ -460,8 +462,11 @@ static void pool_start(struct loader *L)
     int jobs = L->o->jobs > 0 ? L->o->jobs : ncpus();
     L->nr_workers = jobs;
     L->workers = xcalloc((size_t)jobs, sizeof(*L->workers));
-    for (int i = 0; i < jobs; i++)
+    const char *no_memo = getenv("SYSFLAME_NO_MEMO");
+    for (int i = 0; i < jobs; i++) {
         L->workers[i].uw = unwind_ctx_new(L->bc);
+        L->workers[i].memo.off = no_memo && *no_memo && strcmp(no_memo, "0") != 0;
+    }
     pthread_mutex_init(&L->mu, NULL);
     pthread_cond_init(&L->cv_work, NULL);
     pthread_cond_init(&L->cv_done, NULL);

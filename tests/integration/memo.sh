@@ -1,0 +1,43 @@
+#!/bin/sh
+# The caches that make repeated stacks cheap (the per-worker stack memo and
+# the main thread's stack ids, see profile.c) must never change an output:
+# every command on every testdata recording gives the same bytes with them
+# turned off (SYSFLAME_NO_MEMO=1: every sample symbolized and named anew,
+# the path script-vs-perf and oracle check against perf and the Go
+# runtime), with one worker and with three.
+set -u
+: "${SYSFLAME:?}" "${TESTDATA:?}"
+command -v zstd >/dev/null || { echo "SKIP: zstd missing"; exit 77; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+opts="--symfs $TESTDATA/sysroot"
+for b in "$TESTDATA"/bin/*; do opts="$opts --binary $b"; done
+for z in "$TESTDATA"/debug/*.debug.zst; do
+    id=$(basename "$z" .debug.zst)
+    d="$tmp/debug/.build-id/$(echo "$id" | cut -c1-2)"
+    mkdir -p "$d" && zstd -q -d "$z" -o "$d/$(echo "$id" | cut -c3-).debug"
+done
+opts="$opts --debug-dir $tmp/debug"
+fail=0 runs=0
+for rec in "$TESTDATA"/rec/*.data "$TESTDATA"/rec/*.data.zst; do
+    [ -f "$rec" ] || continue
+    for cmd in "fold" "fold --addrs --with-tid" "fold --no-inline --kernel" \
+               "script" "top --format json" "info --format json" "svg"; do
+        for j in 1 3; do
+            # shellcheck disable=SC2086
+            "$SYSFLAME" $cmd -q -j $j $opts "$rec" -o "$tmp/with" 2>"$tmp/with.err"; a=$?
+            # shellcheck disable=SC2086
+            SYSFLAME_NO_MEMO=1 "$SYSFLAME" $cmd -q -j $j $opts "$rec" -o "$tmp/without" \
+                2>"$tmp/without.err"; b=$?
+            runs=$((runs + 1))
+            if [ $a != 0 ] || [ $b != 0 ]; then
+                echo "FAIL $(basename "$rec") $cmd -j $j: exit $a / $b"; cat "$tmp/with.err"; fail=1
+            elif ! cmp -s "$tmp/with" "$tmp/without"; then
+                echo "FAIL $(basename "$rec") $cmd -j $j: output differs without the memo"; fail=1
+            elif [ ! -s "$tmp/with" ]; then
+                echo "FAIL $(basename "$rec") $cmd -j $j: empty output"; fail=1
+            fi
+        done
+    done
+done
+[ $fail = 0 ] && echo "memo: $runs command runs identical with and without the stack memo"
+exit $fail
