@@ -775,6 +775,23 @@ static struct binary_key *find_key(struct binary_cache *c, const struct sess_map
     return NULL;
 }
 
+/* The binary for file `found` (opened as f): the one already open from that
+ * path, or a new one kept in the cache.  Takes ownership of f and found. */
+static struct binary *adopt(struct binary_cache *c, const char *recorded,
+                            struct elf_file *f, char *found)
+{
+    struct binary *b = find_open(c, found);
+    if (b) {
+        elf_file_close(f);
+        free(found);
+        return b;
+    }
+    b = binary_make(c, recorded, f, found);
+    c->bins = xgrow(c->bins, sizeof(*c->bins), c->nr_bins + 1, &c->cap_bins);
+    c->bins[c->nr_bins++] = b;
+    return b;
+}
+
 static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
                               int *is_missing, size_t *missing_idx)
 {
@@ -802,15 +819,7 @@ static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
     }
     struct binary *b = NULL;
     if (ok) {
-        b = find_open(c, found);
-        if (b) {
-            elf_file_close(&f);
-            free(found);
-        } else {
-            b = binary_make(c, lk.recorded, &f, found);
-            c->bins = xgrow(c->bins, sizeof(*c->bins), c->nr_bins + 1, &c->cap_bins);
-            c->bins[c->nr_bins++] = b;
-        }
+        b = adopt(c, lk.recorded, &f, found);
         free(lk.refusal);
     } else {
         *is_missing = 1;
@@ -872,17 +881,8 @@ struct binary *binary_prefetch(struct binary_cache *c, const char *recorded,
     hex_of(m.build_id, m.build_id_size, lk.bid_hex);
     /* Only the build-id cache: a file found there is the one resolve()
      * picks first for this identity, so binary_for_map shares it later. */
-    if (try_build_id_dirs(&lk, &f, &found)) {
-        b = find_open(c, found);
-        if (b) {
-            elf_file_close(&f);
-            free(found);
-        } else {
-            b = binary_make(c, lk.recorded, &f, found);
-            c->bins = xgrow(c->bins, sizeof(*c->bins), c->nr_bins + 1, &c->cap_bins);
-            c->bins[c->nr_bins++] = b;
-        }
-    }
+    if (try_build_id_dirs(&lk, &f, &found))
+        b = adopt(c, lk.recorded, &f, found);
     free(lk.refusal);
     free(lk.recorded);
     pthread_mutex_unlock(&c->lock);
