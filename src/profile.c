@@ -1259,7 +1259,11 @@ static void warmup_start(struct loader *L, struct warmup *w)
     memset(w, 0, sizeof(*w));
     w->bc = L->bc;
     w->info = pd_get_info(session_file(L->sess));
-    if (L->nr_workers > 1 && w->info && w->info->nr_build_ids &&
+    /* With filters, a DSO in the list may have no kept sample: leave its
+     * loading to the lazy path rather than load what may not be needed. */
+    const struct profile_opts *o = L->o;
+    int filtered = o->comms.n || o->pids.n || o->tids.n || o->events.n || o->syscalls.n;
+    if (L->nr_workers > 1 && !filtered && w->info && w->info->nr_build_ids &&
         pthread_create(&w->thread, NULL, warmup_main, w) == 0)
         w->running = 1;
 }
