@@ -47,4 +47,8 @@ int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
  * are left alone: their C addresses rarely need DWARF.  Thread-safe. */
 void symbolize_prepare(struct binary *b);
 
+/* 1 while a thread is loading b's DWARF, so that a symbolize() call for a
+ * C address of b would wait for it.  Lock-free. */
+int symbolize_busy(struct binary *b);
+
 #endif

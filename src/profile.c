@@ -102,7 +102,10 @@ struct job {
     unsigned fp_steps;
     const char *binary;           /* recorded path of the sampled ip's map */
     const char *suspect;          /* recorded path of unwind_result.suspect_map */
-    const struct memo_entry *memo;/* the worker's memo entry for this stack */
+    const struct memo_entry *memo;
+    int deferred;                 /* named after the last sample (uframes) */
+    struct unwind_frame *uframes;
+    size_t nr_uframes, uframes_cap;/* the worker's memo entry for this stack */
 };
 
 /* ---- stack memo ----
@@ -196,6 +199,18 @@ struct loader {
     size_t ids_cap;
     struct name_slot *name_cache; /* FRAME_CACHE slots, reset per capture */
     struct stack_memo_slot *stack_memo; /* STACK_MEMO_SLOTS, per capture */
+    /* Samples whose naming would wait for a DWARF load under way: named
+     * at the end of the capture (not with per-sample hooks or record order,
+     * which need names in order). */
+    int defer_ok, defer_all;
+    struct deferred {
+        struct unwind_frame *frames;
+        size_t nr;
+        const char *comm, *event_name, *syscall, *binary;
+        uint32_t pid, tid;
+        enum unwind_stop stop;
+    } *deferred;
+    size_t nr_deferred, deferred_cap;
     struct event_facts *facts;    /* per capture, found through name_cache */
     size_t nr_facts, facts_cap;
     size_t stack_memo_used;
@@ -320,32 +335,14 @@ static void memo_release(struct memo *m)
     memset(m, 0, sizeof(*m));
 }
 
-static void resolve_job(struct loader *L, struct worker *w, struct job *j)
+/* Names the unwound frames into j->frames (and j->binary: the recorded
+ * path of the first user frame shown). */
+static void resolve_frames(struct loader *L, struct worker *w, struct job *j,
+                           const struct unwind_frame *frames, size_t nr)
 {
     const struct profile_opts *o = L->o;
-    size_t max_frames = o->max_frames ? o->max_frames : DEFAULT_MAX_FRAMES;
-
-    j->nr_frames = 0;
-    j->binary = NULL;
-    j->memo = NULL;
-    j->out = NULL;
-    unwind_sample(w->uw, &j->ss, &w->ur, max_frames);
-    j->stop = w->ur.stop;
-    j->fp_steps = w->ur.fp_steps;
-    j->suspect = w->ur.suspect_map ? w->ur.suspect_map->filename : NULL;
-    uint64_t key_hash;
-    size_t nr_key = memo_make_key(L, w, j, &key_hash);
-    const struct memo_entry *hit = memo_find(&w->memo, w->memo.scratch, nr_key, key_hash);
-    if (hit) {
-        j->out = hit->frames;     /* entries live until the capture ends */
-        j->nr_frames = hit->nr_frames;
-        j->binary = hit->binary;
-        j->memo = hit;
-        return;
-    }
-
-    for (size_t i = 0; i < w->ur.nr; i++) {
-        const struct unwind_frame *uf = &w->ur.frames[i];
+    for (size_t i = 0; i < nr; i++) {
+        const struct unwind_frame *uf = &frames[i];
         struct frame_out f = { 0 };
         f.kernel = uf->kernel;
         if (uf->kernel) {
@@ -405,6 +402,57 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
             job_push(j, &g);
         }
     }
+}
+
+/* Whether naming these frames would wait for a DWARF load another thread
+ * has under way (the warm-up thread's, at the start of a capture). */
+static int waits_for_dwarf(const struct unwind_result *ur)
+{
+    for (size_t i = 0; i < ur->nr; i++)
+        if (!ur->frames[i].kernel && ur->frames[i].bin && symbolize_busy(ur->frames[i].bin))
+            return 1;
+    return 0;
+}
+
+static void resolve_job(struct loader *L, struct worker *w, struct job *j)
+{
+    const struct profile_opts *o = L->o;
+    size_t max_frames = o->max_frames ? o->max_frames : DEFAULT_MAX_FRAMES;
+
+    j->nr_frames = 0;
+    j->binary = NULL;
+    j->memo = NULL;
+    j->out = NULL;
+    j->deferred = 0;
+    unwind_sample(w->uw, &j->ss, &w->ur, max_frames);
+    j->stop = w->ur.stop;
+    j->fp_steps = w->ur.fp_steps;
+    j->suspect = w->ur.suspect_map ? w->ur.suspect_map->filename : NULL;
+    uint64_t key_hash;
+    size_t nr_key = memo_make_key(L, w, j, &key_hash);
+    const struct memo_entry *hit = memo_find(&w->memo, w->memo.scratch, nr_key, key_hash);
+    if (hit) {
+        j->out = hit->frames;     /* entries live until the capture ends */
+        j->nr_frames = hit->nr_frames;
+        j->binary = hit->binary;
+        j->memo = hit;
+        return;
+    }
+    if (L->defer_ok && !j->no_stack && (L->defer_all || waits_for_dwarf(&w->ur))) {
+        /* Named after the last sample instead: the stack set's counts do
+         * not depend on the order stacks arrive in.  j->binary follows
+         * resolve_frames' rule, for the per-binary row made now. */
+        j->deferred = 1;
+        j->uframes = xgrow(j->uframes, sizeof(*j->uframes), w->ur.nr ? w->ur.nr : 1,
+                           &j->uframes_cap);
+        memcpy(j->uframes, w->ur.frames, w->ur.nr * sizeof(*j->uframes));
+        j->nr_uframes = w->ur.nr;
+        for (size_t i = 0; i < w->ur.nr && !j->binary; i++)
+            if (!w->ur.frames[i].kernel && !w->ur.frames[i].elide && w->ur.frames[i].map)
+                j->binary = w->ur.frames[i].map->filename;
+        return;
+    }
+    resolve_frames(L, w, j, w->ur.frames, w->ur.nr);
     j->memo = memo_insert(&w->memo, nr_key, key_hash, j);
     j->out = j->frames;
 }
@@ -839,7 +887,18 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
     const struct ev_sample *s = &j->sample;
     size_t depth = 0;
     struct stack_memo_slot *memo = j->memo ? stack_memo_slot(L, j->memo) : NULL;
-    if (memo && memo->entry) {
+    if (j->deferred) {
+        L->deferred = xgrow(L->deferred, sizeof(*L->deferred), L->nr_deferred + 1,
+                            &L->deferred_cap);
+        L->deferred[L->nr_deferred++] = (struct deferred){
+            .frames = j->uframes, .nr = j->nr_uframes, .comm = j->ss.comm,
+            .event_name = j->ss.event_name, .syscall = j->syscall, .binary = j->binary,
+            .pid = s->idn.pid, .tid = s->idn.tid, .stop = j->stop,
+        };
+        j->uframes = NULL;        /* the list owns them now */
+        j->uframes_cap = 0;
+        depth = 0;                /* added when named */
+    } else if (memo && memo->entry) {
         stack_add_to(p->stacks, memo->stack_id, 1);
         depth = memo->depth;
     } else {
@@ -1275,6 +1334,35 @@ static void warmup_join(struct warmup *w)
     w->running = 0;
 }
 
+/* Names the samples put aside by resolve_job, now that the loads they
+ * waited for are done (or waits for them here), and adds their stacks and
+ * depths.  Everything else about them was counted in order. */
+static void name_deferred(struct loader *L, int ok)
+{
+    for (size_t i = 0; i < L->nr_deferred; i++) {
+        struct deferred *d = &L->deferred[i];
+        if (ok) {
+            struct job j;
+            memset(&j, 0, sizeof(j));
+            j.ss.comm = d->comm;
+            j.ss.event_name = d->event_name;
+            j.syscall = d->syscall;
+            j.sample.idn.pid = d->pid;
+            j.sample.idn.tid = d->tid;
+            j.stop = d->stop;
+            resolve_frames(L, &L->workers[0], &j, d->frames, d->nr);
+            j.out = j.frames;
+            size_t depth = 0;
+            intern_stack(L, &j, &depth);
+            L->p->overall.depth_sum += depth;
+            binary_stat(L, d->binary ? d->binary : "[unknown]")->depth_sum += depth;
+            free(j.frames);
+        }
+        free(d->frames);
+    }
+    L->nr_deferred = 0;
+}
+
 static int load_capture(struct loader *L, const char *path, struct input_info *in,
                         struct sf_err *err)
 {
@@ -1292,6 +1380,11 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     if (L->comm_seen)
         memset(L->comm_seen, 0, L->p->nr_threads * sizeof(*L->comm_seen));
     pool_start(L);
+    L->defer_ok = L->nr_workers > 1 && !L->o->record_order && !L->o->on_sample;
+    L->defer_all = 0;
+    const char *defer_env = getenv("SYSFLAME_DEFER_ALL");
+    if (defer_env && *defer_env && strcmp(defer_env, "0") != 0)
+        L->defer_ok = L->defer_all = !L->o->record_order && !L->o->on_sample;
     struct warmup warm;
     warmup_start(L, &warm);
     if (L->nr_workers > 1)
@@ -1308,6 +1401,7 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
         rc = flush_batch(L, 1, err);
     else
         pool_finish(L);         /* no worker may still read a job */
+    name_deferred(L, rc == 0);
     if (rc == 0 && L->o->on_capture)
         rc = L->o->on_capture(L->o->on_capture_arg, L->sess, err);
     for (size_t i = 0; i < L->nr_jobs; i++)
@@ -1321,9 +1415,11 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
         free(L->jobs[i].stack);
         free(L->jobs[i].callchain);
         free(L->jobs[i].frames);
+        free(L->jobs[i].uframes);
         free(L->work[i].stack);
         free(L->work[i].callchain);
         free(L->work[i].frames);
+        free(L->work[i].uframes);
     }
     free(L->jobs);
     free(L->work);
@@ -1494,6 +1590,7 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
     free(L.name_cache);
     free(L.stack_memo);
     free(L.facts);
+    free(L.deferred);
     free(L.comm_seen);
     sbuf_release(&L.tmp);
     sbuf_release(&L.clean);

@@ -76,6 +76,7 @@ struct symstate {
     struct dwimage img;        /* owns dw when it was opened from an image */
     Elf *dw_from[2];           /* debug file, code file: DWARF opened lazily */
     int dw_tried;
+    int dw_loading;            /* atomic: a thread is in dwarf_open_locked */
     pthread_mutex_t dw_lock;   /* libdw lookups on one handle are not
                                   thread-safe; guards dw_tried too */
     struct cu_range *cus;
@@ -553,6 +554,7 @@ static void dwarf_open_locked(struct symstate *st, int parallel)
     if (st->dw_tried)
         return;
     st->dw_tried = 1;
+    __atomic_store_n(&st->dw_loading, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < 2 && !st->dw; i++) {
         if (!st->dw_from[i])
             continue;
@@ -561,6 +563,7 @@ static void dwarf_open_locked(struct symstate *st, int parallel)
         else
             st->dw = dwarf_begin_elf(st->dw_from[i], DWARF_C_READ, NULL);
     }
+    __atomic_store_n(&st->dw_loading, 0, __ATOMIC_RELEASE);
 }
 
 static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
@@ -671,4 +674,10 @@ void symbolize_prepare(struct binary *b)
     pthread_mutex_lock(&st->dw_lock);
     dwarf_open_locked(st, 1);
     pthread_mutex_unlock(&st->dw_lock);
+}
+
+int symbolize_busy(struct binary *b)
+{
+    const struct symstate *st = b ? binary_priv(b, NULL, NULL) : NULL;
+    return st && __atomic_load_n(&st->dw_loading, __ATOMIC_ACQUIRE);
 }

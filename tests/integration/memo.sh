@@ -4,7 +4,9 @@
 # every command on every testdata recording gives the same bytes with them
 # turned off (SYSFLAME_NO_MEMO=1: every sample symbolized and named anew,
 # the path script-vs-perf and oracle check against perf and the Go
-# runtime), with one worker and with three.
+# runtime), with one worker and with three.  Nor may naming samples after
+# the last one (what happens to samples that would wait for a DWARF load
+# under way): SYSFLAME_DEFER_ALL=1 defers every sample.
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}"
 command -v zstd >/dev/null || { echo "SKIP: zstd missing"; exit 77; }
@@ -28,16 +30,21 @@ for rec in "$TESTDATA"/rec/*.data "$TESTDATA"/rec/*.data.zst; do
             # shellcheck disable=SC2086
             SYSFLAME_NO_MEMO=1 "$SYSFLAME" $cmd -q -j $j $opts "$rec" -o "$tmp/without" \
                 2>"$tmp/without.err"; b=$?
+            # shellcheck disable=SC2086
+            SYSFLAME_DEFER_ALL=1 "$SYSFLAME" $cmd -q -j $j $opts "$rec" -o "$tmp/deferred" \
+                2>"$tmp/deferred.err"; c=$?
             runs=$((runs + 1))
-            if [ $a != 0 ] || [ $b != 0 ]; then
-                echo "FAIL $(basename "$rec") $cmd -j $j: exit $a / $b"; cat "$tmp/with.err"; fail=1
+            if [ $a != 0 ] || [ $b != 0 ] || [ $c != 0 ]; then
+                echo "FAIL $(basename "$rec") $cmd -j $j: exit $a / $b / $c"; cat "$tmp/with.err"; fail=1
             elif ! cmp -s "$tmp/with" "$tmp/without"; then
                 echo "FAIL $(basename "$rec") $cmd -j $j: output differs without the memo"; fail=1
+            elif ! cmp -s "$tmp/with" "$tmp/deferred"; then
+                echo "FAIL $(basename "$rec") $cmd -j $j: output differs with every sample named last"; fail=1
             elif [ ! -s "$tmp/with" ]; then
                 echo "FAIL $(basename "$rec") $cmd -j $j: empty output"; fail=1
             fi
         done
     done
 done
-[ $fail = 0 ] && echo "memo: $runs command runs identical with and without the stack memo"
+[ $fail = 0 ] && echo "memo: $runs commands identical with and without the stack memo, and named last"
 exit $fail
