@@ -93,6 +93,10 @@ const struct tp_set *session_tracepoints(const struct session *s); /* may be NUL
 /* Human name of attr idx: EVENT_DESC name, or "system:name" of the tracepoint */
 const char *session_event_name(const struct session *s, size_t attr_idx);
 
+/* Lets the session use helper threads (today: a writer for the spill file
+ * of compressed or piped captures).  Off by default; set before running. */
+void session_allow_threads(struct session *s, int on);
+
 /* Runs the whole capture through ops.  0 ok, -1 error (err set). */
 int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *err);
 

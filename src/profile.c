@@ -1387,8 +1387,10 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
         L->defer_ok = L->defer_all = !L->o->record_order && !L->o->on_sample;
     struct warmup warm;
     warmup_start(L, &warm);
-    if (L->nr_workers > 1)
+    if (L->nr_workers > 1) {
         pd_prefault(session_file(L->sess));
+        session_allow_threads(L->sess, 1);
+    }
     L->jobs = xcalloc(BATCH_MAX, sizeof(*L->jobs));
     L->work = xcalloc(BATCH_MAX, sizeof(*L->work));
     struct sess_ops ops = { .sample = on_session_sample, .arg = L };

@@ -3,6 +3,7 @@
  * ordered-events rule), tracks comm and code mappings per process, and hands
  * each sample with its context (comm, mapping snapshot, tracepoint) on. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -151,6 +152,17 @@ struct spill {
     size_t wlen;
     struct { uint8_t *buf; uint64_t base; size_t len; uint64_t used; int fd; } win[SPILL_NR_WIN];
     uint64_t tick;
+    /* With threads allowed, a full write buffer goes to a writer thread
+     * (copying it into the page cache is a third of a -z run) while the
+     * reader fills the other; reads of the file wait for it first. */
+    int async;
+    int writer_up, busy, stop, werr;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint8_t *wbuf2;             /* being written while busy */
+    size_t w2len;
+    uint64_t w2at;
 };
 
 /* Records waiting for their round to close.  Bytes live in one arena that
@@ -602,13 +614,72 @@ static int deliver(struct session *s, const struct pd_record *rec, struct sf_err
 
 /* --- ordering ----------------------------------------------------------- */
 
+static int write_all(int fd, const uint8_t *buf, size_t n, uint64_t at)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = pwrite(fd, buf + done, n - done, (off_t)(at + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+static void *spill_writer(void *arg)
+{
+    struct spill *sp = arg;
+    pthread_mutex_lock(&sp->mu);
+    for (;;) {
+        while (!sp->busy && !sp->stop)
+            pthread_cond_wait(&sp->cv, &sp->mu);
+        if (!sp->busy)
+            break;
+        pthread_mutex_unlock(&sp->mu);
+        int rc = write_all(sp->fd, sp->wbuf2, sp->w2len, sp->w2at);
+        pthread_mutex_lock(&sp->mu);
+        if (rc < 0)
+            sp->werr = 1;
+        sp->busy = 0;
+        pthread_cond_broadcast(&sp->cv);
+    }
+    pthread_mutex_unlock(&sp->mu);
+    return NULL;
+}
+
+/* Waits until the writer thread has nothing in hand; -1 if a write failed. */
+static int spill_wait(struct spill *sp)
+{
+    if (!sp->writer_up)
+        return 0;
+    pthread_mutex_lock(&sp->mu);
+    while (sp->busy)
+        pthread_cond_wait(&sp->cv, &sp->mu);
+    int err = sp->werr;
+    pthread_mutex_unlock(&sp->mu);
+    return err ? -1 : 0;
+}
+
 static void spill_free(struct spill *sp)
 {
+    if (sp->writer_up) {
+        pthread_mutex_lock(&sp->mu);
+        sp->stop = 1;
+        pthread_cond_broadcast(&sp->cv);
+        pthread_mutex_unlock(&sp->mu);
+        pthread_join(sp->writer, NULL);
+        pthread_mutex_destroy(&sp->mu);
+        pthread_cond_destroy(&sp->cv);
+        sp->writer_up = 0;
+    }
     if (sp->fd >= 0)
         close(sp->fd);
     sp->fd = -1;
     free(sp->wbuf);
-    sp->wbuf = NULL;
+    free(sp->wbuf2);
+    sp->wbuf = sp->wbuf2 = NULL;
     for (size_t i = 0; i < SPILL_NR_WIN; i++)
         free(sp->win[i].buf);
     memset(sp->win, 0, sizeof(sp->win));
@@ -627,24 +698,46 @@ static int spill_open(struct spill *sp)
     }
     unlink(path);
     sp->wbuf = xmalloc(SPILL_WBUF);
+    if (sp->async) {
+        pthread_mutex_init(&sp->mu, NULL);
+        pthread_cond_init(&sp->cv, NULL);
+        sp->wbuf2 = xmalloc(SPILL_WBUF);
+        if (pthread_create(&sp->writer, NULL, spill_writer, sp) == 0) {
+            sp->writer_up = 1;
+        } else {
+            pthread_mutex_destroy(&sp->mu);
+            pthread_cond_destroy(&sp->cv);
+        }
+    }
     return 0;
 }
 
-static int spill_drain(struct spill *sp)
+/* Writes the buffered bytes out: handed to the writer thread when there is
+ * one (`sync`: and waits until they are in the file), else here. */
+static int spill_drain(struct spill *sp, int sync)
 {
-    size_t done = 0;
     uint64_t at = sp->len - sp->wlen;
-
-    while (done < sp->wlen) {
-        ssize_t w = pwrite(sp->fd, sp->wbuf + done, sp->wlen - done, (off_t)(at + done));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
+    if (!sp->writer_up) {
+        if (write_all(sp->fd, sp->wbuf, sp->wlen, at) < 0)
             return -1;
-        done += (size_t)w;
+        sp->wlen = 0;
+        return 0;
     }
-    sp->wlen = 0;
-    return 0;
+    if (spill_wait(sp) < 0)
+        return -1;
+    if (sp->wlen) {
+        pthread_mutex_lock(&sp->mu);
+        uint8_t *t = sp->wbuf2;
+        sp->wbuf2 = sp->wbuf;
+        sp->wbuf = t;
+        sp->w2len = sp->wlen;
+        sp->w2at = at;
+        sp->busy = 1;
+        pthread_cond_broadcast(&sp->cv);
+        pthread_mutex_unlock(&sp->mu);
+        sp->wlen = 0;
+    }
+    return sync ? spill_wait(sp) : 0;
 }
 
 /* Appends a record (padded to 8); returns its offset, or -1 when the spill
@@ -657,7 +750,7 @@ static int64_t spill_put(struct spill *sp, const uint8_t *data, size_t size)
         return -1;
     if (sp->fd < 0)
         return -1;
-    if (sp->wlen + padded > SPILL_WBUF && spill_drain(sp) < 0)
+    if (sp->wlen + padded > SPILL_WBUF && spill_drain(sp, 0) < 0)
         return -1;
     memcpy(sp->wbuf + sp->wlen, data, size);
     memset(sp->wbuf + sp->wlen + size, 0, padded - size);
@@ -683,7 +776,7 @@ static const uint8_t *spill_get(struct spill *sp, int fd, uint64_t off, size_t s
         if (sp->win[i].used < sp->win[pick].used)
             pick = i;
     }
-    if (fd == sp->fd && sp->wlen && spill_drain(sp) < 0)
+    if (fd == sp->fd && spill_drain(sp, 1) < 0)
         return NULL;
     if (!sp->win[pick].buf)
         sp->win[pick].buf = xmalloc(SPILL_WIN);
@@ -708,6 +801,8 @@ static void spill_reset(struct spill *sp)
 {
     if (sp->fd < 0 || !sp->len)
         return;
+    if (spill_wait(sp) < 0)
+        return;     /* keep the file: a write in hand failed */
     sp->len = sp->wlen = 0;      /* windows on the input file stay valid */
     for (size_t i = 0; i < SPILL_NR_WIN; i++)
         if (sp->win[i].fd == sp->fd)
@@ -1086,6 +1181,11 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
     if (s->oq.nr && oq_flush(s, UINT64_MAX, err) < 0)
         return -1;
     return 0;
+}
+
+void session_allow_threads(struct session *s, int on)
+{
+    s->oq.spill.async = on;
 }
 
 const struct sess_stats *session_get_stats(const struct session *s)
