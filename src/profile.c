@@ -40,15 +40,7 @@ static void strtab_release(struct strtab *t)
     memset(t, 0, sizeof(*t));
 }
 
-static const char *strtab_intern_at(struct strtab *t, const char *s, uint32_t *idx);
-
 static const char *strtab_intern(struct strtab *t, const char *s)
-{
-    uint32_t idx;
-    return strtab_intern_at(t, s, &idx);
-}
-
-static const char *strtab_intern_at(struct strtab *t, const char *s, uint32_t *idx)
 {
     if (t->n * 2 >= t->nslots) {
         size_t ns = t->nslots ? t->nslots * 2 : 256;
@@ -68,16 +60,13 @@ static const char *strtab_intern_at(struct strtab *t, const char *s, uint32_t *i
     size_t j = h & (t->nslots - 1);
     while (t->slots[j]) {
         const char *c = t->v[t->slots[j] - 1];
-        if (!strcmp(c, s)) {
-            *idx = t->slots[j] - 1;
+        if (!strcmp(c, s))
             return c;
-        }
         j = (j + 1) & (t->nslots - 1);
     }
     t->v = xgrow(t->v, sizeof(*t->v), t->n + 1, &t->cap);
     t->v[t->n] = xstrdup(s);
     t->slots[j] = (uint32_t)t->n + 1;
-    *idx = (uint32_t)t->n;
     return t->v[t->n++];
 }
 
