@@ -123,6 +123,11 @@ struct profile {
     struct strtab *strings_owner;/* storage for the names above */
 };
 
+/* Whether u's binary is probably not the one recorded: its unwind tables
+ * led to return addresses that follow no call instruction in at least 10
+ * samples and 5 % of all (unwind_result.suspect_map). */
+int profile_suspect_binary(const struct profile *p, const struct unwind_stat *u);
+
 /* Loads and merges inputs.  0 ok, -1 error. */
 int profile_load(const char *const *paths, size_t n,
                  const struct profile_opts *o, struct profile *p,

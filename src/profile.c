@@ -1547,6 +1547,11 @@ static int cmp_thread(const void *a, const void *b)
     return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
+int profile_suspect_binary(const struct profile *p, const struct unwind_stat *u)
+{
+    return u->suspect_samples >= 10 && u->suspect_samples * 20 >= p->overall.samples;
+}
+
 int profile_load(const char *const *paths, size_t n, const struct profile_opts *o,
                  struct profile *p, struct sf_err *err)
 {

@@ -245,6 +245,16 @@ static void summary_one(FILE *f, const char *name, const struct profile *p, int 
             fprintf(f, " (%llu samples)\n", (unsigned long long)m->samples);
         }
     }
+    for (size_t i = 0; i < p->nr_per_binary; i++) {
+        const struct unwind_stat *b = &p->per_binary[i];
+        if (!profile_suspect_binary(p, b))
+            continue;
+        md_line_escaped(f, "- Probably not the recorded binary: ", b->binary, "");
+        fprintf(f, " (%llu samples, %.1f%%, unwound to return addresses that follow no call "
+                   "instruction: rebuilt since the recording? pass the recorded one with "
+                   "--binary)\n", (unsigned long long)b->suspect_samples,
+                pct((double)b->suspect_samples, (double)p->overall.samples));
+    }
 
     /* diagnosis: shares by origin */
     struct top_groups g = TOP_GROUPS_INIT, sc = TOP_GROUPS_INIT;

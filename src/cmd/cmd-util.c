@@ -94,7 +94,7 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
      * build-id for the reader to catch it). */
     for (size_t i = 0; i < p->nr_per_binary; i++) {
         const struct unwind_stat *u = &p->per_binary[i];
-        if (u->suspect_samples >= 10 && u->suspect_samples * 20 >= p->overall.samples)
+        if (profile_suspect_binary(p, u))
             cmd_warn(co->prof.quiet, "%s: %llu samples (%.0f%%) unwind through it to return "
                      "addresses that follow no call instruction: the file is probably not "
                      "the binary that was recorded (rebuilt since?); pass that one with "

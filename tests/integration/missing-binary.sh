@@ -54,4 +54,14 @@ cp "$TESTDATA/bin/after.test" "$tmp/rebuilt/before.test"
 expect rebuilt 0 "sysflame: warning: /tmp/sfrec/before.test: 485 samples (62%) unwind through it to return addresses that follow no call instruction: the file is probably not the binary that was recorded (rebuilt since?); pass that one with --binary PATH" -- \
     "$SYSFLAME" fold "$TESTDATA/rec/before-1.data" --binary "$tmp/rebuilt/before.test"
 expect recorded-build 0 "" -- "$SYSFLAME" fold "$TESTDATA/rec/before-1.data" --binary "$TESTDATA/bin/before.test"
+# the report's capture health says it too, for that side only
+"$SYSFLAME" report -q --ignore-comm --before-binary "$tmp/rebuilt/before.test" \
+    --after-binary "$TESTDATA/bin/after.test" -o "$tmp/report" \
+    "$TESTDATA/rec/before-1.data" "$TESTDATA/rec/after-1.data" || { echo "FAIL report: exit $?"; fail=1; }
+n=$(grep -c "^- Probably not the recorded binary: /tmp/sfrec/before.test (485 samples" "$tmp/report/summary.md")
+if [ "$n" = 1 ] && ! grep -q "recorded binary: /tmp/sfrec/after.test" "$tmp/report/summary.md"; then
+    echo "ok   report-health"
+else
+    echo "FAIL report-health: summary.md should flag before.test once and after.test never"; fail=1
+fi
 exit $fail
