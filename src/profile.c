@@ -294,7 +294,7 @@ static const struct memo_entry *memo_insert(struct memo *m, size_t n, uint64_t h
     if (m->off || m->used * 4 >= MEMO_SLOTS * 3 || m->bytes + bytes > MEMO_MAX_BYTES)
         return NULL;
     if (!m->slots)
-        m->slots = xcalloc(MEMO_SLOTS, sizeof(*m->slots));
+        m->slots = xzalloc_written(MEMO_SLOTS, sizeof(*m->slots));
     size_t i = h & (MEMO_SLOTS - 1);
     while (m->slots[i].hash)
         i = (i + 1) & (MEMO_SLOTS - 1);
@@ -812,7 +812,7 @@ static struct name_slot *name_slot(struct loader *L, const void *a, const void *
                                    uint32_t tag)
 {
     if (!L->name_cache)
-        L->name_cache = xcalloc(FRAME_CACHE, sizeof(*L->name_cache));
+        L->name_cache = xzalloc_written(FRAME_CACHE, sizeof(*L->name_cache));
     uint64_t h = ((uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ULL) ^
                  ((uint64_t)(uintptr_t)b * 0xc2b2ae3d27d4eb4fULL) ^ tag;
     h ^= h >> 29;
@@ -845,7 +845,7 @@ static uint32_t intern_stack(struct loader *L, struct job *j, size_t *depth_out)
 static struct stack_memo_slot *stack_memo_slot(struct loader *L, const struct memo_entry *e)
 {
     if (!L->stack_memo)
-        L->stack_memo = xcalloc(STACK_MEMO_SLOTS, sizeof(*L->stack_memo));
+        L->stack_memo = xzalloc_written(STACK_MEMO_SLOTS, sizeof(*L->stack_memo));
     uint64_t h = (uint64_t)(uintptr_t)e * 0x9e3779b97f4a7c15ULL;
     for (size_t i = (h >> 20) & (STACK_MEMO_SLOTS - 1);; i = (i + 1) & (STACK_MEMO_SLOTS - 1)) {
         struct stack_memo_slot *slot = &L->stack_memo[i];

@@ -38,6 +38,16 @@ void *xcalloc(size_t nmemb, size_t size)
     return p;
 }
 
+void *xzalloc_written(size_t nmemb, size_t size)
+{
+    if (size && nmemb > SIZE_MAX / size)
+        out_of_memory();
+    size_t n = (nmemb ? nmemb : 1) * (size ? size : 1);
+    void *p = xmalloc(n);
+    memset(p, 0, n);
+    return p;
+}
+
 void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n ? n : 1);

@@ -493,7 +493,7 @@ static void *symstate_create(struct binary *b)
      * and opening a Go binary's DWARF inflates ~18 MB of debug sections. */
     st->dw_from[0] = dbg;
     st->dw_from[1] = code;
-    st->stripes = xcalloc(NR_STRIPES, sizeof(*st->stripes));
+    st->stripes = xzalloc_written(NR_STRIPES, sizeof(*st->stripes));
     for (size_t i = 0; i < NR_STRIPES; i++)
         pthread_mutex_init(&st->stripes[i].lock, NULL);
     return st;

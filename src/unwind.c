@@ -21,7 +21,8 @@ struct rule_slot {
     uint8_t after_call;           /* caller rules: 1 the bytes before vaddr
                                      end with a call, 0 they do not, 2 unread */
     struct uw_go_rule go;
-    struct uw_cfi_rule cfi;
+    struct uw_cfi_rule *cfi;      /* C frames only: kept out of line (200 bytes)
+                                     so the table stays small; reused */
 };
 
 struct map_slot {
@@ -60,7 +61,7 @@ struct unwind_ctx *unwind_ctx_new(struct binary_cache *bc)
 {
     struct unwind_ctx *u = xcalloc(1, sizeof(*u));
     u->bc = bc;
-    u->rules = xcalloc((size_t)1 << RULE_CACHE_BITS, sizeof(*u->rules));
+    u->rules = xzalloc_written((size_t)1 << RULE_CACHE_BITS, sizeof(*u->rules));
     uw_dwarf_acquire();
     return u;
 }
@@ -70,6 +71,8 @@ void unwind_ctx_free(struct unwind_ctx *u)
     if (!u)
         return;
     uw_dwarf_release();
+    for (size_t i = 0; i < (size_t)1 << RULE_CACHE_BITS; i++)
+        free(u->rules[i].cfi);
     free(u->rules);
     free(u);
 }
@@ -155,8 +158,13 @@ static const struct rule_slot *rule_lookup(struct unwind_ctx *u, const struct ma
         s->kind = RULE_GO;
         return s;
     }
-    if (uw_cfi_rule(ms->bin, vaddr - (uint64_t)(caller != 0), &s->cfi) == 0)
+    struct uw_cfi_rule cfi;
+    if (uw_cfi_rule(ms->bin, vaddr - (uint64_t)(caller != 0), &cfi) == 0) {
+        if (!s->cfi)
+            s->cfi = xmalloc(sizeof(*s->cfi));
+        *s->cfi = cfi;
         s->kind = RULE_CFI;
+    }
     return s;
 }
 
@@ -402,12 +410,12 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             callee_go = 0;
             callee_flags = 0;
             if (r->kind == RULE_CFI) {
-                rc = uw_cfi_step(&r->cfi, &st, &regs, &why);
+                rc = uw_cfi_step(r->cfi, &st, &regs, &why);
                 if (rc < 0)
                     break;
                 how = UNWIND_HOW_CFI;
                 res->cfi_steps++;
-                next_is_return = !r->cfi.signal_frame;
+                next_is_return = !r->cfi->signal_frame;
             }
         }
         if (rc < 0) {
