@@ -91,10 +91,10 @@ struct job {
     unsigned fp_steps;
     const char *binary;           /* recorded path of the sampled ip's map */
     const char *suspect;          /* recorded path of unwind_result.suspect_map */
-    const struct memo_entry *memo;
+    const struct memo_entry *memo;/* the worker's memo entry for this stack */
     int deferred;                 /* named after the last sample (uframes) */
     struct unwind_frame *uframes;
-    size_t nr_uframes, uframes_cap;/* the worker's memo entry for this stack */
+    size_t nr_uframes, uframes_cap;
 };
 
 /* ---- stack memo ----
@@ -324,8 +324,17 @@ static void memo_release(struct memo *m)
     memset(m, 0, sizeof(*m));
 }
 
-/* Names the unwound frames into j->frames (and j->binary: the recorded
- * path of the first user frame shown). */
+/* The recorded path of the first user frame a stack shows (kernel frames
+ * and elided wrappers are not shown): the binary a sample counts under. */
+static const char *shown_binary(const struct unwind_frame *frames, size_t nr)
+{
+    for (size_t i = 0; i < nr; i++)
+        if (!frames[i].kernel && !frames[i].elide && frames[i].map)
+            return frames[i].map->filename;
+    return NULL;
+}
+
+/* Names the unwound frames into j->frames. */
 static void resolve_frames(struct loader *L, struct worker *w, struct job *j,
                            const struct unwind_frame *frames, size_t nr)
 {
@@ -349,11 +358,8 @@ static void resolve_frames(struct loader *L, struct worker *w, struct job *j,
         }
         if (uf->elide)
             continue;
-        if (uf->map) {
+        if (uf->map)
             f.dso = uf->map->filename;
-            if (!j->binary)
-                j->binary = uf->map->filename;
-        }
         /* perf prints user addresses relative to their mapping's file
          * offset (map__map_ip), whatever the ELF's load address. */
         f.addr = uf->map ? uf->pc - uf->map->start + uf->map->pgoff : uf->pc;
@@ -427,18 +433,15 @@ static void resolve_job(struct loader *L, struct worker *w, struct job *j)
         j->memo = hit;
         return;
     }
+    j->binary = shown_binary(w->ur.frames, w->ur.nr);
     if (L->defer_ok && !j->no_stack && (L->defer_all || waits_for_dwarf(&w->ur))) {
         /* Named after the last sample instead: the stack set's counts do
-         * not depend on the order stacks arrive in.  j->binary follows
-         * resolve_frames' rule, for the per-binary row made now. */
+         * not depend on the order stacks arrive in. */
         j->deferred = 1;
         j->uframes = xgrow(j->uframes, sizeof(*j->uframes), w->ur.nr ? w->ur.nr : 1,
                            &j->uframes_cap);
         memcpy(j->uframes, w->ur.frames, w->ur.nr * sizeof(*j->uframes));
         j->nr_uframes = w->ur.nr;
-        for (size_t i = 0; i < w->ur.nr && !j->binary; i++)
-            if (!w->ur.frames[i].kernel && !w->ur.frames[i].elide && w->ur.frames[i].map)
-                j->binary = w->ur.frames[i].map->filename;
         return;
     }
     resolve_frames(L, w, j, w->ur.frames, w->ur.nr);
@@ -494,15 +497,22 @@ static int ncpus(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
+/* A test switch in the environment: set, non-empty and not "0". */
+static int env_flag(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 static void pool_start(struct loader *L)
 {
     int jobs = L->o->jobs > 0 ? L->o->jobs : ncpus();
     L->nr_workers = jobs;
     L->workers = xcalloc((size_t)jobs, sizeof(*L->workers));
-    const char *no_memo = getenv("SYSFLAME_NO_MEMO");
+    int no_memo = env_flag("SYSFLAME_NO_MEMO");
     for (int i = 0; i < jobs; i++) {
         L->workers[i].uw = unwind_ctx_new(L->bc);
-        L->workers[i].memo.off = no_memo && *no_memo && strcmp(no_memo, "0") != 0;
+        L->workers[i].memo.off = no_memo;
     }
     pthread_mutex_init(&L->mu, NULL);
     pthread_cond_init(&L->cv_work, NULL);
@@ -838,10 +848,10 @@ static uint32_t frame_id(struct loader *L, const struct frame_out *f)
     return slot->id;
 }
 
-/* The main memo's slot for a worker memo entry: its own, or an empty one
- * to fill (NULL when the memo is full). */
 static uint32_t intern_stack(struct loader *L, struct job *j, size_t *depth_out);
 
+/* The main memo's slot for a worker memo entry: its own, or an empty one
+ * to fill (NULL when the memo is full). */
 static struct stack_memo_slot *stack_memo_slot(struct loader *L, const struct memo_entry *e)
 {
     if (!L->stack_memo)
@@ -885,8 +895,7 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
             .pid = s->idn.pid, .tid = s->idn.tid, .stop = j->stop,
         };
         j->uframes = NULL;        /* the list owns them now */
-        j->uframes_cap = 0;
-        depth = 0;                /* added when named */
+        j->uframes_cap = 0;       /* depth: added when named */
     } else if (memo && memo->entry) {
         stack_add_to(p->stacks, memo->stack_id, 1);
         depth = memo->depth;
@@ -1369,11 +1378,9 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     if (L->comm_seen)
         memset(L->comm_seen, 0, L->p->nr_threads * sizeof(*L->comm_seen));
     pool_start(L);
-    L->defer_ok = L->nr_workers > 1 && !L->o->record_order && !L->o->on_sample;
-    L->defer_all = 0;
-    const char *defer_env = getenv("SYSFLAME_DEFER_ALL");
-    if (defer_env && *defer_env && strcmp(defer_env, "0") != 0)
-        L->defer_ok = L->defer_all = !L->o->record_order && !L->o->on_sample;
+    int in_order = L->o->record_order || L->o->on_sample != NULL;
+    L->defer_all = !in_order && env_flag("SYSFLAME_DEFER_ALL");
+    L->defer_ok = !in_order && (L->nr_workers > 1 || L->defer_all);
     struct warmup warm;
     warmup_start(L, &warm);
     if (L->nr_workers > 1) {

@@ -103,8 +103,6 @@ static struct map_slot *map_lookup(struct unwind_ctx *u, const struct sess_map *
     return s;
 }
 
-/* The step rule at vaddr; `caller` = pc is a return address (CFI looks the
- * row up at pc-1; Go uses the return address itself, as the runtime). */
 /* Whether the 8 bytes before a return address end with an x86-64 call:
  * E8 rel32, or FF /2 (call through a register or memory; an optional REX
  * prefix sits before the FF). */
@@ -134,6 +132,8 @@ static int ends_with_call(const uint8_t b[8])
     return 0;
 }
 
+/* The step rule at vaddr; `caller` = pc is a return address (CFI looks the
+ * row up at pc-1; Go uses the return address itself, as the runtime). */
 static const struct rule_slot *rule_lookup(struct unwind_ctx *u, const struct map_slot *ms,
                                            uint64_t vaddr, int caller)
 {
@@ -327,7 +327,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
     int callee_go = 0;
     uint8_t callee_flags = 0;
     enum unwind_stop why = UNWIND_STOP_ROOT;
-    const struct sess_map *last_map = NULL, *prev_map = NULL;
+    const struct sess_map *last_map = NULL;
     struct map_slot *last_ms = NULL;
 
     for (;;) {
@@ -338,6 +338,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
         }
         struct unwind_frame *f = push_frame(res, pc, how, is_return);
         /* Callers are mostly in the callee's mapping: try it first. */
+        const struct sess_map *callee_map = last_map;
         struct map_slot *ms;
         int trusted = is_return && (how == UNWIND_HOW_GO || how == UNWIND_HOW_CFI);
         if (last_map && pc >= last_map->start && pc < last_map->end) {
@@ -347,7 +348,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             f->map = ss->maps ? sess_maps_find(ss->maps, pc) : NULL;
             if (!f->map || f->map->kernel) {
                 if (trusted && !res->suspect_map)
-                    res->suspect_map = last_map;
+                    res->suspect_map = callee_map;
                 why = UNWIND_STOP_UNKNOWN_PC;
                 break;
             }
@@ -378,10 +379,8 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
         const struct rule_slot *r = rule_lookup(u, ms, f->vaddr, !innermost && is_return);
         /* goroutines "return" to goexit+1, set up by the runtime, not a call */
         int root = r->kind == RULE_GO && r->go.stop == UW_GO_ROOT;
-        if (trusted && !innermost && !root && r->after_call == 0 && !res->suspect_map) {
-            res->suspect_map = prev_map;
-        }
-        prev_map = f->map;
+        if (trusted && !innermost && !root && r->after_call == 0 && !res->suspect_map)
+            res->suspect_map = callee_map;
         int rc = -1;
         int next_is_return = 1;
         if (r->kind == RULE_GO) {
