@@ -16,7 +16,6 @@
 #define MAX_INFLATED ((uint64_t)1 << 31)
 
 struct kept {
-    Elf_Scn *scn;
     GElf_Shdr sh;
     const unsigned char *in;   /* deflate stream, or plain bytes */
     size_t in_len;
@@ -39,7 +38,6 @@ static int describe(Elf_Scn *scn, const GElf_Shdr *sh, struct kept *k)
     if (!raw || !raw->d_buf)
         return -1;
     memset(k, 0, sizeof(*k));
-    k->scn = scn;
     k->sh = *sh;
     if (!(sh->sh_flags & SHF_COMPRESSED)) {
         k->in = raw->d_buf;
