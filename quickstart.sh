@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config \
-libtraceevent-dev libelf-dev libdw-dev libzstd-dev zlib1g-dev libcmocka-dev \
+libtraceevent-dev libelf-dev libdw-dev libzstd-dev zlib1g-dev libdeflate-dev libcmocka-dev \
 python3 zstd binutils"
 # Only for the browser test of the SVG (skipped where absent).
 OPTIONAL_PACKAGES="chromium"

@@ -158,14 +158,6 @@ int pd_holds(const struct pd_file *pd, const void *p, size_t len);
 /* Lets the pages of a mapped input go from resident memory (they fault
  * back in from the page cache on the next access). */
 void pd_release_pages(struct pd_file *pd);
-/* For a mapped input: starts a helper thread that maps the pages ahead of
- * the reader (a few MB), so page faults run beside the caller's thread.
- * No effect on other inputs or if the thread cannot start; stopped by
- * pd_close. */
-void pd_prefault(struct pd_file *pd);
-/* A hint, with pd_prefault running: the record at file_offset will be
- * read soon (its pages are mapped by the helper).  No effect otherwise. */
-void pd_prefault_record(struct pd_file *pd, uint64_t file_offset, size_t size);
 
 /* Counters kept by the reader. */
 struct pd_stats {

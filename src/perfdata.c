@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +27,6 @@
 #define MAX_ATTRS       100000
 #define MAP_DROP_EVERY  ((uint64_t)4 << 20)
 #define ZCHUNK          ((size_t)1 << 20)
-#define PREFAULT_AHEAD  ((uint64_t)4 << 20)
-#define PREFAULT_STEP   ((uint64_t)1 << 20)
 
 enum src_kind {
     SRC_MEM,        /* whole image in memory: pointers straight into it */
@@ -58,8 +55,6 @@ struct pd_file {
     uint64_t mem_len;
     size_t map_len;                 /* mem is our mmap of the input file */
     uint64_t dropped;               /* pages below this were released */
-    struct prefault *prefault;      /* helper mapping pages ahead, or NULL */
-    uint64_t prefault_told;         /* reader position last handed to it */
     uint64_t file_size;             /* UINT64_MAX when unknown */
     uint8_t *win;                   /* stream bytes [win_base, +win_len) */
     size_t win_cap, win_len;
@@ -776,162 +771,6 @@ static void count_record(struct pd_file *pd, uint32_t type)
         pd->stats.unknown_records++;
 }
 
-/* Prefaulting a mapped input: a helper thread maps the pages just ahead
- * of the reader and the pages of the records the session will deliver next
- * (hints), so that page faults (most of the reader's own time on large
- * captures) run beside the main thread instead of on it.  Releasing pages
- * stays with the reader: done late, resident memory grows. */
-#define PF_HINTS        256
-#define PF_HINT_BATCH   32
-
-struct pf_hint { uint64_t off; uint64_t len; };
-
-struct prefault {
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    const uint8_t *mem;
-    uint64_t len;
-    uint64_t want;                  /* map [want - PREFAULT_AHEAD, want) */
-    struct pf_hint hints[PF_HINTS]; /* record spans to map, in order */
-    size_t nr_hints;
-    int stop;
-    /* reader side (no lock): hints not yet handed over */
-    struct pf_hint pending[PF_HINT_BATCH];
-    size_t nr_pending;
-};
-
-static void prefault_range(const uint8_t *mem, uint64_t from, uint64_t to)
-{
-    from &= ~(uint64_t)4095;
-    if (to <= from)
-        return;
-#ifdef MADV_POPULATE_READ
-    if (madvise((void *)(mem + from), (size_t)(to - from), MADV_POPULATE_READ) == 0)
-        return;
-#endif
-    /* older kernels: touch one byte per page */
-    volatile uint8_t sink = 0;
-    for (uint64_t o = from; o < to; o += 4096)
-        sink ^= mem[o];
-    (void)sink;
-}
-
-/* A record's pages, by touching them: one load per page, and a fault (that
- * maps its neighbours too) only where a page is not mapped yet. */
-static void prefault_touch(const uint8_t *mem, uint64_t off, uint64_t len)
-{
-    volatile uint8_t sink = 0;
-    uint64_t end = off + len;
-    for (uint64_t o = off & ~(uint64_t)4095; o < end; o += 4096)
-        sink ^= mem[o < off ? off : o];
-    (void)sink;
-}
-
-static void *prefault_main(void *arg)
-{
-    struct prefault *pf = arg;
-    struct pf_hint hints[PF_HINTS];
-    uint64_t done = 0;
-    pthread_mutex_lock(&pf->mu);
-    for (;;) {
-        while (!pf->stop && pf->want <= done && !pf->nr_hints)
-            pthread_cond_wait(&pf->cv, &pf->mu);
-        if (pf->stop)
-            break;
-        uint64_t to = pf->want;
-        uint64_t from = to - PREFAULT_AHEAD > done ? to - PREFAULT_AHEAD : done;
-        size_t nh = pf->nr_hints;
-        memcpy(hints, pf->hints, nh * sizeof(*hints));
-        pf->nr_hints = 0;
-        pthread_mutex_unlock(&pf->mu);
-        for (size_t i = 0; i < nh; i++)
-            prefault_touch(pf->mem, hints[i].off, hints[i].len);
-        if (from < to)
-            prefault_range(pf->mem, from, to);
-        done = to > done ? to : done;
-        pthread_mutex_lock(&pf->mu);
-    }
-    pthread_mutex_unlock(&pf->mu);
-    return NULL;
-}
-
-/* Hands the helper the pending hints and the reader position, and wakes
- * it.  `stale`: pages were just released, so hints it has not taken yet
- * are for records most likely read by now: mapping them would only refill
- * what was released. */
-static void prefault_post(struct pd_file *pd, int stale)
-{
-    struct prefault *pf = pd->prefault;
-    pthread_mutex_lock(&pf->mu);
-    pf->want = pd->pos + PREFAULT_AHEAD < pf->len ? pd->pos + PREFAULT_AHEAD : pf->len;
-    if (stale)
-        pf->nr_hints = 0;
-    /* hints that do not fit are dropped: the reader faults those itself */
-    size_t n = SF_MIN(pf->nr_pending, PF_HINTS - pf->nr_hints);
-    memcpy(pf->hints + pf->nr_hints, pf->pending, n * sizeof(*pf->hints));
-    pf->nr_hints += n;
-    pf->nr_pending = 0;
-    pthread_cond_signal(&pf->cv);
-    pthread_mutex_unlock(&pf->mu);
-    pd->prefault_told = pd->pos;
-}
-
-/* Called by the reader as it moves on: keeps the helper PREFAULT_AHEAD
- * bytes ahead, waking it once per PREFAULT_STEP. */
-static void prefault_tell(struct pd_file *pd, uint64_t pos)
-{
-    if (pos - pd->prefault_told >= PREFAULT_STEP)
-        prefault_post(pd, 0);
-}
-
-void pd_prefault_record(struct pd_file *pd, uint64_t file_offset, size_t size)
-{
-    struct prefault *pf = pd->prefault;
-    if (!pf || file_offset > pf->len || size > pf->len - file_offset)
-        return;
-    pf->pending[pf->nr_pending].off = file_offset;
-    pf->pending[pf->nr_pending++].len = size;
-    if (pf->nr_pending == PF_HINT_BATCH)
-        prefault_post(pd, 0);
-}
-
-void pd_prefault(struct pd_file *pd)
-{
-    if (!pd || pd->prefault || pd->kind != SRC_MEM || !pd->map_len ||
-        pd->map_len < 2 * PREFAULT_AHEAD)
-        return;
-    struct prefault *pf = xcalloc(1, sizeof(*pf));
-    pf->mem = pd->mem;
-    pf->len = pd->map_len;
-    pthread_mutex_init(&pf->mu, NULL);
-    pthread_cond_init(&pf->cv, NULL);
-    if (pthread_create(&pf->thread, NULL, prefault_main, pf) != 0) {
-        pthread_mutex_destroy(&pf->mu);
-        pthread_cond_destroy(&pf->cv);
-        free(pf);
-        return;             /* the reader faults its pages itself */
-    }
-    pd->prefault = pf;
-    pd->prefault_told = pd->pos;
-}
-
-static void prefault_stop(struct pd_file *pd)
-{
-    struct prefault *pf = pd->prefault;
-    if (!pf)
-        return;
-    pthread_mutex_lock(&pf->mu);
-    pf->stop = 1;
-    pthread_cond_signal(&pf->cv);
-    pthread_mutex_unlock(&pf->mu);
-    pthread_join(pf->thread, NULL);
-    pthread_mutex_destroy(&pf->mu);
-    pthread_cond_destroy(&pf->cv);
-    free(pf);
-    pd->prefault = NULL;
-}
-
 /* Next raw record of the data stream: 1, 0 at end, -1 on error. */
 static int next_raw(struct pd_file *pd, struct pd_record *rec,
                     struct sf_err *err)
@@ -994,8 +833,6 @@ static int next_raw(struct pd_file *pd, struct pd_record *rec,
         madvise((void *)(pd->mem + pd->dropped), (size_t)(to - pd->dropped), MADV_DONTNEED);
         pd->dropped = to;
     }
-    if (pd->prefault)
-        prefault_tell(pd, pd->pos);
     return 1;
 }
 
@@ -1554,7 +1391,6 @@ void pd_close(struct pd_file *pd)
 {
     if (!pd)
         return;
-    prefault_stop(pd);
     for (size_t i = 0; i < pd->nr_attrs; i++) {
         free(pd->attrs[i]->name);
         free(pd->attrs[i]->ids);
@@ -1634,12 +1470,7 @@ void pd_release_pages(struct pd_file *pd)
 {
     if (!pd->map_len || pd->kind != SRC_MEM)
         return;
-    /* Queued records all lie behind the reader; the pages ahead of it are
-     * the prefault helper's work, still to be read. */
-    madvise((void *)pd->mem, pd->prefault ? (size_t)(pd->pos & ~(uint64_t)4095) : pd->map_len,
-            MADV_DONTNEED);
-    if (pd->prefault)
-        prefault_post(pd, 1);
+    madvise((void *)pd->mem, pd->map_len, MADV_DONTNEED);
 }
 const struct pd_info *pd_get_info(const struct pd_file *pd) { return &pd->info; }
 size_t pd_nr_attrs(const struct pd_file *pd) { return pd->nr_attrs; }

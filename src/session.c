@@ -143,7 +143,6 @@ struct oq_ent {
 #define SPILL_NR_WIN    4
 #define IN_PLACE_RELEASE ((uint64_t)8 << 20)  /* > a batch of samples */
 #define DELIVERY_PREFETCH_AHEAD 3   /* records whose first lines are loaded ahead */
-#define DELIVERY_HINT_AHEAD 128   /* records hinted to the reader's prefaulter */
 
 struct spill {
     int fd;                     /* -1 until needed; -2 = could not create */
@@ -171,6 +170,9 @@ struct spill {
 struct oq {
     struct oq_ent *ents;
     size_t nr, cap;
+    struct oq_ent *merge;       /* oq_sort's second buffer, kept: a fresh
+                                   one per round is a fresh mmap of zero pages */
+    size_t merge_cap;
     uint8_t *buf, *spare;
     size_t len, buf_cap, spare_cap;
     uint64_t seq;
@@ -902,7 +904,8 @@ static void oq_sort(struct oq *q)
         if (ent_before(&q->ents[i], &q->ents[i - 1]))
             bound[nb++] = i;
     bound[nb] = n;              /* nb runs: [bound[k], bound[k+1]) */
-    struct oq_ent *src = q->ents, *dst = xmalloc(n * sizeof(*dst));
+    q->merge = xgrow(q->merge, sizeof(*q->merge), n, &q->merge_cap);
+    struct oq_ent *src = q->ents, *dst = q->merge;
     while (nb > 1) {
         size_t out = 0, k;
         for (k = 0; k + 1 < nb; k += 2) {
@@ -925,11 +928,12 @@ static void oq_sort(struct oq *q)
         src = dst;
         dst = t;
     }
-    if (src != q->ents) {
-        memcpy(q->ents, src, n * sizeof(*src));
-        free(src);
-    } else {
-        free(dst);
+    if (src != q->ents) {       /* the result is in the merge buffer: swap */
+        size_t c = q->cap;
+        q->merge = q->ents;
+        q->ents = src;
+        q->cap = q->merge_cap;
+        q->merge_cap = c;
     }
     free(bound);
 }
@@ -947,12 +951,6 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
     }
     for (; i < q->nr && q->ents[i].time <= limit; i++) {
         const struct oq_ent *e = &q->ents[i];
-        /* mapped input: the pages of the records a little ahead get mapped
-         * by the reader's helper thread, if it runs */
-        for (size_t h = i ? i + DELIVERY_HINT_AHEAD : 0;
-             h <= i + DELIVERY_HINT_AHEAD && h < q->nr && q->ents[h].time <= limit; h++)
-            if (q->ents[h].spilled == 2)
-                pd_prefault_record(s->pd, q->ents[h].file_offset, q->ents[h].size);
         if (i + DELIVERY_PREFETCH_AHEAD < q->nr && q->ents[i + DELIVERY_PREFETCH_AHEAD].spilled == 2)
             pd_prefetch_record(s->pd, q->ents[i + DELIVERY_PREFETCH_AHEAD].file_offset,
                                q->ents[i + DELIVERY_PREFETCH_AHEAD].size);
@@ -1116,6 +1114,7 @@ void session_free(struct session *s)
     idmap_free(&s->pid_index);
     intern_free(&s->strings);
     free(s->oq.ents);
+    free(s->oq.merge);
     free(s->oq.buf);
     free(s->oq.spare);
     spill_free(&s->oq.spill);
