@@ -35,6 +35,9 @@ struct sess_map {
 /* An immutable, sorted set of mappings of one process. */
 struct sess_maps {
     int refcount;                   /* atomic */
+    /* The main thread changes refcount per sample; workers read nr and maps
+     * per frame: apart, a worker's lookup does not miss on every change. */
+    char refcount_line[64 - sizeof(int)];
     size_t nr;
     const struct sess_map **maps;   /* sorted by start, non-overlapping */
 };
