@@ -148,6 +148,7 @@ struct worker {
     struct unwind_result ur;
     struct sym_frame sym[MAX_SYM_FRAMES];
     struct memo memo;
+    int spin_budget;              /* see spin_wait */
 };
 
 struct loader {
@@ -163,6 +164,11 @@ struct loader {
     struct job *work;             /* the batch handed to the pool */
     size_t nr_work;
     int work_shared;              /* worker threads were woken for it */
+    /* Whether waits between batches spin a little before sleeping: a
+     * sleeping thread takes tens of µs to wake here, a batch a few hundred
+     * to fill.  Only with a CPU per thread and once the warm-up thread,
+     * which needs a CPU, is done (written by it, read by all: atomic). */
+    int spin;
     struct worker *workers;
     int nr_workers;
 
@@ -474,6 +480,33 @@ static void run_jobs(struct loader *L, struct worker *w)
     }
 }
 
+#define SPIN_PAUSES 20000          /* ~0.5 ms */
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#else
+#define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+/* Spins while the batch generation is still `seen` (a worker waiting for
+ * work) or, with seen < 0, while workers are still active (the main thread
+ * waiting for them), when spinning is on.  The budget adapts: a spin that
+ * ran out halves it (the other side is slow: sleep sooner), one that ended
+ * in time doubles it, up to SPIN_PAUSES. */
+static void spin_wait(struct loader *L, int seen, int *budget)
+{
+    if (!__atomic_load_n(&L->spin, __ATOMIC_RELAXED))
+        return;
+    for (int k = 0; k < *budget && !__atomic_load_n(&L->stopping, __ATOMIC_RELAXED); k++) {
+        if (seen >= 0 ? __atomic_load_n(&L->generation, __ATOMIC_ACQUIRE) != seen
+                      : __atomic_load_n(&L->active, __ATOMIC_ACQUIRE) == 0) {
+            *budget = SF_MIN(2 * *budget + 64, SPIN_PAUSES);
+            return;
+        }
+        cpu_relax();
+    }
+    *budget /= 2;
+}
+
 struct worker_arg { struct loader *L; int idx; };
 
 static void *worker_main(void *arg)
@@ -483,6 +516,7 @@ static void *worker_main(void *arg)
     struct worker *w = &L->workers[wa->idx];
     int seen = 0;
     for (;;) {
+        spin_wait(L, seen, &w->spin_budget);
         pthread_mutex_lock(&L->mu);
         while (!L->stopping && L->generation == seen)
             pthread_cond_wait(&L->cv_work, &L->mu);
@@ -494,7 +528,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&L->mu);
         run_jobs(L, w);
         pthread_mutex_lock(&L->mu);
-        if (--L->active == 0)
+        if (__atomic_sub_fetch(&L->active, 1, __ATOMIC_ACQ_REL) == 0)
             pthread_cond_signal(&L->cv_done);
         pthread_mutex_unlock(&L->mu);
     }
@@ -524,6 +558,7 @@ static void pool_start(struct loader *L)
     for (int i = 0; i < jobs; i++) {
         L->workers[i].uw = unwind_ctx_new(L->bc);
         L->workers[i].memo.off = no_memo;
+        L->workers[i].spin_budget = SPIN_PAUSES;
     }
     pthread_mutex_init(&L->mu, NULL);
     pthread_cond_init(&L->cv_work, NULL);
@@ -545,7 +580,7 @@ static void pool_start(struct loader *L)
 static void pool_stop(struct loader *L)
 {
     pthread_mutex_lock(&L->mu);
-    L->stopping = 1;
+    __atomic_store_n(&L->stopping, 1, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&L->cv_work);
     pthread_mutex_unlock(&L->mu);
     for (int i = 1; i < L->nr_workers; i++)
@@ -577,8 +612,8 @@ static void pool_dispatch(struct loader *L)
     if (!L->work_shared)
         return;
     pthread_mutex_lock(&L->mu);
-    L->active = L->nr_workers - 1;
-    L->generation++;
+    __atomic_store_n(&L->active, L->nr_workers - 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&L->generation, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&L->cv_work);
     pthread_mutex_unlock(&L->mu);
 }
@@ -590,6 +625,7 @@ static void pool_finish(struct loader *L)
     run_jobs(L, &L->workers[0]);
     if (!L->work_shared)
         return;
+    spin_wait(L, -1, &L->workers[0].spin_budget);
     pthread_mutex_lock(&L->mu);
     while (L->active > 0)
         pthread_cond_wait(&L->cv_done, &L->mu);
@@ -1306,6 +1342,8 @@ static int load_folded_text(struct loader *L, const char *path, char *text, size
 struct warmup {
     pthread_t thread;
     int running;
+    int *spin;                    /* set to spin_after once done (see loader.spin) */
+    int spin_after;
     struct binary_cache *bc;
     const struct pd_info *info;
 };
@@ -1319,6 +1357,7 @@ static void *warmup_main(void *arg)
             continue;
         symbolize_prepare(binary_prefetch(w->bc, e->filename, e->id, e->size));
     }
+    __atomic_store_n(w->spin, w->spin_after, __ATOMIC_RELAXED);
     return NULL;
 }
 
@@ -1326,6 +1365,9 @@ static void warmup_start(struct loader *L, struct warmup *w)
 {
     memset(w, 0, sizeof(*w));
     w->bc = L->bc;
+    w->spin = &L->spin;
+    w->spin_after = L->nr_workers > 1 && L->nr_workers <= ncpus();
+    __atomic_store_n(&L->spin, 0, __ATOMIC_RELAXED);
     w->info = pd_get_info(session_file(L->sess));
     /* With filters, a DSO in the list may have no kept sample: leave its
      * loading to the lazy path rather than load what may not be needed. */
@@ -1334,6 +1376,8 @@ static void warmup_start(struct loader *L, struct warmup *w)
     if (L->nr_workers > 1 && !filtered && w->info && w->info->nr_build_ids &&
         pthread_create(&w->thread, NULL, warmup_main, w) == 0)
         w->running = 1;
+    else
+        __atomic_store_n(&L->spin, w->spin_after, __ATOMIC_RELAXED);
 }
 
 static void warmup_join(struct warmup *w)
