@@ -81,8 +81,6 @@ struct job {
     uint64_t *callchain;
     size_t callchain_cap;
     struct sess_sample ss;
-    const struct sess_maps *maps; /* reference held */
-    const struct sess_maps *kmaps;
     const char *syscall;
     int no_stack;                 /* shown by the sample hook, not counted */
     /* results: `out` is frames, or a memo entry's frames on a repeat */
@@ -163,6 +161,9 @@ struct loader {
     size_t nr_jobs;
     struct job *work;             /* the batch handed to the pool */
     size_t nr_work;
+    /* The mapping sets a batch's jobs use, one reference each for the
+     * whole batch (a reference per job was an atomic pair per sample). */
+    struct maps_refs { const struct sess_maps **v; size_t n, cap; } jobs_refs, work_refs;
     int work_shared;              /* worker threads were woken for it */
     /* Whether waits between batches spin a little before sleeping: a
      * sleeping thread takes tens of µs to wake here, a batch a few hundred
@@ -606,6 +607,9 @@ static void pool_dispatch(struct loader *L)
     L->work = L->jobs;
     L->nr_work = L->nr_jobs;
     L->jobs = t;
+    struct maps_refs rt = L->work_refs;
+    L->work_refs = L->jobs_refs;
+    L->jobs_refs = rt;
     L->nr_jobs = 0;
     L->next_job = 0;
     L->work_shared = L->nr_workers > 1 && L->nr_work >= 8;
@@ -1026,13 +1030,25 @@ static uint32_t intern_stack(struct loader *L, struct job *j, size_t *depth_out)
     return stack_add(p->stacks, L->ids, n, 1);
 }
 
-static void release_job_refs(struct job *j)
+/* Holds m for the batch r belongs to, unless one of its last few sets is m
+ * (a batch mostly uses one process's set and the kernel's). */
+static void batch_ref(struct maps_refs *r, const struct sess_maps *m)
 {
-    if (j->maps)
-        sess_maps_put(j->maps);
-    if (j->kmaps)
-        sess_maps_put(j->kmaps);
-    j->maps = j->kmaps = NULL;
+    if (!m)
+        return;
+    for (size_t i = r->n; i > 0 && i + 4 > r->n; i--)
+        if (r->v[i - 1] == m)
+            return;
+    sess_maps_get(m);
+    r->v = xgrow(r->v, sizeof(*r->v), r->n + 1, &r->cap);
+    r->v[r->n++] = m;
+}
+
+static void batch_unref(struct maps_refs *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        sess_maps_put(r->v[i]);
+    r->n = 0;
 }
 
 /* Finishes the dispatched batch and consumes it in order. */
@@ -1040,11 +1056,10 @@ static int consume_work(struct loader *L, struct sf_err *err)
 {
     int rc = 0;
     pool_finish(L);
-    for (size_t i = 0; i < L->nr_work; i++) {
+    for (size_t i = 0; i < L->nr_work; i++)
         if (rc == 0 && consume_job(L, &L->work[i], err) < 0)
             rc = -1;
-        release_job_refs(&L->work[i]);
-    }
+    batch_unref(&L->work_refs);
     L->nr_work = 0;
     return rc;
 }
@@ -1198,12 +1213,8 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     j->sample.raw_size = 0;
     j->ss = *ss;
     j->ss.sample = &j->sample;
-    j->maps = ss->maps;
-    j->kmaps = ss->kmaps;
-    if (j->maps)
-        sess_maps_get(j->maps);
-    if (j->kmaps)
-        sess_maps_get(j->kmaps);
+    batch_ref(&L->jobs_refs, ss->maps);
+    batch_ref(&L->jobs_refs, ss->kmaps);
     j->syscall = syscall;
     j->no_stack = no_stack;
 
@@ -1455,10 +1466,12 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     name_deferred(L, rc == 0);
     if (rc == 0 && L->o->on_capture)
         rc = L->o->on_capture(L->o->on_capture_arg, L->sess, err);
-    for (size_t i = 0; i < L->nr_jobs; i++)
-        release_job_refs(&L->jobs[i]);
-    for (size_t i = 0; i < L->nr_work; i++)
-        release_job_refs(&L->work[i]);
+    batch_unref(&L->jobs_refs);
+    batch_unref(&L->work_refs);
+    free(L->jobs_refs.v);
+    free(L->work_refs.v);
+    memset(&L->jobs_refs, 0, sizeof(L->jobs_refs));
+    memset(&L->work_refs, 0, sizeof(L->work_refs));
     L->nr_jobs = L->nr_work = 0;
     pool_stop(L);
     warmup_join(&warm);
