@@ -17,6 +17,15 @@
 #   REPEAT          runs per measurement, the fastest is kept (default 3)
 #   BENCH_RERECORD  set to 1 to record again even if a capture is cached
 #   BENCH_SKIP_PERL set to 1 to skip the Perl pipeline and perf script
+#   BENCH_WRITTEN   set to 0 to skip the rows measured on a freshly written copy
+#
+# Page cache: a file just written (by perf, cp or a download) sits in the
+# page cache in small pages, one read back from disk in large folios, and
+# mapping the latter costs half as much (the floor of the 150 MB capture:
+# ~29 ms against ~14 ms here).  So that every tool is measured on the same,
+# reproducible state, each measurement starts by evicting the capture and
+# reading it once (settle); plain captures are also measured, for perl, svg
+# and the floor, on a fresh copy written with cat ("written" rows).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,10 +95,17 @@ record() {  # record NAME ROUNDS [perf options...]
 # "wall_s cpu_s maxrss_kb".  Wall time comes from the clock around the
 # run (1 ms resolution; /usr/bin/time rounds to 10 ms), CPU time and peak
 # RSS from /usr/bin/time.
+settle() {  # settle FILE: evict FILE from the page cache, then read it once
+    dd if="$1" iflag=nocache count=0 status=none
+    cat "$1" >/dev/null
+}
+
+SETTLE_FILE=
 measure() {
     local label=$1
     shift
     local runs=() t0 t1
+    [ -z "$SETTLE_FILE" ] || settle "$SETTLE_FILE"
     for ((r = 0; r < REPEAT; r++)); do
         sync
         t0=$(date +%s%N)
@@ -145,6 +161,7 @@ for size in "${sizes[@]}"; do
         lost=$("$SYSFLAME" info "$name.data" | awk '/^Lost samples share:/ { print $4 }')
         echo "## $name.data: $(echo "$bytes / 1048576" | bc) MiB, $samples samples ($lost lost)"
         printf '%-14s %-22s %8s %8s %8s %10s\n' capture tool wall_s cpu_s rss_MiB us/sample
+        SETTLE_FILE=$name.data
         W_perl_pipeline=
         if [ "${BENCH_SKIP_PERL:-0}" != 1 ]; then
             row "$name" "perl pipeline" "$(measure perl sh -c "perf script -i '$name.data' 2>/dev/null |
@@ -163,6 +180,19 @@ for size in "${sizes[@]}"; do
             " svg/floor $(echo "scale=1; $W_sysflame_svg / ($W_floor + 0.0005)" | bc -l)x" \
             " j1/j2 $(echo "scale=2; $W_sysflame_fold__j_1 / $W_sysflame_fold__j_2" | bc -l)x" \
             " (-j outputs identical)"
+        SETTLE_FILE=
+        if [ $z = plain ] && [ "${BENCH_WRITTEN:-1}" = 1 ]; then
+            cat "$name.data" >written.data
+            if [ "${BENCH_SKIP_PERL:-0}" != 1 ]; then
+                row "$name" "perl pipeline (written)" "$(measure perl sh -c "perf script -i written.data 2>/dev/null |
+                    '$FLAMEGRAPH_DIR/stackcollapse-perf.pl' | '$FLAMEGRAPH_DIR/flamegraph.pl' >perl.svg")" "$samples"
+            fi
+            row "$name" "sysflame svg (written)" "$(measure svg "$SYSFLAME" svg -q written.data -o out.svg)" "$samples"
+            row "$name" "floor (written)" "$(measure floor ./floor written.data)" "$samples"
+            echo "ratios (written): perl/svg $([ "${BENCH_SKIP_PERL:-0}" != 1 ] && echo "scale=1; $W_perl_pipeline__written_ / $W_sysflame_svg__written_" | bc -l || echo -)x" \
+                " svg/floor $(echo "scale=1; $W_sysflame_svg__written_ / ($W_floor__written_ + 0.0005)" | bc -l)x"
+            rm -f written.data
+        fi
     done
 done
 rm -f out.svg out.folded out.top out1.folded out2.folded perl.svg time.out cmd.err

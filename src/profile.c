@@ -21,7 +21,7 @@
 #define BATCH_MAX 256
 #define DEFAULT_MAX_FRAMES 1024
 #define MAX_SYM_FRAMES 64
-#define JOB_PREFETCH_AHEAD 2       /* jobs whose stack tops a worker loads ahead */
+#define JOB_PREFETCH_AHEAD 2       /* a worker loads the stack top of the job this far ahead */
 #define JOB_PREFETCH_BYTES 1024
 
 /* ---- interned strings owned by the profile ---- */
@@ -468,15 +468,15 @@ static void run_jobs(struct loader *L, struct worker *w)
         size_t i = __atomic_fetch_add(&L->next_job, 1, __ATOMIC_RELAXED);
         if (i >= L->nr_work)
             return;
-        /* The next jobs' stack tops: a worker's first touch of a sample's
-         * stack is otherwise a memory stall (the main thread that decoded
-         * the record loaded its header into another core's cache). */
-        for (size_t a = i + 1; a <= i + JOB_PREFETCH_AHEAD && a < L->nr_work; a++) {
-            const char *st = (const char *)L->work[a].sample.stack;
-            size_t n = st ? SF_MIN(L->work[a].sample.stack_dyn_size, JOB_PREFETCH_BYTES) : 0;
-            for (size_t o = 0; o < n; o += 64)
-                __builtin_prefetch(st + o);
-        }
+        /* The stack top of the job JOB_PREFETCH_AHEAD ahead (the nearer
+         * ones were loaded on the way): a worker's first touch of a
+         * sample's stack is otherwise a memory stall, the main thread that
+         * decoded the record having loaded it into another core's cache. */
+        size_t a = i + JOB_PREFETCH_AHEAD;
+        const char *st = a < L->nr_work ? (const char *)L->work[a].sample.stack : NULL;
+        size_t n = st ? SF_MIN(L->work[a].sample.stack_dyn_size, JOB_PREFETCH_BYTES) : 0;
+        for (size_t o = 0; o < n; o += 64)
+            __builtin_prefetch(st + o);
         resolve_job(L, w, &L->work[i]);
     }
 }
