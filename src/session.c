@@ -141,7 +141,7 @@ struct oq_ent {
 #define SPILL_WBUF      ((size_t)1 << 20)
 #define SPILL_WIN       ((size_t)256 << 10)
 #define SPILL_NR_WIN    4
-#define IN_PLACE_RELEASE ((uint64_t)8 << 20)  /* > a batch of samples */
+#define IN_PLACE_RELEASE ((uint64_t)4 << 20)  /* > a batch of samples (256 x ~8.5 KB) */
 #define DELIVERY_PREFETCH_AHEAD 3   /* records whose first lines are loaded ahead */
 
 struct spill {
