@@ -488,18 +488,21 @@ static void run_jobs(struct loader *L, struct worker *w)
 #define cpu_relax() __asm__ __volatile__("" ::: "memory")
 #endif
 
-/* Spins while the batch generation is still `seen` (a worker waiting for
- * work) or, with seen < 0, while workers are still active (the main thread
- * waiting for them), when spinning is on.  The budget adapts: a spin that
- * ran out halves it (the other side is slow: sleep sooner), one that ended
- * in time doubles it, up to SPIN_PAUSES. */
-static void spin_wait(struct loader *L, int seen, int *budget)
+/* What a thread spins for: a worker for the next batch (the generation to
+ * move past `seen`), the main thread for the workers to finish a batch. */
+enum spin_for { SPIN_FOR_WORK, SPIN_FOR_WORKERS };
+
+/* Spins, when spinning is on, until what it waits for happens or the
+ * budget runs out.  The budget adapts: running out halves it (the other
+ * side is slow: sleep sooner), ending in time doubles it, up to
+ * SPIN_PAUSES. */
+static void spin_wait(struct loader *L, enum spin_for what, int seen, int *budget)
 {
     if (!__atomic_load_n(&L->spin, __ATOMIC_RELAXED))
         return;
     for (int k = 0; k < *budget && !__atomic_load_n(&L->stopping, __ATOMIC_RELAXED); k++) {
-        if (seen >= 0 ? __atomic_load_n(&L->generation, __ATOMIC_ACQUIRE) != seen
-                      : __atomic_load_n(&L->active, __ATOMIC_ACQUIRE) == 0) {
+        if (what == SPIN_FOR_WORK ? __atomic_load_n(&L->generation, __ATOMIC_ACQUIRE) != seen
+                                  : __atomic_load_n(&L->active, __ATOMIC_ACQUIRE) == 0) {
             *budget = SF_MIN(2 * *budget + 64, SPIN_PAUSES);
             return;
         }
@@ -517,7 +520,7 @@ static void *worker_main(void *arg)
     struct worker *w = &L->workers[wa->idx];
     int seen = 0;
     for (;;) {
-        spin_wait(L, seen, &w->spin_budget);
+        spin_wait(L, SPIN_FOR_WORK, seen, &w->spin_budget);
         pthread_mutex_lock(&L->mu);
         while (!L->stopping && L->generation == seen)
             pthread_cond_wait(&L->cv_work, &L->mu);
@@ -629,7 +632,7 @@ static void pool_finish(struct loader *L)
     run_jobs(L, &L->workers[0]);
     if (!L->work_shared)
         return;
-    spin_wait(L, -1, &L->workers[0].spin_budget);
+    spin_wait(L, SPIN_FOR_WORKERS, 0, &L->workers[0].spin_budget);
     pthread_mutex_lock(&L->mu);
     while (L->active > 0)
         pthread_cond_wait(&L->cv_done, &L->mu);
