@@ -494,7 +494,9 @@ enum spin_for { SPIN_FOR_WORK, SPIN_FOR_WORKERS };
 
 /* Spins, when spinning is on, until what it waits for happens or the
  * budget runs out.  The budget adapts: running out halves it (the other
- * side is slow: sleep sooner), ending in time doubles it, up to
+ * side is slow: sleep sooner), ending in time doubles it, between a
+ * quarter of SPIN_PAUSES (the long waits while a round is read must not
+ * leave it too small to cover the short ones while it is delivered) and
  * SPIN_PAUSES. */
 static void spin_wait(struct loader *L, enum spin_for what, int seen, int *budget)
 {
@@ -508,7 +510,7 @@ static void spin_wait(struct loader *L, enum spin_for what, int seen, int *budge
         }
         cpu_relax();
     }
-    *budget /= 2;
+    *budget = SF_MAX(*budget / 2, SPIN_PAUSES / 4);
 }
 
 struct worker_arg { struct loader *L; int idx; };
