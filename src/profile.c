@@ -157,28 +157,38 @@ struct loader {
     struct strtab *strings;
     const char *path;
 
-    struct job *jobs;             /* the batch being filled (main thread) */
-    size_t nr_jobs;
+    /* Read by the workers for every job; the main thread changes them
+     * once per batch. */
     struct job *work;             /* the batch handed to the pool */
     size_t nr_work;
-    /* The mapping sets a batch's jobs use, one reference each for the
-     * whole batch (a reference per job was an atomic pair per sample). */
-    struct maps_refs { const struct sess_maps **v; size_t n, cap; } jobs_refs, work_refs;
     int work_shared;              /* worker threads were woken for it */
+    struct worker *workers;
+    int nr_workers;
+    pthread_t *threads;
+
+    /* The thread pool's shared words, written by every thread (claims,
+     * batch ends) and polled while spinning: on cache lines of their own,
+     * apart from what the main thread writes per sample and what workers
+     * read per job (sharing a line made every claim a miss for the other
+     * thread). */
+    char pool_lines_start[64];
+    size_t next_job;              /* next unclaimed index in work (atomic) */
+    int generation, active, stopping;
     /* Whether waits between batches spin a little before sleeping: a
      * sleeping thread takes tens of µs to wake here, a batch a few hundred
      * to fill.  Only with a CPU per thread and once the warm-up thread,
      * which needs a CPU, is done (written by it, read by all: atomic). */
     int spin;
-    struct worker *workers;
-    int nr_workers;
-
-    /* thread pool */
-    pthread_t *threads;
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_done;
-    size_t next_job;              /* next unclaimed index in work (atomic) */
-    int generation, active, stopping;
+    char pool_lines_end[64];
+
+    /* The main thread's own from here on. */
+    struct job *jobs;             /* the batch being filled */
+    size_t nr_jobs;
+    /* The mapping sets a batch's jobs use, one reference each for the
+     * whole batch (a reference per job was an atomic pair per sample). */
+    struct maps_refs { const struct sess_maps **v; size_t n, cap; } jobs_refs, work_refs;
 
     /* enter/exit pairing: tid -> pending enter */
     struct pending { uint32_t tid; int used; const char *syscall; uint64_t time; } *pend;
