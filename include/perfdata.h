@@ -144,12 +144,12 @@ int pd_next(struct pd_file *pd, struct pd_record *rec, struct sf_err *err);
 /* A descriptor to pread records (not from COMPRESSED ones) back at their
  * file_offset, for seekable file inputs; -1 otherwise.  Owned by pd. */
 int pd_reread_fd(const struct pd_file *pd);
-/* The bytes of a record (not from a COMPRESSED one) at file_offset when the
- * input is read in place (mapped file, memory image); NULL otherwise.  Valid
- * until pd_close. */
 /* Asks the CPU to start loading the parts of an in-place record that
  * decoding and unwinding read first (a hint; no effect on other inputs). */
 void pd_prefetch_record(const struct pd_file *pd, uint64_t file_offset, size_t size);
+/* The bytes of a record (not from a COMPRESSED one) at file_offset when the
+ * input is read in place (mapped file, memory image); NULL otherwise.  Valid
+ * until pd_close. */
 const uint8_t *pd_record_in_place(const struct pd_file *pd, uint64_t file_offset,
                                   size_t size);
 /* Whether [p, p+len) lies in an input read in place (so it stays valid

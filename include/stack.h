@@ -27,9 +27,9 @@ size_t stack_nr_names(const struct stack_set *s);
 /* Adds `count` samples to the stack frames[0..n) (root first). */
 uint32_t stack_add(struct stack_set *s, const uint32_t *frames, size_t n,
                    uint64_t count);
-/* Same, with names (interned on the way). */
 /* Adds count to stack id (as returned by stack_add), keeping record order. */
 void stack_add_to(struct stack_set *s, uint32_t id, uint64_t count);
+/* Same as stack_add, with names (interned on the way). */
 uint32_t stack_add_names(struct stack_set *s, const char *const *names,
                          size_t n, uint64_t count);
 

@@ -206,6 +206,16 @@ static void record_run(struct stack_set *s, uint32_t id, uint64_t count)
     s->nr_runs++;
 }
 
+void stack_add_to(struct stack_set *s, uint32_t id, uint64_t count)
+{
+    if (id >= s->nr_stacks)
+        return;
+    s->stacks[id].count += count;
+    s->total += count;
+    if (s->record_order)
+        record_run(s, id, count);
+}
+
 uint32_t stack_add(struct stack_set *s, const uint32_t *frames, size_t n,
                    uint64_t count)
 {
@@ -220,10 +230,7 @@ uint32_t stack_add(struct stack_set *s, const uint32_t *frames, size_t n,
         if (e->hash == h && e->nr == n &&
             (n == 0 || memcmp(s->frames_pool + e->first, frames,
                               n * sizeof(*frames)) == 0)) {
-            e->count += count;
-            s->total += count;
-            if (s->record_order)
-                record_run(s, id, count);
+            stack_add_to(s, id, count);
             return id;
         }
         i = (i + 1) & s->stack_mask;
@@ -248,16 +255,6 @@ uint32_t stack_add(struct stack_set *s, const uint32_t *frames, size_t n,
     if (s->record_order)
         record_run(s, id, count);
     return id;
-}
-
-void stack_add_to(struct stack_set *s, uint32_t id, uint64_t count)
-{
-    if (id >= s->nr_stacks)
-        return;
-    s->stacks[id].count += count;
-    s->total += count;
-    if (s->record_order)
-        record_run(s, id, count);
 }
 
 uint32_t stack_add_names(struct stack_set *s, const char *const *names,
