@@ -1365,20 +1365,26 @@ static int load_folded_text(struct loader *L, const char *path, char *text, size
  * sections take tens of ms to inflate) are loaded while the main thread
  * reads the first round, instead of stalling the first batch that needs
  * them.  Loading is what the lazy path would do: outputs are unchanged. */
+#define WARMUP_MAX_DSOS 64
+
 struct warmup {
     pthread_t thread;
     int running;
     int *spin;                    /* set to spin_after once done (see loader.spin) */
     int spin_after;
     struct binary_cache *bc;
-    const struct pd_info *info;
+    /* The header's list as it was at the start: a build-id record in the
+     * data stream may grow the reader's list (and move it) meanwhile.  The
+     * file names stay where they are until the capture is closed. */
+    struct pd_build_id dsos[WARMUP_MAX_DSOS];
+    size_t nr_dsos;
 };
 
 static void *warmup_main(void *arg)
 {
     struct warmup *w = arg;
-    for (size_t i = 0; i < w->info->nr_build_ids && i < 64; i++) {
-        const struct pd_build_id *e = &w->info->build_ids[i];
+    for (size_t i = 0; i < w->nr_dsos; i++) {
+        const struct pd_build_id *e = &w->dsos[i];
         if ((e->misc & 7) != 2 /* PERF_RECORD_MISC_USER */ || !e->filename)
             continue;
         symbolize_prepare(binary_prefetch(w->bc, e->filename, e->id, e->size));
@@ -1394,12 +1400,17 @@ static void warmup_start(struct loader *L, struct warmup *w)
     w->spin = &L->spin;
     w->spin_after = L->nr_workers > 1 && L->nr_workers <= ncpus();
     __atomic_store_n(&L->spin, 0, __ATOMIC_RELAXED);
-    w->info = pd_get_info(session_file(L->sess));
+    const struct pd_info *info = pd_get_info(session_file(L->sess));
+    if (info) {
+        w->nr_dsos = SF_MIN(info->nr_build_ids, (size_t)WARMUP_MAX_DSOS);
+        if (w->nr_dsos)
+            memcpy(w->dsos, info->build_ids, w->nr_dsos * sizeof(*w->dsos));
+    }
     /* With filters, a DSO in the list may have no kept sample: leave its
      * loading to the lazy path rather than load what may not be needed. */
     const struct profile_opts *o = L->o;
     int filtered = o->comms.n || o->pids.n || o->tids.n || o->events.n || o->syscalls.n;
-    if (L->nr_workers > 1 && !filtered && w->info && w->info->nr_build_ids &&
+    if (L->nr_workers > 1 && !filtered && w->nr_dsos &&
         pthread_create(&w->thread, NULL, warmup_main, w) == 0)
         w->running = 1;
     else
