@@ -27,40 +27,9 @@
 #define LIBC_DEBUG "debug/93ac61ec5a8eb1396f9fbd350e3169a558528a40.debug.zst"
 #define LDSO_DEBUG "debug/7ebc65e52f2bbea498b4040fa92f7238377aaba9.debug.zst"
 
-struct blob {
-    unsigned char *data;
-    size_t size;
-};
-
-static int load_file(const char *path, struct blob *b)
-{
-    FILE *f = fopen(path, "rb");
-    b->data = NULL;
-    b->size = 0;
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b->data = malloc(n > 0 ? (size_t)n : 1);
-    b->size = fread(b->data, 1, n > 0 ? (size_t)n : 0, f);
-    fclose(f);
-    return n >= 0 && b->size == (size_t)n ? 0 : -1;
-}
-
 static void load_zst(const char *rel, struct blob *b)
 {
-    struct blob z;
-    assert_int_equal(load_file(testdata_path(rel), &z), 0);
-    unsigned long long n = ZSTD_getFrameContentSize(z.data, z.size);
-    assert_true(n != ZSTD_CONTENTSIZE_ERROR && n != ZSTD_CONTENTSIZE_UNKNOWN);
-    b->data = malloc(n);
-    assert_non_null(b->data);
-    size_t got = ZSTD_decompress(b->data, n, z.data, z.size);
-    free(z.data);
-    assert_false(ZSTD_isError(got));
-    assert_int_equal(got, n);
-    b->size = got;
+    assert_int_equal(blob_load_zst(testdata_path(rel), b), 0);
 }
 
 static struct blob dup_blob(const struct blob *b)
@@ -486,7 +455,7 @@ static void test_cgo_same_as_libdw(void **state)
     static const struct expect x = { 64, 50, 0 };
     for (int parallel = 0; parallel < 2; parallel++) {
         struct blob b;
-        assert_int_equal(load_file(testdata_path("bin/cgo"), &b), 0);
+        assert_int_equal(blob_load(testdata_path("bin/cgo"), &b), 0);
         int idx = section_index(&b, ".debug_info");
         assert_true(idx > 0);
         Elf64_Shdr sh = shdr_get(&b, (size_t)idx);
@@ -514,7 +483,7 @@ static void test_no_compressed_sections(void **state)
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         struct blob b;
-        assert_int_equal(load_file(testdata_path(files[i]), &b), 0);
+        assert_int_equal(blob_load(testdata_path(files[i]), &b), 0);
         assert_int_equal(try_open(&b), -1);
         free(b.data);
     }

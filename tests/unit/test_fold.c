@@ -10,20 +10,14 @@
 #include <string.h>
 #include <cmocka.h>
 #include "fold.h"
+#include "testutil.h"
 
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    struct blob b;
+    assert_int_equal(blob_load(path, &b), 0);
+    *len = b.size;
+    return (char *)b.data;
 }
 
 static char *data_path(const char *rel)

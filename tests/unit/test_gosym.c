@@ -22,51 +22,6 @@
 #include "gosym.h"
 #include "testutil.h"
 
-struct blob {
-    uint8_t *data;
-    size_t size;
-};
-
-static int load_file(const char *path, struct blob *b)
-{
-    FILE *f = fopen(path, "rb");
-    b->data = NULL;
-    b->size = 0;
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b->data = malloc(n > 0 ? (size_t)n : 1);
-    b->size = fread(b->data, 1, (size_t)n, f);
-    fclose(f);
-    return b->size == (size_t)n ? 0 : -1;
-}
-
-static int load_zst(const char *path, struct blob *b)
-{
-    struct blob z;
-    b->data = NULL;
-    b->size = 0;
-    if (load_file(path, &z) < 0)
-        return -1;
-    unsigned long long n = ZSTD_getFrameContentSize(z.data, z.size);
-    if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN) {
-        free(z.data);
-        return -1;
-    }
-    b->data = malloc(n);
-    size_t got = ZSTD_decompress(b->data, n, z.data, z.size);
-    free(z.data);
-    if (ZSTD_isError(got) || got != n) {
-        free(b->data);
-        b->data = NULL;
-        return -1;
-    }
-    b->size = got;
-    return 0;
-}
-
 struct opened {
     Elf *elf;
     struct gosym_table *t;
@@ -175,7 +130,7 @@ static void gobin_case(const char *zst, const char *golden, int format,
 {
     struct blob b;
     struct opened o;
-    if (load_zst(testdata_path(zst), &b) < 0) {
+    if (blob_load_zst(testdata_path(zst), &b) < 0) {
         fprintf(stderr, "%s missing\n", zst);
         skip();
     }
@@ -213,7 +168,7 @@ static void test_go118(void **state)
 
 static void load_inlprog(struct blob *b)
 {
-    assert_int_equal(load_file(testdata_path("gosym/inlprog.bin"), b), 0);
+    assert_int_equal(blob_load(testdata_path("gosym/inlprog.bin"), b), 0);
 }
 
 static void test_go119_golden(void **state)
@@ -486,7 +441,7 @@ static void test_stripped_variants(void **state)
     snprintf(cmd, sizeof(cmd), "objcopy --strip-all '%s' '%s' 2>/dev/null",
              testdata_path("gosym/inlprog.bin"), tmp);
     if (system(cmd) == 0) {
-        assert_int_equal(load_file(tmp, &v), 0);
+        assert_int_equal(blob_load(tmp, &v), 0);
         assert_int_equal(digest_blob(&v), base);
         free(v.data);
     } else {
@@ -509,7 +464,7 @@ static void newer_case(const char *rel, const char *version, uint64_t nfunc)
     GElf_Ehdr eh;
     uint64_t lo, hi, prev_end = 0;
 
-    if (load_file(testdata_path(rel), &b) < 0) {
+    if (blob_load(testdata_path(rel), &b) < 0) {
         fprintf(stderr, "%s missing\n", rel);
         skip();
     }

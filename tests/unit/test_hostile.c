@@ -519,14 +519,10 @@ static void test_truncated_elf(void **state)
 
 static uint8_t *pclntab_of(const char *rel, size_t *len, uint64_t *addr)
 {
-    FILE *f = fopen(testdata_path(rel), "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    size_t n = (size_t)ftell(f);
-    rewind(f);
-    uint8_t *img = malloc(n);
-    assert_int_equal(fread(img, 1, n, f), n);
-    fclose(f);
+    struct blob b;
+    assert_int_equal(blob_load(testdata_path(rel), &b), 0);
+    uint8_t *img = b.data;
+    size_t n = b.size;
     Elf *e = elf_memory((char *)img, n);
     assert_non_null(e);
     size_t shstr;

@@ -627,17 +627,11 @@ struct name_count {
 
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    struct blob b;
+    if (blob_load(path, &b) < 0)
         return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    *len = fread(b, 1, (size_t)n, f);
-    b[*len] = 0;
-    fclose(f);
-    return b;
+    *len = b.size;
+    return (char *)b.data;
 }
 
 static void bump(struct name_count *t, size_t *nt, const char *name, size_t n,

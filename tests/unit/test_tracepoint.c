@@ -51,20 +51,20 @@ static const char proc_exec[] =
     "\tfield:pid_t pid;\toffset:12;\tsize:4;\tsigned:1;\n\n"
     "print fmt: \"filename=%s pid=%d\", __get_str(filename), REC->pid\n";
 
-struct blob {
+struct bytes {
     uint8_t *buf;
     size_t len, cap;
     int big;
 };
 
-static void put(struct blob *b, const void *p, size_t n)
+static void put(struct bytes *b, const void *p, size_t n)
 {
     b->buf = xgrow(b->buf, 1, b->len + n, &b->cap);
     memcpy(b->buf + b->len, p, n);
     b->len += n;
 }
 
-static void put_num(struct blob *b, uint64_t v, int size)
+static void put_num(struct bytes *b, uint64_t v, int size)
 {
     uint8_t tmp[8];
 
@@ -73,13 +73,13 @@ static void put_num(struct blob *b, uint64_t v, int size)
     put(b, tmp, (size_t)size);
 }
 
-static void put_text(struct blob *b, const char *s, int lensize)
+static void put_text(struct bytes *b, const char *s, int lensize)
 {
     put_num(b, strlen(s), lensize);
     put(b, s, strlen(s));
 }
 
-static void build_blob(struct blob *b, int big)
+static void build_blob(struct bytes *b, int big)
 {
     static const uint8_t magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c',
                                      'i', 'n', 'g' };
@@ -110,7 +110,7 @@ static void build_blob(struct blob *b, int big)
 }
 
 /* RAW payload of sys_enter_write(3, 0xc000049eed, 11) in the blob's order */
-static void build_raw(struct blob *r, int big, uint16_t type)
+static void build_raw(struct bytes *r, int big, uint16_t type)
 {
     memset(r, 0, sizeof(*r));
     r->big = big;
@@ -131,7 +131,7 @@ static void build_raw(struct blob *r, int big, uint16_t type)
 
 static void check_blob(int big)
 {
-    struct blob b, raw, rexit;
+    struct bytes b, raw, rexit;
     struct tp_set *s;
     struct sf_err err;
     const struct tp_event *e, *x;
@@ -211,7 +211,7 @@ static void test_blob_big_endian(void **state)
  * payload: printing must stay inside the buffer (run under ASan). */
 static void test_data_loc(void **state)
 {
-    struct blob b, r;
+    struct bytes b, r;
     struct tp_set *s;
     struct sf_err err;
     struct sbuf sb = SBUF_INIT;
@@ -243,7 +243,7 @@ static void test_data_loc(void **state)
 
 static void test_truncated_everywhere(void **state)
 {
-    struct blob b;
+    struct bytes b;
     struct tp_set *s;
     struct sf_err err;
 
@@ -269,7 +269,7 @@ static void test_truncated_everywhere(void **state)
 
 static void test_bad_header(void **state)
 {
-    struct blob b;
+    struct bytes b;
     struct tp_set *s;
     struct sf_err err;
 
