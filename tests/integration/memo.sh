@@ -8,16 +8,13 @@
 # the last one (what happens to samples that would wait for a DWARF load
 # under way): SYSFLAME_DEFER_ALL=1 defers every sample.
 set -u
-: "${SYSFLAME:?}" "${TESTDATA:?}"
+: "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
 command -v zstd >/dev/null || { echo "SKIP: zstd missing"; exit 77; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 opts="--symfs $TESTDATA/sysroot"
 for b in "$TESTDATA"/bin/*; do opts="$opts --binary $b"; done
-for z in "$TESTDATA"/debug/*.debug.zst; do
-    id=$(basename "$z" .debug.zst)
-    d="$tmp/debug/.build-id/$(echo "$id" | cut -c1-2)"
-    mkdir -p "$d" && zstd -q -d "$z" -o "$d/$(echo "$id" | cut -c3-).debug"
-done
+. "$SRCDIR/tests/integration/debug-tree.sh"
+unpack_debug_tree "$tmp/debug"
 opts="$opts --debug-dir $tmp/debug"
 fail=0 runs=0
 for rec in "$TESTDATA"/rec/*.data "$TESTDATA"/rec/*.data.zst; do

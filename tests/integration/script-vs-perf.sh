@@ -17,11 +17,8 @@ for b in "$TESTDATA"/bin/*; do bins="$bins --binary $b"; done
 # in testdata/debug, unpacked here into a build-id tree.
 dbg="--symfs $TESTDATA/sysroot"
 if command -v zstd >/dev/null; then
-    for z in "$TESTDATA"/debug/*.debug.zst; do
-        id=$(basename "$z" .debug.zst)
-        d="$tmp/debug/.build-id/$(echo "$id" | cut -c1-2)"
-        mkdir -p "$d" && zstd -q -d "$z" -o "$d/$(echo "$id" | cut -c3-).debug"
-    done
+    . "$SRCDIR/tests/integration/debug-tree.sh"
+    unpack_debug_tree "$tmp/debug"
     dbg="$dbg --debug-dir $tmp/debug"
 fi
 fail=0
