@@ -771,6 +771,18 @@ static void count_record(struct pd_file *pd, uint32_t type)
         pd->stats.unknown_records++;
 }
 
+/* Where to release read-behind pages up to, for a reader at pos: the last
+ * 2 MiB boundary of the address space below it.  A large mapped file is
+ * often mapped with 2 MiB pages (the kernel aligns the mapping, the page
+ * cache holds 2 MiB folios); releasing part of one splits it, which costs
+ * a TLB flush more and leaves the rest of it to fault back in 4 KiB pages. */
+static uint64_t drop_boundary(const struct pd_file *pd, uint64_t pos)
+{
+    uintptr_t base = (uintptr_t)pd->mem;
+    uintptr_t to = (base + pos) & ~(uintptr_t)((2u << 20) - 1);
+    return to > base + pd->dropped ? to - base : pd->dropped;
+}
+
 /* Next raw record of the data stream: 1, 0 at end, -1 on error. */
 static int next_raw(struct pd_file *pd, struct pd_record *rec,
                     struct sf_err *err)
@@ -829,7 +841,7 @@ static int next_raw(struct pd_file *pd, struct pd_record *rec,
      * page cache if a queued record is looked at again): resident memory
      * stays a few MB whatever the file size. */
     if (pd->map_len && pd->kind == SRC_MEM && pos - pd->dropped >= MAP_DROP_EVERY) {
-        uint64_t to = pos & ~(uint64_t)4095;
+        uint64_t to = drop_boundary(pd, pos);
         madvise((void *)(pd->mem + pd->dropped), (size_t)(to - pd->dropped), MADV_DONTNEED);
         pd->dropped = to;
     }
