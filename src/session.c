@@ -155,7 +155,9 @@ struct spill {
      * (copying it into the page cache is a third of a -z run) while the
      * reader fills the other; reads of the file wait for it first. */
     int async;
-    int writer_up, busy, stop, werr;
+    int writer_up, busy, stop;
+    int werr, rerr;             /* errno of a failed write / read, 0 if none */
+    char *dir;                  /* where the file is (for messages) */
     pthread_t writer;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -623,8 +625,11 @@ static int write_all(int fd, const uint8_t *buf, size_t n, uint64_t at)
         ssize_t w = pwrite(fd, buf + done, n - done, (off_t)(at + done));
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
+        if (w <= 0) {
+            if (w == 0)
+                errno = ENOSPC;
             return -1;
+        }
         done += (size_t)w;
     }
     return 0;
@@ -641,9 +646,10 @@ static void *spill_writer(void *arg)
             break;
         pthread_mutex_unlock(&sp->mu);
         int rc = write_all(sp->fd, sp->wbuf2, sp->w2len, sp->w2at);
+        int e = errno;
         pthread_mutex_lock(&sp->mu);
-        if (rc < 0)
-            sp->werr = 1;
+        if (rc < 0 && !sp->werr)
+            sp->werr = e ? e : EIO;
         sp->busy = 0;
         pthread_cond_broadcast(&sp->cv);
     }
@@ -679,6 +685,8 @@ static void spill_free(struct spill *sp)
     if (sp->fd >= 0)
         close(sp->fd);
     sp->fd = -1;
+    free(sp->dir);
+    sp->dir = NULL;
     free(sp->wbuf);
     free(sp->wbuf2);
     sp->wbuf = sp->wbuf2 = NULL;
@@ -692,13 +700,15 @@ static int spill_open(struct spill *sp)
     const char *dir = getenv("TMPDIR");
     char path[4096];
 
-    snprintf(path, sizeof(path), "%s/sysflame-spill-XXXXXX", dir && *dir ? dir : "/tmp");
+    dir = dir && *dir ? dir : "/tmp";
+    snprintf(path, sizeof(path), "%s/sysflame-spill-XXXXXX", dir);
     sp->fd = mkstemp(path);
     if (sp->fd < 0) {
         sp->fd = -2;
         return -1;
     }
     unlink(path);
+    sp->dir = xstrdup(dir);
     sp->wbuf = xmalloc(SPILL_WBUF);
     if (sp->async) {
         pthread_mutex_init(&sp->mu, NULL);
@@ -720,8 +730,11 @@ static int spill_drain(struct spill *sp, int sync)
 {
     uint64_t at = sp->len - sp->wlen;
     if (!sp->writer_up) {
-        if (write_all(sp->fd, sp->wbuf, sp->wlen, at) < 0)
+        if (write_all(sp->fd, sp->wbuf, sp->wlen, at) < 0) {
+            if (!sp->werr)
+                sp->werr = errno ? errno : EIO;
             return -1;
+        }
         sp->wlen = 0;
         return 0;
     }
@@ -787,8 +800,10 @@ static const uint8_t *spill_get(struct spill *sp, int fd, uint64_t off, size_t s
         ssize_t r = pread(fd, sp->win[pick].buf + len, SPILL_WIN - len, (off_t)(off + len));
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
+        if (r <= 0) {
+            sp->rerr = r < 0 ? errno : EIO;     /* EOF: the file was cut short */
             return NULL;
+        }
         len += (size_t)r;
     }
     sp->win[pick].fd = fd;
@@ -938,6 +953,23 @@ static void oq_sort(struct oq *q)
     free(bound);
 }
 
+/* The error for a queued record that cannot be had back: from the spill
+ * file (its write or its read failed) or from the input file itself. */
+static int spill_failed(struct session *s, int from_input, struct sf_err *err)
+{
+    const struct spill *sp = &s->oq.spill;
+    const char *dir = sp->dir ? sp->dir : "TMPDIR";
+    if (from_input)
+        return sf_error(err, "'%s': cannot read back queued records from the input: %s",
+                        pd_path(s->pd), strerror(sp->rerr ? sp->rerr : EIO));
+    if (sp->werr)
+        return sf_error(err, "'%s': cannot write queued records to a temporary file in %s: "
+                        "%s (TMPDIR chooses the folder)", pd_path(s->pd), dir,
+                        strerror(sp->werr));
+    return sf_error(err, "'%s': cannot read back queued records from a temporary file in %s: %s",
+                    pd_path(s->pd), dir, strerror(sp->rerr ? sp->rerr : EIO));
+}
+
 /* Delivers queued records with time <= limit, oldest first, file order
  * among equal times, then compacts what is left. */
 static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
@@ -968,8 +1000,7 @@ static int oq_flush(struct session *s, uint64_t limit, struct sf_err *err)
             data = spill_get(&q->spill, -1, e->off, e->size);
         }
         if (!data)
-            return sf_error(err, "'%s': cannot read back queued records from "
-                            "the temporary spill file", pd_path(s->pd));
+            return spill_failed(s, e->spilled == 2, err);
         struct pd_record rec = { e->type, e->misc, e->size, data,
                                  e->file_offset, e->from_compressed };
 

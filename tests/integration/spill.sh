@@ -35,5 +35,35 @@ for rec in "$TESTDATA"/rec/go-oracle.data "$TESTDATA"/rec/go-enterexit.data \
         done
     done
 done
-[ $fail = 0 ] && echo "spill: $runs runs identical to the in-memory result"
+# No temporary file possible: records stay in memory, same output.
+rec="$TESTDATA"/rec/go-oracle.data
+# shellcheck disable=SC2086
+SYSFLAME_SPILL_BYTES=1000000000 "$SYSFLAME" fold -q $opts "$rec" -o "$tmp/ref" || fail=1
+for j in 1 3; do
+    # shellcheck disable=SC2086
+    TMPDIR="$tmp/no-such-dir" SYSFLAME_SPILL_BYTES=0 "$SYSFLAME" fold -q -j $j $opts "$rec" \
+        -o "$tmp/out" 2>"$tmp/err"; rc=$?
+    if [ $rc != 0 ] || ! cmp -s "$tmp/ref" "$tmp/out"; then
+        echo "FAIL spill file cannot be created, -j $j: exit $rc or output differs"; cat "$tmp/err"
+        fail=1
+    fi
+done
+
+# A write to it fails (a full disk; here the file size limit, SIGXFSZ
+# ignored so that write returns EFBIG): one line naming the input, the
+# folder and the cause, exit 1, no output file.
+for j in 1 3; do
+    rm -f "$tmp/out"
+    # shellcheck disable=SC2086
+    (trap '' XFSZ; ulimit -f 64; TMPDIR="$tmp" SYSFLAME_SPILL_BYTES=0 \
+        exec "$SYSFLAME" fold -q -j $j $opts "$rec" -o "$tmp/out") 2>"$tmp/err"; rc=$?
+    if [ $rc != 1 ] || [ -e "$tmp/out" ] || [ "$(wc -l <"$tmp/err")" != 1 ] ||
+       ! grep -q "^sysflame: '$rec': cannot write queued records to a temporary file in $tmp: File too large" "$tmp/err"; then
+        echo "FAIL spill write failure, -j $j: exit $rc, stderr:"; cat "$tmp/err"
+        [ -e "$tmp/out" ] && echo "  and an output file was left"
+        fail=1
+    fi
+done
+
+[ $fail = 0 ] && echo "spill: $runs runs identical to the in-memory result; no spill file: same output; a failed spill write: a clear error"
 exit $fail
