@@ -107,6 +107,8 @@ struct binary_missing {
     uint64_t samples;
 };
 size_t binary_cache_nr_missing(const struct binary_cache *c);
+/* Adds another cache's entry (same path and reason: its samples count). */
+void binary_cache_add_missing(struct binary_cache *c, const struct binary_missing *m);
 const struct binary_missing *binary_cache_missing(const struct binary_cache *c, size_t i);
 
 /* Kernel symbols from --kallsyms (NULL if none given). */

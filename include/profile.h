@@ -69,6 +69,10 @@ struct profile_opts {
      * session is freed (info harvests header facts and mappings here). */
     int (*on_capture)(void *arg, struct session *s, struct sf_err *err);
     void *on_capture_arg;
+    /* on_capture reads only the capture's header (pd_get_info): a large
+     * capture may then be split between two processes (see profile.c),
+     * and on_capture gets the first part's session. */
+    int capture_hook_header_only;
 };
 #define PROFILE_OPTS_INIT { .jobs = 0 }
 

@@ -910,6 +910,26 @@ void binary_note_missing_sample(struct binary_cache *c, const struct sess_map *m
     pthread_mutex_unlock(&c->lock);
 }
 
+void binary_cache_add_missing(struct binary_cache *c, const struct binary_missing *m)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t i = 0;
+    while (i < c->nr_missing && !(strcmp(c->missing[i].recorded_path, m->recorded_path) == 0 &&
+                                  strcmp(c->missing[i].reason, m->reason) == 0))
+        i++;
+    if (i == c->nr_missing) {
+        c->missing = xgrow(c->missing, sizeof(*c->missing), c->nr_missing + 1,
+                           &c->cap_missing);
+        struct binary_missing *x = &c->missing[c->nr_missing++];
+        *x = *m;
+        x->recorded_path = xstrdup(m->recorded_path);
+        x->reason = xstrdup(m->reason);
+        x->samples = 0;
+    }
+    c->missing[i].samples += m->samples;
+    pthread_mutex_unlock(&c->lock);
+}
+
 size_t binary_cache_nr_missing(const struct binary_cache *c)
 {
     return c ? c->nr_missing : 0;

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fold.h"
@@ -164,6 +166,11 @@ struct loader {
     int work_shared;              /* worker threads were woken for it */
     struct worker *workers;
     int nr_workers;
+    int nr_threads_wanted;        /* threads for this loader; 0: from the options */
+    int saw_exit;                 /* a syscall exit sample was met */
+    int part;                     /* reads one part of a split capture */
+    int solo;                     /* the workers wait: another process has the
+                                     other CPU (the first part of a split) */
     pthread_t *threads;
 
     /* The thread pool's shared words, written by every thread (claims,
@@ -567,7 +574,7 @@ static int env_flag(const char *name)
 
 static void pool_start(struct loader *L)
 {
-    int jobs = L->o->jobs > 0 ? L->o->jobs : ncpus();
+    int jobs = L->nr_threads_wanted > 0 ? L->nr_threads_wanted : L->o->jobs > 0 ? L->o->jobs : ncpus();
     L->nr_workers = jobs;
     L->workers = xcalloc((size_t)jobs, sizeof(*L->workers));
     int no_memo = env_flag("SYSFLAME_NO_MEMO");
@@ -627,7 +634,7 @@ static void pool_dispatch(struct loader *L)
     L->jobs_refs = rt;
     L->nr_jobs = 0;
     L->next_job = 0;
-    L->work_shared = L->nr_workers > 1 && L->nr_work >= 8;
+    L->work_shared = L->nr_workers > 1 && L->nr_work >= 8 && !L->solo;
     if (!L->work_shared)
         return;
     pthread_mutex_lock(&L->mu);
@@ -1192,6 +1199,7 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
         e->syscall = syscall;
         e->time = s->idn.time;
     } else if (kind == 2) {
+        L->saw_exit = 1;
         pair_exit(L, ss, syscall);
         /* Exit samples feed latencies; stacks show each call once (at its
          * entry) unless the user asked for exit events by name. */
@@ -1453,13 +1461,9 @@ static void name_deferred(struct loader *L, int ok)
     L->nr_deferred = 0;
 }
 
-static int load_capture(struct loader *L, const char *path, struct input_info *in,
-                        struct sf_err *err)
+/* Runs the open session L->sess through the pipeline into L->p. */
+static int run_capture(struct loader *L, struct sf_err *err)
 {
-    struct profile *p = L->p;
-    if (session_open(path, &L->sess, err) < 0)
-        return -1;
-    L->path = path;
     /* the name cache keys on this capture's pointers */
     if (L->name_cache)
         memset(L->name_cache, 0, FRAME_CACHE * sizeof(*L->name_cache));
@@ -1490,7 +1494,7 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     else
         pool_finish(L);         /* no worker may still read a job */
     name_deferred(L, rc == 0);
-    if (rc == 0 && L->o->on_capture)
+    if (rc == 0 && L->o->on_capture && !L->part)
         rc = L->o->on_capture(L->o->on_capture_arg, L->sess, err);
     batch_unref(&L->jobs_refs);
     batch_unref(&L->work_refs);
@@ -1514,23 +1518,636 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     free(L->jobs);
     free(L->work);
     L->jobs = L->work = NULL;
-
-    const struct sess_stats *st = session_get_stats(L->sess);
-    in->samples = st->samples;
-    in->lost_events = st->lost_events;
-    in->lost_samples = st->lost_samples;
-    in->first_time = st->first_time;
-    in->last_time = st->last_time;
-    in->duration_s = st->last_time > st->first_time
-                         ? (double)(st->last_time - st->first_time) / 1e9 : 0.0;
-    p->lost += st->lost_samples > st->lost_events ? st->lost_samples : st->lost_events;
-    p->duration_s += in->duration_s;
-    p->has_capture = 1;
-    session_free(L->sess);
-    L->sess = NULL;
     free(L->pend);
     L->pend = NULL;
     L->npend = 0;
+    return rc;
+}
+
+/* The input's facts from its session's counters (added, for a split one). */
+static void add_input_stats(struct profile *p, struct input_info *in, const struct sess_stats *st)
+{
+    in->samples += st->samples;
+    in->lost_events += st->lost_events;
+    in->lost_samples += st->lost_samples;
+    if (st->first_time && (!in->first_time || st->first_time < in->first_time))
+        in->first_time = st->first_time;
+    if (st->last_time > in->last_time)
+        in->last_time = st->last_time;
+    p->lost += st->lost_samples > st->lost_events ? st->lost_samples : st->lost_events;
+}
+
+static void finish_input(struct profile *p, struct input_info *in)
+{
+    in->duration_s = in->last_time > in->first_time
+                         ? (double)(in->last_time - in->first_time) / 1e9 : 0.0;
+    p->duration_s += in->duration_s;
+    p->has_capture = 1;
+}
+
+/* ---- one capture in two processes ----
+ *
+ * The pool hands every sample from the reading thread to a worker, and
+ * that transfer, not the work, is what bounds -j here (doc/performance.md,
+ * round 6).  A large mapped capture is instead split in two parts read side
+ * by side, each by a loader of its own with its own session (see
+ * session_split_plan): the first in this process, the second in a child
+ * process, which sends its profile back.  A process, not a thread: two
+ * threads releasing the pages they have read each stop the other for a TLB
+ * flush, which cost a third of the gain.  The parts' profiles are added to
+ * the real one first part first, the order one loader would have met
+ * everything in, so outputs are the same.  Captures where that cannot be
+ * shown (records without time or out of perf's round order, syscall exit
+ * events, whose pairing crosses the cut) are read again the ordinary way. */
+#define SPLIT_MIN_BYTES ((uint64_t)512 << 20)
+#define SPLIT_AT 0.5
+#define WIRE_MAGIC 0x73666c616d657031ULL      /* "sflamep1" */
+
+struct part {
+    struct loader L;
+    struct profile p;
+    struct strtab strings;
+    struct sf_err err;
+    int rc;
+};
+
+struct split_run {
+    struct loader *first;       /* the first part's loader */
+    int plan_fd;                /* the child's plan: {planned, first_end} */
+    int planned;                /* -1 not read yet, 0 no split, 1 split */
+    uint64_t cut;               /* the first marker at or past it is the cut */
+    uint64_t first_end;
+};
+
+static void part_init(struct part *pt, const struct loader *L, int jobs)
+{
+    memset(pt, 0, sizeof(*pt));
+    pt->p.stacks = stack_set_new();
+    pt->L.o = L->o;
+    pt->L.p = &pt->p;
+    pt->L.strings = &pt->strings;
+    pt->L.bc = L->bc;
+    pt->L.nr_threads_wanted = jobs;
+    pt->L.part = 1;
+}
+
+static void part_release(struct part *pt)
+{
+    struct loader *L = &pt->L;
+    if (L->sess)
+        session_free(L->sess);
+    free(L->tid_slots);
+    free(L->ids);
+    free(L->name_cache);
+    free(L->stack_memo);
+    free(L->facts);
+    free(L->deferred);
+    free(L->comm_seen);
+    sbuf_release(&L->tmp);
+    sbuf_release(&L->clean);
+    stack_set_free(pt->p.stacks);
+    free(pt->p.syscalls);
+    free(pt->p.threads);
+    free(pt->p.events);
+    free(pt->p.per_binary);
+    strtab_release(&pt->strings);
+    memset(pt, 0, sizeof(*pt));
+}
+
+static void add_unwind_stat(struct unwind_stat *to, const struct unwind_stat *from)
+{
+    to->samples += from->samples;
+    to->to_root += from->to_root;
+    to->truncated += from->truncated;
+    to->unknown_pc += from->unknown_pc;
+    to->no_binary += from->no_binary;
+    to->other_stop += from->other_stop;
+    to->fp_fallback_samples += from->fp_fallback_samples;
+    to->depth_sum += from->depth_sum;
+    to->suspect_samples += from->suspect_samples;
+    for (size_t i = 0; i < UNWIND_STOP_NR; i++)
+        to->stops[i] += from->stops[i];
+}
+
+/* Adds a part's profile to L's, in the part's own first-seen orders. */
+static void merge_part(struct loader *L, const struct profile *q)
+{
+    struct profile *p = L->p;
+    stack_merge(p->stacks, q->stacks);
+    p->total += q->total;
+    for (size_t i = 0; i < q->nr_threads; i++)
+        thread_slot(L, q->threads[i].pid, q->threads[i].tid, q->threads[i].comm)->samples +=
+            q->threads[i].samples;
+    for (size_t i = 0; i < q->nr_syscalls; i++)
+        syscall_slot(L, strtab_intern(L->strings, q->syscalls[i].name))->count +=
+            q->syscalls[i].count;
+    for (size_t i = 0; i < q->nr_events; i++) {
+        uint32_t row = event_index(L, strtab_intern(L->strings, q->events[i].name));
+        p->events[row].count += q->events[i].count;    /* after event_index grew it */
+    }
+    add_unwind_stat(&p->overall, &q->overall);
+    for (size_t i = 0; i < q->nr_per_binary; i++)
+        add_unwind_stat(binary_stat(L, q->per_binary[i].binary), &q->per_binary[i]);
+}
+
+static int write_fd(int fd, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* What crosses the pipe: u64s and strings (u64 length, UINT64_MAX for
+ * NULL, then the bytes). */
+struct wire { uint8_t *p; size_t len, cap; };
+struct unwire { const uint8_t *p; size_t len, at; int bad; };
+
+static void wire_u64(struct wire *w, uint64_t v)
+{
+    w->p = xgrow(w->p, 1, w->len + 8, &w->cap);
+    memcpy(w->p + w->len, &v, 8);
+    w->len += 8;
+}
+
+static void wire_str(struct wire *w, const char *s, size_t n)
+{
+    wire_u64(w, s ? n : UINT64_MAX);
+    if (!s)
+        return;
+    w->p = xgrow(w->p, 1, w->len + n, &w->cap);
+    memcpy(w->p + w->len, s, n);
+    w->len += n;
+}
+
+static uint64_t unwire_u64(struct unwire *u)
+{
+    uint64_t v = 0;
+    if (u->len - u->at < 8) {
+        u->bad = 1;
+        return 0;
+    }
+    memcpy(&v, u->p + u->at, 8);
+    u->at += 8;
+    return v;
+}
+
+/* A string, interned in t (NULL for NULL or a bad stream). */
+static const char *unwire_str(struct unwire *u, struct strtab *t)
+{
+    uint64_t n = unwire_u64(u);
+    if (u->bad || n == UINT64_MAX)
+        return NULL;
+    if (n > u->len - u->at) {
+        u->bad = 1;
+        return NULL;
+    }
+    char *tmp = xmalloc((size_t)n + 1);
+    memcpy(tmp, u->p + u->at, (size_t)n);
+    tmp[n] = 0;
+    u->at += (size_t)n;
+    const char *r = strtab_intern(t, tmp);
+    free(tmp);
+    return r;
+}
+
+static void wire_unwind_stat(struct wire *w, const struct unwind_stat *u)
+{
+    const uint64_t v[] = { u->samples, u->to_root, u->truncated, u->unknown_pc, u->no_binary,
+                           u->other_stop, u->fp_fallback_samples, u->depth_sum,
+                           u->suspect_samples };
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        wire_u64(w, v[i]);
+    for (size_t i = 0; i < UNWIND_STOP_NR; i++)
+        wire_u64(w, u->stops[i]);
+}
+
+static void unwire_unwind_stat(struct unwire *r, struct unwind_stat *u)
+{
+    uint64_t *v[] = { &u->samples, &u->to_root, &u->truncated, &u->unknown_pc, &u->no_binary,
+                      &u->other_stop, &u->fp_fallback_samples, &u->depth_sum,
+                      &u->suspect_samples };
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        *v[i] = unwire_u64(r);
+    for (size_t i = 0; i < UNWIND_STOP_NR; i++)
+        u->stops[i] = unwire_u64(r);
+}
+
+/* The child's side: plans, sends the plan, reads its part, sends it all. */
+static void second_part_child(struct loader *parent, const char *path, uint64_t cut,
+                              int jobs, int plan_fd, int out_fd)
+{
+    struct part pt;
+    part_init(&pt, parent, jobs);
+    /* the missing-binary counts this process had at the fork: only what
+     * the part adds goes back */
+    size_t nr_missing0 = binary_cache_nr_missing(parent->bc);
+    uint64_t *samples0 = xcalloc(nr_missing0 ? nr_missing0 : 1, sizeof(*samples0));
+    for (size_t i = 0; i < nr_missing0; i++)
+        samples0[i] = binary_cache_missing(parent->bc, i)->samples;
+
+    struct sess_split plan;
+    int planned = 0;
+    pt.rc = session_open(path, &pt.L.sess, &pt.err);
+    if (pt.rc == 0)
+        planned = session_split_plan(pt.L.sess, cut, &plan);
+    if (planned && env_flag("SYSFLAME_SPLIT_TRACE"))
+        fprintf(stderr, "sysflame: '%s': second part from offset %llu, first up to %llu\n", path,
+                (unsigned long long)plan.second_start, (unsigned long long)plan.first_end);
+    uint64_t msg[2] = { (uint64_t)planned, planned ? plan.first_end : UINT64_MAX };
+    if (write_fd(plan_fd, msg, sizeof(msg)) < 0 || !planned)
+        _exit(0);
+    close(plan_fd);
+    pt.rc = session_split_second(pt.L.sess, &plan, &pt.err);
+    session_split_free(&plan);
+    if (pt.rc == 0)
+        pt.rc = run_capture(&pt.L, &pt.err);
+
+    struct wire w = { 0 };
+    wire_u64(&w, WIRE_MAGIC);
+    wire_u64(&w, pt.rc < 0);
+    wire_str(&w, pt.err.msg, strlen(pt.err.msg));
+    wire_u64(&w, (uint64_t)(pt.L.saw_exit || session_split_late(pt.L.sess)));
+    const struct sess_stats *st = session_get_stats(pt.L.sess);
+    wire_u64(&w, st->samples);
+    wire_u64(&w, st->lost_events);
+    wire_u64(&w, st->lost_samples);
+    wire_u64(&w, st->first_time);
+    wire_u64(&w, st->last_time);
+    const struct profile *q = &pt.p;
+    wire_u64(&w, q->total);
+    size_t nn = stack_nr_names(q->stacks);
+    wire_u64(&w, nn);
+    for (uint32_t i = 0; i < nn; i++)
+        wire_str(&w, stack_name(q->stacks, i), stack_name_len(q->stacks, i));
+    size_t ns = stack_nr_stacks(q->stacks);
+    wire_u64(&w, ns);
+    for (uint32_t i = 0; i < ns; i++) {
+        struct stack_view v;
+        stack_get(q->stacks, i, &v);
+        wire_u64(&w, v.count);
+        wire_u64(&w, v.nr);
+        for (uint32_t k = 0; k < v.nr; k++)
+            wire_u64(&w, v.frames[k]);
+    }
+    wire_u64(&w, q->nr_threads);
+    for (size_t i = 0; i < q->nr_threads; i++) {
+        wire_u64(&w, q->threads[i].pid);
+        wire_u64(&w, q->threads[i].tid);
+        wire_str(&w, q->threads[i].comm, strlen(q->threads[i].comm));
+        wire_u64(&w, q->threads[i].samples);
+    }
+    wire_u64(&w, q->nr_syscalls);
+    for (size_t i = 0; i < q->nr_syscalls; i++) {
+        wire_str(&w, q->syscalls[i].name, strlen(q->syscalls[i].name));
+        wire_u64(&w, q->syscalls[i].count);
+    }
+    wire_u64(&w, q->nr_events);
+    for (size_t i = 0; i < q->nr_events; i++) {
+        wire_str(&w, q->events[i].name, strlen(q->events[i].name));
+        wire_u64(&w, q->events[i].count);
+    }
+    wire_unwind_stat(&w, &q->overall);
+    wire_u64(&w, q->nr_per_binary);
+    for (size_t i = 0; i < q->nr_per_binary; i++) {
+        wire_str(&w, q->per_binary[i].binary, strlen(q->per_binary[i].binary));
+        wire_unwind_stat(&w, &q->per_binary[i]);
+    }
+    size_t nm = binary_cache_nr_missing(parent->bc);
+    wire_u64(&w, nm);
+    for (size_t i = 0; i < nm; i++) {
+        const struct binary_missing *m = binary_cache_missing(parent->bc, i);
+        wire_str(&w, m->recorded_path, strlen(m->recorded_path));
+        wire_str(&w, m->build_id_hex, strlen(m->build_id_hex));
+        wire_str(&w, m->reason, strlen(m->reason));
+        wire_u64(&w, m->samples - (i < nr_missing0 ? samples0[i] : 0));
+    }
+    wire_u64(&w, WIRE_MAGIC);
+    write_fd(out_fd, w.p, w.len);
+    _exit(0);
+}
+
+/* The parent's side of the child's profile: added to L after the first
+ * part.  -1 on a stream that does not parse (the child died). */
+static int merge_child(struct loader *L, struct part *first, struct input_info *in,
+                       const uint8_t *buf, size_t len, int *redo, struct sf_err *err)
+{
+    struct unwire u = { buf, len, 0, 0 };
+    struct profile q;
+    memset(&q, 0, sizeof(q));
+    struct strtab strings = { 0 };
+    q.stacks = stack_set_new();
+    int failed = 0;
+    if (unwire_u64(&u) != WIRE_MAGIC)
+        u.bad = 1;
+    failed = unwire_u64(&u) != 0;
+    const char *msg = unwire_str(&u, &strings);
+    *redo = unwire_u64(&u) != 0;
+    struct sess_stats st;
+    memset(&st, 0, sizeof(st));
+    st.samples = unwire_u64(&u);
+    st.lost_events = unwire_u64(&u);
+    st.lost_samples = unwire_u64(&u);
+    st.first_time = unwire_u64(&u);
+    st.last_time = unwire_u64(&u);
+    q.total = unwire_u64(&u);
+    uint64_t nn = unwire_u64(&u);
+    uint32_t *ids = NULL;
+    size_t ids_cap = 0;
+    for (uint64_t i = 0; i < nn && !u.bad; i++) {
+        const char *name = unwire_str(&u, &strings);
+        if (name && stack_intern(q.stacks, name, strlen(name)) != i)
+            u.bad = 1;
+    }
+    uint64_t ns = unwire_u64(&u);
+    for (uint64_t i = 0; i < ns && !u.bad; i++) {
+        uint64_t count = unwire_u64(&u), nr = unwire_u64(&u);
+        if (nr > (u.len - u.at) / 8) {
+            u.bad = 1;
+            break;
+        }
+        ids = xgrow(ids, sizeof(*ids), nr ? nr : 1, &ids_cap);
+        for (uint64_t k = 0; k < nr; k++) {
+            uint64_t id = unwire_u64(&u);
+            if (id >= nn)
+                u.bad = 1;
+            ids[k] = (uint32_t)id;
+        }
+        if (!u.bad)
+            stack_add(q.stacks, ids, (size_t)nr, count);
+    }
+    free(ids);
+    size_t cap = 0;
+    uint64_t n = unwire_u64(&u);
+    for (uint64_t i = 0; i < n && !u.bad; i++) {
+        q.threads = xgrow(q.threads, sizeof(*q.threads), q.nr_threads + 1, &cap);
+        struct thread_stat *t = &q.threads[q.nr_threads++];
+        t->pid = (uint32_t)unwire_u64(&u);
+        t->tid = (uint32_t)unwire_u64(&u);
+        t->comm = unwire_str(&u, &strings);
+        t->samples = unwire_u64(&u);
+        if (!t->comm)
+            u.bad = 1;
+    }
+    cap = 0;
+    n = unwire_u64(&u);
+    for (uint64_t i = 0; i < n && !u.bad; i++) {
+        q.syscalls = xgrow(q.syscalls, sizeof(*q.syscalls), q.nr_syscalls + 1, &cap);
+        struct syscall_stat *sc = &q.syscalls[q.nr_syscalls++];
+        memset(sc, 0, sizeof(*sc));
+        sc->name = unwire_str(&u, &strings);
+        sc->count = unwire_u64(&u);
+        if (!sc->name)
+            u.bad = 1;
+    }
+    cap = 0;
+    n = unwire_u64(&u);
+    for (uint64_t i = 0; i < n && !u.bad; i++) {
+        q.events = xgrow(q.events, sizeof(*q.events), q.nr_events + 1, &cap);
+        struct event_stat *e = &q.events[q.nr_events++];
+        e->name = unwire_str(&u, &strings);
+        e->count = unwire_u64(&u);
+        if (!e->name)
+            u.bad = 1;
+    }
+    unwire_unwind_stat(&u, &q.overall);
+    cap = 0;
+    n = unwire_u64(&u);
+    for (uint64_t i = 0; i < n && !u.bad; i++) {
+        q.per_binary = xgrow(q.per_binary, sizeof(*q.per_binary), q.nr_per_binary + 1, &cap);
+        struct unwind_stat *b = &q.per_binary[q.nr_per_binary++];
+        memset(b, 0, sizeof(*b));
+        b->binary = unwire_str(&u, &strings);
+        unwire_unwind_stat(&u, b);
+        if (!b->binary)
+            u.bad = 1;
+    }
+    n = unwire_u64(&u);
+    struct binary_missing *missing = NULL;
+    size_t nr_missing = 0;
+    cap = 0;
+    for (uint64_t i = 0; i < n && !u.bad; i++) {
+        missing = xgrow(missing, sizeof(*missing), nr_missing + 1, &cap);
+        struct binary_missing *m = &missing[nr_missing++];
+        memset(m, 0, sizeof(*m));
+        m->recorded_path = unwire_str(&u, &strings);
+        const char *hex = unwire_str(&u, &strings);
+        m->reason = unwire_str(&u, &strings);
+        m->samples = unwire_u64(&u);
+        if (!m->recorded_path || !hex || !m->reason || strlen(hex) >= sizeof(m->build_id_hex))
+            u.bad = 1;
+        else
+            memcpy(m->build_id_hex, hex, strlen(hex) + 1);
+    }
+    if (unwire_u64(&u) != WIRE_MAGIC)
+        u.bad = 1;
+    int rc = 0;
+    if (u.bad) {
+        rc = -1;
+    } else if (failed) {
+        sf_error(err, "%s", msg ? msg : "the second reader failed");
+        rc = -2;
+    } else if (!*redo) {
+        merge_part(L, &first->p);
+        add_input_stats(L->p, in, session_get_stats(first->L.sess));
+        merge_part(L, &q);
+        add_input_stats(L->p, in, &st);
+        for (size_t i = 0; i < nr_missing; i++)
+            if (missing[i].samples)
+                binary_cache_add_missing(L->bc, &missing[i]);
+    }
+    free(missing);
+    stack_set_free(q.stacks);
+    free(q.threads);
+    free(q.syscalls);
+    free(q.events);
+    free(q.per_binary);
+    strtab_release(&strings);
+    return rc;
+}
+
+/* The first part's session asks at every round marker whether to stop:
+ * markers before the cut cannot be the one, and the child has planned
+ * long before the first part gets there. */
+static int first_part_stops(void *arg, uint64_t marker)
+{
+    struct split_run *sr = arg;
+    if (sr->planned < 0 && marker < sr->cut) {
+        /* before the cut, only look whether the plan is there: when the
+         * capture cannot be split, the first part's workers take over */
+        struct pollfd pfd = { .fd = sr->plan_fd, .events = POLLIN };
+        if (poll(&pfd, 1, 0) <= 0)
+            return 0;
+    }
+    if (sr->planned < 0) {
+        uint64_t msg[2];
+        size_t got = 0;
+        while (got < sizeof(msg)) {
+            ssize_t r = read(sr->plan_fd, (char *)msg + got, sizeof(msg) - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        sr->planned = got == sizeof(msg) && msg[0] == 1;
+        sr->first_end = msg[1];
+        if (!sr->planned)
+            sr->first->solo = 0;
+    }
+    return sr->planned && marker == sr->first_end;
+}
+
+/* Where the second part starts, as a fraction of the data: the child also
+ * walks the first part's records to plan the cut, so it gets a little less
+ * (SYSFLAME_SPLIT_AT: tests). */
+static double split_at(void)
+{
+    const char *v = getenv("SYSFLAME_SPLIT_AT");
+    double f = v ? strtod(v, NULL) : SPLIT_AT;
+    return f > 0 && f < 1 ? f : SPLIT_AT;
+}
+
+/* Whether a capture is worth splitting: a large regular file, -j 2 or more,
+ * and nothing that needs every sample on one thread in order. */
+static int split_wanted(const struct loader *L, const char *path)
+{
+    const struct profile_opts *o = L->o;
+    int jobs = o->jobs > 0 ? o->jobs : ncpus();
+    if (jobs < 2 || o->on_sample || (o->on_capture && !o->capture_hook_header_only) ||
+        o->on_capture_start ||
+        o->record_order || !strcmp(path, "-") || env_flag("SYSFLAME_NO_SPLIT"))
+        return 0;
+    const char *min = getenv("SYSFLAME_SPLIT_MIN_BYTES");
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           (uint64_t)st.st_size >= (min ? strtoull(min, NULL, 10) : SPLIT_MIN_BYTES);
+}
+
+static int read_to_end(int fd, uint8_t **out, size_t *len)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *len = 0;
+    for (;;) {
+        *out = xgrow(*out, 1, *len + 65536, &cap);
+        ssize_t r = read(fd, *out + *len, 65536);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return 0;
+        *len += (size_t)r;
+    }
+}
+
+/* 1 done (result in *rc), 0 not split: load the capture the ordinary way. */
+static int load_split(struct loader *L, const char *path, struct input_info *in,
+                      struct sf_err *err, int *rc)
+{
+    int jobs = L->o->jobs > 0 ? L->o->jobs : ncpus();
+    struct part first;
+    part_init(&first, L, jobs);
+    first.L.solo = 1;
+    if (session_open(path, &first.L.sess, err) < 0) {
+        part_release(&first);
+        *rc = -1;
+        return 1;
+    }
+    const struct pd_info *info = pd_get_info(session_file(first.L.sess));
+    int plan_pipe[2], out_pipe[2];
+    if (!info || info->pipe_mode || info->compressed ||
+        !pd_record_in_place(session_file(first.L.sess), 0, 0) || pipe(plan_pipe) < 0) {
+        part_release(&first);
+        return 0;
+    }
+    if (pipe(out_pipe) < 0) {
+        close(plan_pipe[0]);
+        close(plan_pipe[1]);
+        part_release(&first);
+        return 0;
+    }
+    struct split_run sr = { .first = &first.L, .plan_fd = plan_pipe[0], .planned = -1 };
+    sr.cut = info->data_offset + (uint64_t)(split_at() * (double)info->data_size);
+    pid_t child = fork();
+    if (child == 0) {
+        close(plan_pipe[0]);
+        close(out_pipe[0]);
+        second_part_child(L, path, sr.cut, jobs - 1, plan_pipe[1], out_pipe[1]);
+    }
+    close(plan_pipe[1]);
+    close(out_pipe[1]);
+    if (child < 0) {
+        close(plan_pipe[0]);
+        close(out_pipe[0]);
+        part_release(&first);
+        return 0;
+    }
+    session_split_first(first.L.sess, first_part_stops, &sr);
+    first.rc = run_capture(&first.L, &first.err);
+    if (sr.planned < 0)         /* never asked: the capture ended before the cut */
+        first_part_stops(&sr, UINT64_MAX);
+    uint8_t *buf;
+    size_t len;
+    int got = read_to_end(out_pipe[0], &buf, &len);
+    close(out_pipe[0]);
+    close(plan_pipe[0]);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+
+    int done = 1;
+    if (first.rc < 0) {
+        *err = first.err;
+        *rc = -1;
+    } else if (!sr.planned) {   /* the first part read it all */
+        merge_part(L, &first.p);
+        add_input_stats(L->p, in, session_get_stats(first.L.sess));
+        finish_input(L->p, in);
+        *rc = 0;
+        if (L->o->on_capture)
+            *rc = L->o->on_capture(L->o->on_capture_arg, first.L.sess, err);
+    } else {
+        int redo = first.L.saw_exit;
+        int m = got < 0 || redo ? -1 : merge_child(L, &first, in, buf, len, &redo, err);
+        if (m == -2) {
+            *rc = -1;
+        } else if (m < 0 || redo) {
+            done = 0;           /* nothing was merged: read it again */
+        } else {
+            finish_input(L->p, in);
+            *rc = 0;
+            if (L->o->on_capture)   /* header facts: the first part's session has them */
+                *rc = L->o->on_capture(L->o->on_capture_arg, first.L.sess, err);
+        }
+    }
+    free(buf);
+    part_release(&first);
+    return done;
+}
+
+static int load_capture(struct loader *L, const char *path, struct input_info *in,
+                        struct sf_err *err)
+{
+    int rc;
+    if (split_wanted(L, path) && load_split(L, path, in, err, &rc))
+        return rc;
+    if (session_open(path, &L->sess, err) < 0)
+        return -1;
+    L->path = path;
+    rc = run_capture(L, err);
+    add_input_stats(L->p, in, session_get_stats(L->sess));
+    finish_input(L->p, in);
+    session_free(L->sess);
+    L->sess = NULL;
     return rc;
 }
 

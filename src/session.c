@@ -203,6 +203,13 @@ struct proc {
 struct session {
     struct pd_file *pd;
     struct ev_decoder *dec;
+    /* A capture split between two sessions (see session_split_plan). */
+    int (*stop_at)(void *arg, uint64_t marker); /* first part: stop after it? */
+    void *stop_arg;
+    uint64_t skip_before;               /* second part: records before this */
+    uint64_t skip_upto;                 /* ... with time <= this are the first's */
+    int late;                           /* second part: a record at or below
+                                           the horizon after it (see plan) */
     struct tp_set *tp;
     size_t nr_attrs;
     char **event_names;         /* NULL until attr_resolve */
@@ -1192,8 +1199,12 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
         if (rec.type >= PD_REC_HEADER_ATTR) {
             /* perf tool records are not ordered; only the round marker
              * matters here (pipe header records were taken by the reader) */
-            if (rec.type == PD_REC_FINISHED_ROUND && oq_round(s, err) < 0)
-                return -1;
+            if (rec.type == PD_REC_FINISHED_ROUND) {
+                if (oq_round(s, err) < 0)
+                    return -1;
+                if (s->stop_at && s->stop_at(s->stop_arg, rec.file_offset))
+                    return 0;   /* the rest is the other part's */
+            }
             continue;
         }
         /* Records without a time (no sample_id_all) cannot be ordered:
@@ -1204,6 +1215,11 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
                 return -1;
             continue;
         }
+        if (s->skip_upto && time <= s->skip_upto) {
+            if (rec.file_offset < s->skip_before)
+                continue;       /* the first part delivers it */
+            s->late = 1;        /* perf's round order broken: see the plan */
+        }
         oq_push(s, &rec, time);
     }
     if (r < 0)
@@ -1211,6 +1227,153 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
     if (s->oq.nr && oq_flush(s, UINT64_MAX, err) < 0)
         return -1;
     return 0;
+}
+
+/* --- splitting a capture ---------------------------------------------- */
+
+/* The plan walks the records from the start as session_run would, keeping
+ * only what the queue's flush points depend on: delivery is the global
+ * (time, file order) order when perf's rounds hold, so the records up to
+ * the flush at marker `first_end` with time <= horizon are the first part,
+ * everything after is the second, and the second needs the process state
+ * the first part builds up to the horizon: the state records it copies. */
+int session_split_plan(struct session *s, uint64_t cut, struct sess_split *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    const struct pd_info *info = pd_get_info(s->pd);
+    if (!info || info->pipe_mode || info->compressed || !pd_record_in_place(s->pd, 0, 0))
+        return 0;
+    struct pd_record rec;
+    struct sf_err err;
+    /* the queue's state, as far as flushing goes (see oq_push, oq_round) */
+    uint64_t queued = 0, max_time = 0, next_flush = 0, flushed_to = 0;
+    int phase = 0;              /* 0 before the cut marker, 1 up to the next */
+    size_t markers = 0;
+    int r;
+    while ((r = pd_next(s->pd, &rec, &err)) > 0) {
+        if (rec.from_compressed)
+            goto no;
+        if (rec.type >= PD_REC_HEADER_ATTR) {
+            if (rec.type != PD_REC_FINISHED_ROUND)
+                continue;
+            markers++;
+            if (queued) {
+                if (next_flush) {
+                    flushed_to = next_flush;
+                    if (max_time <= next_flush)
+                        queued = 0;     /* all delivered */
+                }
+                next_flush = max_time;
+            }
+            if (phase == 1) {
+                plan->first_end = rec.file_offset;
+                return 1;
+            }
+            if (rec.file_offset >= cut) {
+                phase = 1;
+                plan->second_start = rec.file_offset;
+                plan->horizon = next_flush;
+            }
+            continue;
+        }
+        uint64_t time = 0;
+        if (ev_record_time(s->dec, &rec, &time) < 0 || time == 0 || time == UINT64_MAX) {
+            /* Delivered as read.  perf's synthesized records at the start
+             * (the kernel's and running processes' maps) come before any
+             * delivery from the queue: the second part replays them first
+             * (time 0).  Later ones would need their place kept: no split. */
+            if (markers || rec.type == PD_REC_SAMPLE)
+                goto no;
+            time = 0;
+        } else {
+            if (time <= flushed_to)
+                goto no;        /* late: delivery is not in time order */
+            max_time = queued ? (time > max_time ? time : max_time) : time;
+            queued++;
+        }
+        if (rec.type == PD_REC_SAMPLE || (phase == 1 && time > plan->horizon))
+            continue;
+        if (rec.type != PD_REC_MMAP && rec.type != PD_REC_MMAP2 && rec.type != PD_REC_COMM &&
+            rec.type != PD_REC_FORK && rec.type != PD_REC_EXIT)
+            continue;
+        /* a state record the first part applies: the second replays it */
+        size_t need = 16 + (((size_t)rec.size + 7) & ~(size_t)7);
+        plan->state = xgrow(plan->state, 1, plan->state_len + need, &plan->state_cap);
+        uint8_t *e = plan->state + plan->state_len;
+        memcpy(e, &time, 8);
+        memcpy(e + 8, &rec.file_offset, 8);
+        memcpy(e + 16, rec.data, rec.size);
+        plan->state_len += need;
+        plan->nr_state++;
+    }
+no:
+    session_split_free(plan);
+    return 0;
+}
+
+void session_split_free(struct sess_split *plan)
+{
+    free(plan->state);
+    memset(plan, 0, sizeof(*plan));
+}
+
+void session_split_first(struct session *s, int (*stop_at)(void *arg, uint64_t marker),
+                         void *arg)
+{
+    s->stop_at = stop_at;
+    s->stop_arg = arg;
+}
+
+struct state_ref { uint64_t time, offset; const uint8_t *rec; };
+
+static int cmp_state(const void *a, const void *b)
+{
+    const struct state_ref *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+int session_split_second(struct session *s, const struct sess_split *plan, struct sf_err *err)
+{
+    /* the first part's state, in delivery order */
+    struct state_ref *v = xmalloc((plan->nr_state ? plan->nr_state : 1) * sizeof(*v));
+    size_t n = 0;
+    for (size_t at = 0; at < plan->state_len; n++) {
+        const uint8_t *e = plan->state + at;
+        memcpy(&v[n].time, e, 8);
+        memcpy(&v[n].offset, e + 8, 8);
+        v[n].rec = e + 16;
+        uint16_t size = sf_rd16(e + 16 + 6, pd_swapped(s->pd));
+        at += 16 + (((size_t)size + 7) & ~(size_t)7);
+    }
+    qsort(v, n, sizeof(*v), cmp_state);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct pd_record rec = {
+            .type = sf_rd32(v[i].rec, pd_swapped(s->pd)),
+            .misc = sf_rd16(v[i].rec + 4, pd_swapped(s->pd)),
+            .size = sf_rd16(v[i].rec + 6, pd_swapped(s->pd)),
+            .data = v[i].rec, .file_offset = v[i].offset,
+        };
+        rc = deliver(s, &rec, err);
+    }
+    free(v);
+    if (rc < 0)
+        return -1;
+    if (pd_seek_data(s->pd, plan->second_start) < 0)
+        return sf_error(err, "'%s': cannot read from offset %llu", pd_path(s->pd),
+                        (unsigned long long)plan->second_start);
+    s->skip_before = plan->first_end;
+    s->skip_upto = plan->horizon;
+    s->oq.next_flush = plan->horizon;
+    s->oq.last_flush = plan->horizon;
+    return 0;
+}
+
+int session_split_late(const struct session *s)
+{
+    return s->late || s->stats.out_of_order != 0;
 }
 
 void session_allow_threads(struct session *s, int on)

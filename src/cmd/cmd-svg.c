@@ -171,6 +171,7 @@ int cmd_svg(int argc, char **argv)
     }
     c.co.prof.on_capture = on_capture;
     c.co.prof.on_capture_arg = &c;
+    c.co.prof.capture_hook_header_only = 1;
     struct profile p;
     rc = cmd_load(&c.co, inputs, nr_inputs, &p);
     if (rc == 0) {

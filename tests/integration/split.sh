@@ -1,0 +1,82 @@
+#!/bin/sh
+# With -j 2 or more, a large mapped capture is split between two processes
+# (profile.c, "one capture in two processes"): the second part's profile is
+# sent back and added after the first's.  Outputs must be the bytes one
+# loader gives.  testdata's captures are small, so the test switches force
+# it: SYSFLAME_SPLIT_MIN_BYTES=0 (any size), SYSFLAME_SPLIT_AT (where the
+# cut goes), SYSFLAME_SPLIT_TRACE (a line when the second part plans).
+# go-oracle-plain.data has two round markers, one near the start and one at
+# the end, so the cut divides the big round by time: the first part
+# delivers the samples up to the horizon, the second the rest.
+set -u
+: "${SYSFLAME:?}" "${TESTDATA:?}"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+opts=""
+for b in "$TESTDATA"/bin/*; do opts="$opts --binary $b"; done
+rec="$TESTDATA"/rec/go-oracle-plain.data
+fail=0 runs=0
+
+split_run() {   # split_run AT OUT CMD... (-j given by the caller)
+    at=$1 out=$2; shift 2
+    # shellcheck disable=SC2086
+    SYSFLAME_SPLIT_MIN_BYTES=0 SYSFLAME_SPLIT_AT=$at SYSFLAME_SPLIT_TRACE=1 \
+        "$SYSFLAME" "$@" -q $opts "$rec" -o "$out" 2>"$tmp/err"
+}
+
+for cmd in "fold" "fold --with-tid" "fold --addrs" "fold --no-inline" "svg" "top" \
+           "top --format json" "top --stacks 5 --sort name"; do
+    # shellcheck disable=SC2086
+    "$SYSFLAME" $cmd -q -j 1 $opts "$rec" -o "$tmp/ref" ||
+        { echo "FAIL $cmd: reference run failed"; fail=1; continue; }
+    for j in 2 3; do
+        # shellcheck disable=SC2086
+        split_run 0.01 "$tmp/out" $cmd -j $j; rc=$?
+        runs=$((runs + 1))
+        if [ $rc != 0 ] || ! grep -q "second part from offset" "$tmp/err"; then
+            echo "FAIL $cmd -j $j: exit $rc or no split:"; cat "$tmp/err"; fail=1
+        elif ! cmp -s "$tmp/ref" "$tmp/out"; then
+            echo "FAIL $cmd -j $j: split output differs from -j 1"; fail=1
+        fi
+    done
+done
+
+# A cut past the last marker: nothing to split, the first part (with its
+# workers) reads everything.
+# shellcheck disable=SC2086
+"$SYSFLAME" fold -q -j 1 $opts "$rec" -o "$tmp/ref"
+split_run 0.999 "$tmp/out" fold -j 2; rc=$?
+if [ $rc != 0 ] || grep -q "second part" "$tmp/err" || ! cmp -s "$tmp/ref" "$tmp/out"; then
+    echo "FAIL no split possible: exit $rc, trace or output differs"; cat "$tmp/err"; fail=1
+fi
+
+# A malformed sample in the second part: the same one-line error as one
+# loader gives, from the child, and no output file.
+python3 - "$rec" "$tmp/bad.data" <<'EOF'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+data_off, data_size = struct.unpack_from("<QQ", d, 40)
+pos, latest = data_off, None
+while pos + 8 <= data_off + data_size:
+    rtype, _misc, size = struct.unpack_from("<IHH", d, pos)
+    if rtype == 9:                      # the latest sample: the second part's
+        t = struct.unpack_from("<Q", d, pos + 24)[0]
+        if latest is None or t > latest[0]:
+            latest = (t, pos)
+    pos += size
+struct.pack_into("<I", d, latest[1] + 72, 0xfffffff0)  # its raw size
+open(sys.argv[2], "wb").write(d)
+EOF
+# shellcheck disable=SC2086
+"$SYSFLAME" fold -q -j 1 $opts "$tmp/bad.data" -o "$tmp/ref" 2>"$tmp/ref.err"; rc1=$?
+rm -f "$tmp/out"
+# shellcheck disable=SC2086
+SYSFLAME_SPLIT_MIN_BYTES=0 SYSFLAME_SPLIT_AT=0.01 "$SYSFLAME" fold -q -j 2 $opts \
+    "$tmp/bad.data" -o "$tmp/out" 2>"$tmp/out.err"; rc2=$?
+if [ $rc1 != 1 ] || [ $rc2 != 1 ] || [ -e "$tmp/out" ] || ! cmp -s "$tmp/ref.err" "$tmp/out.err" ||
+   ! grep -q "raw data of 4294967280 bytes exceeds the record" "$tmp/out.err"; then
+    echo "FAIL malformed second part: exits $rc1/$rc2, stderr:"; cat "$tmp/ref.err" "$tmp/out.err"
+    fail=1
+fi
+
+[ $fail = 0 ] && echo "split: $runs split runs identical to -j 1; no-split and error cases agree"
+exit $fail
