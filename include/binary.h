@@ -107,6 +107,9 @@ struct binary_missing {
     uint64_t samples;
 };
 size_t binary_cache_nr_missing(const struct binary_cache *c);
+/* The sample counts back to these (entries past n: 0), for a split
+ * capture read again: what its first part counted goes. */
+void binary_cache_missing_rollback(struct binary_cache *c, const uint64_t *samples, size_t n);
 /* Adds another cache's entry (same path and reason: its samples count). */
 void binary_cache_add_missing(struct binary_cache *c, const struct binary_missing *m);
 const struct binary_missing *binary_cache_missing(const struct binary_cache *c, size_t i);

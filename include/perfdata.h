@@ -155,10 +155,6 @@ const uint8_t *pd_record_in_place(const struct pd_file *pd, uint64_t file_offset
 /* Whether [p, p+len) lies in an input read in place (so it stays valid
  * until pd_close). */
 int pd_holds(const struct pd_file *pd, const void *p, size_t len);
-/* Moves the reader of a mapped file-mode input to the record at
- * file_offset (a record boundary the caller knows), releasing nothing
- * before it.  -1 for other inputs. */
-int pd_seek_data(struct pd_file *pd, uint64_t file_offset);
 /* Lets the pages of a mapped input go from resident memory (they fault
  * back in from the page cache on the next access). */
 void pd_release_pages(struct pd_file *pd);

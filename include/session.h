@@ -100,31 +100,23 @@ const char *session_event_name(const struct session *s, size_t attr_idx);
  * of compressed or piped captures).  Off by default; set before running. */
 void session_allow_threads(struct session *s, int on);
 
-/* Splitting one mapped file-mode capture between two sessions that read it
- * side by side (two threads), each on its own part, with the same samples
- * delivered as one session would, in two runs: the first part's samples
- * (time <= horizon) by a session stopped after the round marker at
- * first_end, the rest by a session that starts at the marker at
- * second_start, replays the state records the first part applies (MMAP,
- * COMM, FORK, EXIT) and skips the first part's records. */
-struct sess_split {
-    uint64_t second_start, first_end, horizon;
-    uint8_t *state;             /* entries {u64 time, u64 offset, record padded to 8} */
-    size_t state_len, state_cap, nr_state;
-};
-/* Walks the capture with s's reader from the start (s is then used for
- * nothing else but session_split_second) and picks the first round marker
- * at or past file offset `cut`.  1 planned, 0 when the capture cannot be
- * split (not a mapped file-mode input, compressed, records without time
- * after the first marker or out of round order, too few rounds). */
-int session_split_plan(struct session *s, uint64_t cut, struct sess_split *plan);
-void session_split_free(struct sess_split *plan);
+/* Splitting one file-mode capture between two sessions that read it side
+ * by side, each on its own part, with the samples one session would deliver,
+ * in two runs.  The second session walks the records from the start up to
+ * the first round marker M at or past file offset `cut`, keeping the state
+ * records (MMAP, COMM, FORK, EXIT); the records delivered at or before the
+ * flush at the next marker M+1 are the first part's; settled() is called
+ * once: at M+1 with planned 1 and that marker's offset (the state replayed,
+ * the rest is read as usual), or with 0 when the capture cannot be split
+ * (records without time after the first marker or out of round order, too
+ * few markers): session_run then returns 0 at once. */
+void session_split_second(struct session *s, uint64_t cut,
+                          void (*settled)(void *arg, int planned, uint64_t first_end),
+                          void *arg);
 /* The first part: session_run asks stop_at() at every round marker
  * (its file offset) whether to stop after it. */
 void session_split_first(struct session *s, int (*stop_at)(void *arg, uint64_t marker),
                          void *arg);
-/* The second part, on the session the plan was made with. */
-int session_split_second(struct session *s, const struct sess_split *plan, struct sf_err *err);
 /* Whether the second part met records that break perf's round order (or
  * late ones): its result may then differ from one session's. */
 int session_split_late(const struct session *s);

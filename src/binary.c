@@ -930,6 +930,16 @@ void binary_cache_add_missing(struct binary_cache *c, const struct binary_missin
     pthread_mutex_unlock(&c->lock);
 }
 
+void binary_cache_missing_rollback(struct binary_cache *c, const uint64_t *samples, size_t n)
+{
+    pthread_mutex_lock(&c->lock);
+    /* later entries stay (their keys point at them; the capture read again
+     * meets them first, in the same order) with no samples */
+    for (size_t i = 0; i < c->nr_missing; i++)
+        c->missing[i].samples = i < n ? samples[i] : 0;
+    pthread_mutex_unlock(&c->lock);
+}
+
 size_t binary_cache_nr_missing(const struct binary_cache *c)
 {
     return c ? c->nr_missing : 0;

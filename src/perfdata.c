@@ -1478,17 +1478,6 @@ int pd_holds(const struct pd_file *pd, const void *p, size_t len)
            len <= pd->mem_len - (b - m);
 }
 
-int pd_seek_data(struct pd_file *pd, uint64_t file_offset)
-{
-    if (pd->kind != SRC_MEM || pd->info.pipe_mode || pd->info.compressed ||
-        pd->replay_pos < pd->replay_len ||
-        file_offset < pd->info.data_offset || file_offset > pd->data_end)
-        return -1;
-    pd->pos = file_offset;
-    pd->dropped = file_offset & ~(uint64_t)4095;
-    return 0;
-}
-
 void pd_release_pages(struct pd_file *pd)
 {
     if (!pd->map_len || pd->kind != SRC_MEM)

@@ -1551,7 +1551,7 @@ static void finish_input(struct profile *p, struct input_info *in)
  * that transfer, not the work, is what bounds -j here (doc/performance.md,
  * round 6).  A large mapped capture is instead split in two parts read side
  * by side, each by a loader of its own with its own session (see
- * session_split_plan): the first in this process, the second in a child
+ * session_split_second): the first in this process, the second in a child
  * process, which sends its profile back.  A process, not a thread: two
  * threads releasing the pages they have read each stop the other for a TLB
  * flush, which cost a third of the gain.  The parts' profiles are added to
@@ -1606,6 +1606,8 @@ static void part_release(struct part *pt)
     sbuf_release(&L->tmp);
     sbuf_release(&L->clean);
     stack_set_free(pt->p.stacks);
+    for (size_t i = 0; i < pt->p.nr_syscalls; i++)
+        free(pt->p.syscalls[i].lat_ns);
     free(pt->p.syscalls);
     free(pt->p.threads);
     free(pt->p.events);
@@ -1638,9 +1640,21 @@ static void merge_part(struct loader *L, const struct profile *q)
     for (size_t i = 0; i < q->nr_threads; i++)
         thread_slot(L, q->threads[i].pid, q->threads[i].tid, q->threads[i].comm)->samples +=
             q->threads[i].samples;
-    for (size_t i = 0; i < q->nr_syscalls; i++)
-        syscall_slot(L, strtab_intern(L->strings, q->syscalls[i].name))->count +=
-            q->syscalls[i].count;
+    for (size_t i = 0; i < q->nr_syscalls; i++) {
+        const struct syscall_stat *f = &q->syscalls[i];
+        struct syscall_stat *t = syscall_slot(L, strtab_intern(L->strings, f->name));
+        t->count += f->count;
+        t->exits += f->exits;
+        t->errors += f->errors;
+        t->lat_total_ns += f->lat_total_ns;
+        if (f->lat_max_ns > t->lat_max_ns)
+            t->lat_max_ns = f->lat_max_ns;
+        if (f->nr_lat) {
+            t->lat_ns = xgrow(t->lat_ns, sizeof(*t->lat_ns), t->nr_lat + f->nr_lat, &t->cap_lat);
+            memcpy(t->lat_ns + t->nr_lat, f->lat_ns, f->nr_lat * sizeof(*t->lat_ns));
+            t->nr_lat += f->nr_lat;
+        }
+    }
     for (size_t i = 0; i < q->nr_events; i++) {
         uint32_t row = event_index(L, strtab_intern(L->strings, q->events[i].name));
         p->events[row].count += q->events[i].count;    /* after event_index grew it */
@@ -1740,7 +1754,26 @@ static void unwire_unwind_stat(struct unwire *r, struct unwind_stat *u)
         u->stops[i] = unwire_u64(r);
 }
 
-/* The child's side: plans, sends the plan, reads its part, sends it all. */
+/* The child's plan, sent once to the parent (see session_split_second). */
+struct child_plan { int fd, planned, sent; const char *path; };
+
+static void child_settled(void *arg, int planned, uint64_t first_end)
+{
+    struct child_plan *cp = arg;
+    if (cp->sent)
+        return;
+    if (planned && env_flag("SYSFLAME_SPLIT_TRACE"))
+        fprintf(stderr, "sysflame: '%s': second part after the flush at offset %llu\n",
+                cp->path, (unsigned long long)first_end);
+    uint64_t msg[2] = { (uint64_t)planned, first_end };
+    cp->planned = planned;
+    cp->sent = 1;
+    if (write_fd(cp->fd, msg, sizeof(msg)) < 0)
+        _exit(0);
+    close(cp->fd);
+}
+
+/* The child's side: walks to the cut, reads its part, sends it all. */
 static void second_part_child(struct loader *parent, const char *path, uint64_t cut,
                               int jobs, int plan_fd, int out_fd)
 {
@@ -1753,22 +1786,19 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
     for (size_t i = 0; i < nr_missing0; i++)
         samples0[i] = binary_cache_missing(parent->bc, i)->samples;
 
-    struct sess_split plan;
-    int planned = 0;
+    struct child_plan cp = { .fd = plan_fd, .path = path };
     pt.rc = session_open(path, &pt.L.sess, &pt.err);
-    if (pt.rc == 0)
-        planned = session_split_plan(pt.L.sess, cut, &plan);
-    if (planned && env_flag("SYSFLAME_SPLIT_TRACE"))
-        fprintf(stderr, "sysflame: '%s': second part from offset %llu, first up to %llu\n", path,
-                (unsigned long long)plan.second_start, (unsigned long long)plan.first_end);
-    uint64_t msg[2] = { (uint64_t)planned, planned ? plan.first_end : UINT64_MAX };
-    if (write_fd(plan_fd, msg, sizeof(msg)) < 0 || !planned)
+    if (pt.rc < 0) {
+        child_settled(&cp, 0, UINT64_MAX);
         _exit(0);
-    close(plan_fd);
-    pt.rc = session_split_second(pt.L.sess, &plan, &pt.err);
-    session_split_free(&plan);
-    if (pt.rc == 0)
-        pt.rc = run_capture(&pt.L, &pt.err);
+    }
+    session_split_second(pt.L.sess, cut, child_settled, &cp);
+    pt.rc = run_capture(&pt.L, &pt.err);
+    if (!cp.planned) {
+        if (!cp.sent)
+            child_settled(&cp, 0, UINT64_MAX);
+        _exit(0);
+    }
 
     struct wire w = { 0 };
     wire_u64(&w, WIRE_MAGIC);
@@ -2025,10 +2055,19 @@ static int split_wanted(const struct loader *L, const char *path)
         o->on_capture_start ||
         o->record_order || !strcmp(path, "-") || env_flag("SYSFLAME_NO_SPLIT"))
         return 0;
-    const char *min = getenv("SYSFLAME_SPLIT_MIN_BYTES");
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-           (uint64_t)st.st_size >= (min ? strtoull(min, NULL, 10) : SPLIT_MIN_BYTES);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Large enough to be worth a second process: the records' size, inflated
+ * for a -z capture (by the ratio perf noted). */
+static int split_size_ok(const struct pd_info *info)
+{
+    const char *min = getenv("SYSFLAME_SPLIT_MIN_BYTES");
+    uint64_t size = info->data_size;
+    if (info->compressed && info->comp_ratio > 1)
+        size = size > UINT64_MAX / info->comp_ratio ? UINT64_MAX : size * info->comp_ratio;
+    return !info->pipe_mode && size >= (min ? strtoull(min, NULL, 10) : SPLIT_MIN_BYTES);
 }
 
 static int read_to_end(int fd, uint8_t **out, size_t *len)
@@ -2049,32 +2088,34 @@ static int read_to_end(int fd, uint8_t **out, size_t *len)
     }
 }
 
-/* 1 done (result in *rc), 0 not split: load the capture the ordinary way. */
-static int load_split(struct loader *L, const char *path, struct input_info *in,
-                      struct sf_err *err, int *rc)
+/* Reads the capture split, with sess (open on it) for the first part; the
+ * session is freed either way.  1 done (result in *rc), 0 not done: load
+ * it again the ordinary way. */
+static int load_split(struct loader *L, const char *path, struct session *sess,
+                      struct input_info *in, struct sf_err *err, int *rc)
 {
     int jobs = L->o->jobs > 0 ? L->o->jobs : ncpus();
-    struct part first;
-    part_init(&first, L, jobs);
-    first.L.solo = 1;
-    if (session_open(path, &first.L.sess, err) < 0) {
-        part_release(&first);
-        *rc = -1;
-        return 1;
-    }
-    const struct pd_info *info = pd_get_info(session_file(first.L.sess));
+    const struct pd_info *info = pd_get_info(session_file(sess));
     int plan_pipe[2], out_pipe[2];
-    if (!info || info->pipe_mode || info->compressed ||
-        !pd_record_in_place(session_file(first.L.sess), 0, 0) || pipe(plan_pipe) < 0) {
-        part_release(&first);
+    if (pipe(plan_pipe) < 0) {
+        session_free(sess);
         return 0;
     }
     if (pipe(out_pipe) < 0) {
         close(plan_pipe[0]);
         close(plan_pipe[1]);
-        part_release(&first);
+        session_free(sess);
         return 0;
     }
+    struct part first;
+    part_init(&first, L, jobs);
+    first.L.solo = 1;
+    first.L.sess = sess;
+    /* what the missing-binary counts were, should the capture be read again */
+    size_t nr_missing0 = binary_cache_nr_missing(L->bc);
+    uint64_t *missing0 = xcalloc(nr_missing0 ? nr_missing0 : 1, sizeof(*missing0));
+    for (size_t i = 0; i < nr_missing0; i++)
+        missing0[i] = binary_cache_missing(L->bc, i)->samples;
     struct split_run sr = { .first = &first.L, .plan_fd = plan_pipe[0], .planned = -1 };
     sr.cut = info->data_offset + (uint64_t)(split_at() * (double)info->data_size);
     pid_t child = fork();
@@ -2088,6 +2129,7 @@ static int load_split(struct loader *L, const char *path, struct input_info *in,
     if (child < 0) {
         close(plan_pipe[0]);
         close(out_pipe[0]);
+        free(missing0);
         part_release(&first);
         return 0;
     }
@@ -2122,6 +2164,7 @@ static int load_split(struct loader *L, const char *path, struct input_info *in,
             *rc = -1;
         } else if (m < 0 || redo) {
             done = 0;           /* nothing was merged: read it again */
+            binary_cache_missing_rollback(L->bc, missing0, nr_missing0);
         } else {
             finish_input(L->p, in);
             *rc = 0;
@@ -2130,6 +2173,7 @@ static int load_split(struct loader *L, const char *path, struct input_info *in,
         }
     }
     free(buf);
+    free(missing0);
     part_release(&first);
     return done;
 }
@@ -2138,10 +2182,17 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
                         struct sf_err *err)
 {
     int rc;
-    if (split_wanted(L, path) && load_split(L, path, in, err, &rc))
-        return rc;
-    if (session_open(path, &L->sess, err) < 0)
+    struct session *sess;
+    if (session_open(path, &sess, err) < 0)
         return -1;
+    if (split_wanted(L, path) && split_size_ok(pd_get_info(session_file(sess)))) {
+        /* it takes the session: when it could not finish, read again */
+        if (load_split(L, path, sess, in, err, &rc))
+            return rc;
+        if (session_open(path, &sess, err) < 0)
+            return -1;
+    }
+    L->sess = sess;
     L->path = path;
     rc = run_capture(L, err);
     add_input_stats(L->p, in, session_get_stats(L->sess));

@@ -203,11 +203,12 @@ struct proc {
 struct session {
     struct pd_file *pd;
     struct ev_decoder *dec;
-    /* A capture split between two sessions (see session_split_plan). */
+    /* A capture split between two sessions (see session_split_second). */
     int (*stop_at)(void *arg, uint64_t marker); /* first part: stop after it? */
     void *stop_arg;
     uint64_t skip_before;               /* second part: records before this */
     uint64_t skip_upto;                 /* ... with time <= this are the first's */
+    struct split_walk *walk;            /* second part: walking to the cut */
     int late;                           /* second part: a record at or below
                                            the horizon after it (see plan) */
     struct tp_set *tp;
@@ -1062,6 +1063,144 @@ static int oq_round(struct session *s, struct sf_err *err)
     return 0;
 }
 
+/* --- splitting a capture ---------------------------------------------- */
+
+/* The second part of a split capture walks the first part's records as
+ * session_run would read them, keeping only what the queue's flush points
+ * depend on: delivery is the global (time, file order) order when perf's
+ * rounds hold, so the first part (another session, stopped after the flush
+ * at marker M+1) delivers the records up to the horizon T in force at the
+ * first marker M past the cut, and this session delivers the rest, once it
+ * has replayed the MMAP, COMM, FORK and EXIT records up to T. */
+struct split_walk {
+    int on, phase;              /* phase 0 before M, 1 between M and M+1 */
+    uint64_t cut;
+    uint64_t queued, max_time, next_flush, flushed_to;
+    size_t markers;
+    uint8_t *state;             /* entries {u64 time, u64 offset, record padded to 8} */
+    size_t state_len, state_cap, nr_state;
+    void (*settled)(void *arg, int planned, uint64_t first_end);
+    void *arg;
+};
+
+struct state_ref { uint64_t time, offset; const uint8_t *rec; };
+
+static int cmp_state(const void *a, const void *b)
+{
+    const struct state_ref *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static int is_state_record(uint32_t type)
+{
+    return type == PD_REC_MMAP || type == PD_REC_MMAP2 || type == PD_REC_COMM ||
+           type == PD_REC_FORK || type == PD_REC_EXIT;
+}
+
+static void walk_keep(struct split_walk *w, const struct pd_record *rec, uint64_t time)
+{
+    size_t need = 16 + (((size_t)rec->size + 7) & ~(size_t)7);
+    w->state = xgrow(w->state, 1, w->state_len + need, &w->state_cap);
+    uint8_t *e = w->state + w->state_len;
+    memcpy(e, &time, 8);
+    memcpy(e + 8, &rec->file_offset, 8);
+    memcpy(e + 16, rec->data, rec->size);
+    w->state_len += need;
+    w->nr_state++;
+}
+
+/* The first part's state, replayed in delivery order. */
+static int walk_replay(struct session *s, struct sf_err *err)
+{
+    struct split_walk *w = s->walk;
+    int sw = pd_swapped(s->pd);
+    struct state_ref *v = xmalloc((w->nr_state ? w->nr_state : 1) * sizeof(*v));
+    size_t n = 0;
+    for (size_t at = 0; at < w->state_len; n++) {
+        const uint8_t *e = w->state + at;
+        memcpy(&v[n].time, e, 8);
+        memcpy(&v[n].offset, e + 8, 8);
+        v[n].rec = e + 16;
+        at += 16 + (((size_t)sf_rd16(e + 16 + 6, sw) + 7) & ~(size_t)7);
+    }
+    qsort(v, n, sizeof(*v), cmp_state);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct pd_record rec = {
+            .type = sf_rd32(v[i].rec, sw), .misc = sf_rd16(v[i].rec + 4, sw),
+            .size = sf_rd16(v[i].rec + 6, sw), .data = v[i].rec, .file_offset = v[i].offset,
+        };
+        rc = deliver(s, &rec, err);
+    }
+    free(v);
+    return rc;
+}
+
+/* One record read while walking: 1 taken by the walk, 0 to be processed
+ * as usual, 2 no split (the walk is off; the caller stops). */
+static int walk_step(struct session *s, const struct pd_record *rec, struct sf_err *err,
+                     int *failed)
+{
+    struct split_walk *w = s->walk;
+    if (rec->type >= PD_REC_HEADER_ATTR) {
+        if (rec->type != PD_REC_FINISHED_ROUND)
+            return 1;
+        w->markers++;
+        if (w->queued) {
+            if (w->next_flush) {
+                w->flushed_to = w->next_flush;
+                if (w->max_time <= w->next_flush)
+                    w->queued = 0;      /* all delivered */
+            }
+            w->next_flush = w->max_time;
+        }
+        if (w->phase == 1) {            /* M+1: replay, then run as usual */
+            if (walk_replay(s, err) < 0) {
+                *failed = 1;
+                return 2;
+            }
+            s->skip_before = rec->file_offset;
+            w->on = 0;
+            w->settled(w->arg, 1, rec->file_offset);
+            return 0;                   /* oq_round at M+1: nothing <= T queued */
+        }
+        if (rec->file_offset >= w->cut) {
+            w->phase = 1;               /* M: T is the limit of the flush at M+1 */
+            s->skip_upto = w->next_flush ? w->next_flush : 1;
+            s->skip_before = UINT64_MAX;
+            s->oq.next_flush = w->next_flush;
+            s->oq.last_flush = w->next_flush;
+        }
+        return 1;
+    }
+    uint64_t time = 0;
+    if (ev_record_time(s->dec, rec, &time) < 0 || time == 0 || time == UINT64_MAX) {
+        /* Delivered as read.  perf's synthesized records at the start (the
+         * kernel's and running processes' maps) come before any delivery
+         * from the queue: replayed first (time 0).  Later ones would need
+         * their place kept: no split. */
+        if (w->markers || rec->type == PD_REC_SAMPLE)
+            goto no;
+        time = 0;
+    } else {
+        if (time <= w->flushed_to)
+            goto no;                    /* late: delivery is not in time order */
+        if (w->phase == 1 && time > s->skip_upto)
+            return 0;                   /* the second part's: queued as usual */
+        w->max_time = w->queued ? (time > w->max_time ? time : w->max_time) : time;
+        w->queued++;
+    }
+    if (is_state_record(rec->type))
+        walk_keep(w, rec, time);        /* the first part applies it: so do we */
+    return 1;
+no:
+    w->on = 0;
+    w->settled(w->arg, 0, UINT64_MAX);
+    return 2;
+}
+
 /* --- public API --------------------------------------------------------- */
 
 static const char *const hw_names[] = {
@@ -1153,6 +1292,10 @@ void session_free(struct session *s)
     intern_free(&s->strings);
     free(s->oq.ents);
     free(s->oq.merge);
+    if (s->walk) {
+        free(s->walk->state);
+        free(s->walk);
+    }
     free(s->oq.buf);
     free(s->oq.spare);
     spill_free(&s->oq.spill);
@@ -1196,6 +1339,14 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
     while ((r = pd_next(s->pd, &rec, err)) > 0) {
         uint64_t time = 0;
 
+        if (s->walk && s->walk->on) {
+            int failed = 0, w = walk_step(s, &rec, err, &failed);
+            if (w == 2)
+                return failed ? -1 : 0;     /* no split: the first part reads it all */
+            if (w == 1)
+                continue;
+        }
+
         if (rec.type >= PD_REC_HEADER_ATTR) {
             /* perf tool records are not ordered; only the round marker
              * matters here (pipe header records were taken by the reader) */
@@ -1229,92 +1380,15 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
     return 0;
 }
 
-/* --- splitting a capture ---------------------------------------------- */
-
-/* The plan walks the records from the start as session_run would, keeping
- * only what the queue's flush points depend on: delivery is the global
- * (time, file order) order when perf's rounds hold, so the records up to
- * the flush at marker `first_end` with time <= horizon are the first part,
- * everything after is the second, and the second needs the process state
- * the first part builds up to the horizon: the state records it copies. */
-int session_split_plan(struct session *s, uint64_t cut, struct sess_split *plan)
+void session_split_second(struct session *s, uint64_t cut,
+                          void (*settled)(void *arg, int planned, uint64_t first_end),
+                          void *arg)
 {
-    memset(plan, 0, sizeof(*plan));
-    const struct pd_info *info = pd_get_info(s->pd);
-    if (!info || info->pipe_mode || info->compressed || !pd_record_in_place(s->pd, 0, 0))
-        return 0;
-    struct pd_record rec;
-    struct sf_err err;
-    /* the queue's state, as far as flushing goes (see oq_push, oq_round) */
-    uint64_t queued = 0, max_time = 0, next_flush = 0, flushed_to = 0;
-    int phase = 0;              /* 0 before the cut marker, 1 up to the next */
-    size_t markers = 0;
-    int r;
-    while ((r = pd_next(s->pd, &rec, &err)) > 0) {
-        if (rec.from_compressed)
-            goto no;
-        if (rec.type >= PD_REC_HEADER_ATTR) {
-            if (rec.type != PD_REC_FINISHED_ROUND)
-                continue;
-            markers++;
-            if (queued) {
-                if (next_flush) {
-                    flushed_to = next_flush;
-                    if (max_time <= next_flush)
-                        queued = 0;     /* all delivered */
-                }
-                next_flush = max_time;
-            }
-            if (phase == 1) {
-                plan->first_end = rec.file_offset;
-                return 1;
-            }
-            if (rec.file_offset >= cut) {
-                phase = 1;
-                plan->second_start = rec.file_offset;
-                plan->horizon = next_flush;
-            }
-            continue;
-        }
-        uint64_t time = 0;
-        if (ev_record_time(s->dec, &rec, &time) < 0 || time == 0 || time == UINT64_MAX) {
-            /* Delivered as read.  perf's synthesized records at the start
-             * (the kernel's and running processes' maps) come before any
-             * delivery from the queue: the second part replays them first
-             * (time 0).  Later ones would need their place kept: no split. */
-            if (markers || rec.type == PD_REC_SAMPLE)
-                goto no;
-            time = 0;
-        } else {
-            if (time <= flushed_to)
-                goto no;        /* late: delivery is not in time order */
-            max_time = queued ? (time > max_time ? time : max_time) : time;
-            queued++;
-        }
-        if (rec.type == PD_REC_SAMPLE || (phase == 1 && time > plan->horizon))
-            continue;
-        if (rec.type != PD_REC_MMAP && rec.type != PD_REC_MMAP2 && rec.type != PD_REC_COMM &&
-            rec.type != PD_REC_FORK && rec.type != PD_REC_EXIT)
-            continue;
-        /* a state record the first part applies: the second replays it */
-        size_t need = 16 + (((size_t)rec.size + 7) & ~(size_t)7);
-        plan->state = xgrow(plan->state, 1, plan->state_len + need, &plan->state_cap);
-        uint8_t *e = plan->state + plan->state_len;
-        memcpy(e, &time, 8);
-        memcpy(e + 8, &rec.file_offset, 8);
-        memcpy(e + 16, rec.data, rec.size);
-        plan->state_len += need;
-        plan->nr_state++;
-    }
-no:
-    session_split_free(plan);
-    return 0;
-}
-
-void session_split_free(struct sess_split *plan)
-{
-    free(plan->state);
-    memset(plan, 0, sizeof(*plan));
+    s->walk = xcalloc(1, sizeof(*s->walk));
+    s->walk->on = 1;
+    s->walk->cut = cut;
+    s->walk->settled = settled;
+    s->walk->arg = arg;
 }
 
 void session_split_first(struct session *s, int (*stop_at)(void *arg, uint64_t marker),
@@ -1322,53 +1396,6 @@ void session_split_first(struct session *s, int (*stop_at)(void *arg, uint64_t m
 {
     s->stop_at = stop_at;
     s->stop_arg = arg;
-}
-
-struct state_ref { uint64_t time, offset; const uint8_t *rec; };
-
-static int cmp_state(const void *a, const void *b)
-{
-    const struct state_ref *x = a, *y = b;
-    if (x->time != y->time)
-        return x->time < y->time ? -1 : 1;
-    return x->offset < y->offset ? -1 : x->offset > y->offset;
-}
-
-int session_split_second(struct session *s, const struct sess_split *plan, struct sf_err *err)
-{
-    /* the first part's state, in delivery order */
-    struct state_ref *v = xmalloc((plan->nr_state ? plan->nr_state : 1) * sizeof(*v));
-    size_t n = 0;
-    for (size_t at = 0; at < plan->state_len; n++) {
-        const uint8_t *e = plan->state + at;
-        memcpy(&v[n].time, e, 8);
-        memcpy(&v[n].offset, e + 8, 8);
-        v[n].rec = e + 16;
-        uint16_t size = sf_rd16(e + 16 + 6, pd_swapped(s->pd));
-        at += 16 + (((size_t)size + 7) & ~(size_t)7);
-    }
-    qsort(v, n, sizeof(*v), cmp_state);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        struct pd_record rec = {
-            .type = sf_rd32(v[i].rec, pd_swapped(s->pd)),
-            .misc = sf_rd16(v[i].rec + 4, pd_swapped(s->pd)),
-            .size = sf_rd16(v[i].rec + 6, pd_swapped(s->pd)),
-            .data = v[i].rec, .file_offset = v[i].offset,
-        };
-        rc = deliver(s, &rec, err);
-    }
-    free(v);
-    if (rc < 0)
-        return -1;
-    if (pd_seek_data(s->pd, plan->second_start) < 0)
-        return sf_error(err, "'%s': cannot read from offset %llu", pd_path(s->pd),
-                        (unsigned long long)plan->second_start);
-    s->skip_before = plan->first_end;
-    s->skip_upto = plan->horizon;
-    s->oq.next_flush = plan->horizon;
-    s->oq.last_flush = plan->horizon;
-    return 0;
 }
 
 int session_split_late(const struct session *s)
