@@ -1418,7 +1418,7 @@ static void warmup_start(struct loader *L, struct warmup *w)
      * loading to the lazy path rather than load what may not be needed. */
     const struct profile_opts *o = L->o;
     int filtered = o->comms.n || o->pids.n || o->tids.n || o->events.n || o->syscalls.n;
-    if (L->nr_workers > 1 && !filtered && w->nr_dsos &&
+    if (L->nr_workers > 1 && !L->part && !filtered && w->nr_dsos &&
         pthread_create(&w->thread, NULL, warmup_main, w) == 0)
         w->running = 1;
     else
@@ -1560,7 +1560,7 @@ static void finish_input(struct profile *p, struct input_info *in)
  * shown (records without time or out of perf's round order, syscall exit
  * events, whose pairing crosses the cut) are read again the ordinary way. */
 #define SPLIT_MIN_BYTES ((uint64_t)512 << 20)
-#define SPLIT_AT 0.5
+#define SPLIT_AT 0.45
 #define WIRE_MAGIC 0x73666c616d657031ULL      /* "sflamep1" */
 
 struct part {
@@ -2035,9 +2035,9 @@ static int first_part_stops(void *arg, uint64_t marker)
     return sr->planned && marker == sr->first_end;
 }
 
-/* Where the second part starts, as a fraction of the data: the child also
- * walks the first part's records to plan the cut, so it gets a little less
- * (SYSFLAME_SPLIT_AT: tests). */
+/* Where the second part starts, as a fraction of the data (the first round
+ * marker at or past it): the child also walks the first part's records, so
+ * it gets a little less.  SYSFLAME_SPLIT_AT: tests. */
 static double split_at(void)
 {
     const char *v = getenv("SYSFLAME_SPLIT_AT");
