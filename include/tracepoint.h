@@ -20,6 +20,9 @@ void tp_free(struct tp_set *s);
 
 /* The format with this id (attr.config), or NULL. */
 const struct tp_event *tp_find(const struct tp_set *s, uint64_t id);
+/* Whether format id is a syscalls:sys_exit_* tracepoint, read from its
+ * text without parsing it. */
+int tp_is_syscall_exit(const struct tp_set *s, uint64_t id);
 const char *tp_system(const struct tp_event *e);   /* "syscalls" */
 const char *tp_name(const struct tp_event *e);     /* "sys_enter_write" */
 

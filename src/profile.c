@@ -2059,6 +2059,19 @@ static int split_wanted(const struct loader *L, const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Whether the capture recorded syscall exits: their pairing with entries
+ * would cross the cut, and the capture would be read twice. */
+static int has_exit_events(struct session *s)
+{
+    const struct pd_file *pd = session_file(s);
+    for (size_t i = 0; i < pd_nr_attrs(pd); i++) {
+        const struct pd_attr *a = pd_attr(pd, i);
+        if (a->type == 2 && tp_is_syscall_exit(session_tracepoints(s), a->config))
+            return 1;
+    }
+    return 0;
+}
+
 /* Large enough to be worth a second process: the records' size, inflated
  * for a -z capture (by the ratio perf noted). */
 static int split_size_ok(const struct pd_info *info)
@@ -2185,7 +2198,8 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     struct session *sess;
     if (session_open(path, &sess, err) < 0)
         return -1;
-    if (split_wanted(L, path) && split_size_ok(pd_get_info(session_file(sess)))) {
+    if (split_wanted(L, path) && split_size_ok(pd_get_info(session_file(sess))) &&
+        !has_exit_events(sess)) {
         /* it takes the session: when it could not finish, read again */
         if (load_split(L, path, sess, in, err, &rc))
             return rc;

@@ -639,6 +639,32 @@ const struct tp_event *tp_find(const struct tp_set *s, uint64_t id)
     return find_event(s, id, 0);
 }
 
+int tp_is_syscall_exit(const struct tp_set *cs, uint64_t id)
+{
+    struct tp_set *s = (struct tp_set *)cs;
+    if (!s)
+        return 0;
+    size_t lo = 0, hi = s->nr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->events[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo >= s->nr || s->events[lo].id != id)
+        return 0;
+    struct tp_event *e = &s->events[lo];
+    int exit = 0;
+    pthread_mutex_lock(&s->print_lock);
+    if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == TP_PARSED)
+        exit = e->syscall_kind == 2;
+    else if (e->state == TP_PENDING && e->text && e->system && !strcmp(e->system, "syscalls"))
+        exit = !strncmp(e->text, "name: sys_exit_", 15) || strstr(e->text, "\nname: sys_exit_");
+    pthread_mutex_unlock(&s->print_lock);
+    return exit;
+}
+
 const char *tp_system(const struct tp_event *e)
 {
     return e && e->ev->system ? e->ev->system : "";
