@@ -55,6 +55,7 @@ struct pd_file {
     uint64_t mem_len;
     size_t map_len;                 /* mem is our mmap of the input file */
     uint64_t dropped;               /* pages below this were released */
+    int skim;                       /* see pd_skim */
     uint64_t file_size;             /* UINT64_MAX when unknown */
     uint8_t *win;                   /* stream bytes [win_base, +win_len) */
     size_t win_cap, win_len;
@@ -831,7 +832,7 @@ static int next_raw(struct pd_file *pd, struct pd_record *rec,
          * headers a few records ahead, whose first touch is otherwise a
          * memory stall on every record (prefetches of unmapped pages are
          * dropped, never fault). */
-        for (uint64_t k = 2; k <= 5; k++) {
+        for (uint64_t k = pd->skim ? 3 : 2; k <= (pd->skim ? 7u : 5u); k++) {
             uint64_t ahead = pos + k * size;
             if (ahead + 64 <= pd->data_end && ahead + 64 <= pd->mem_len)
                 __builtin_prefetch(pd->mem + ahead);
@@ -1476,6 +1477,11 @@ int pd_holds(const struct pd_file *pd, const void *p, size_t len)
     uintptr_t b = (uintptr_t)p, m = (uintptr_t)pd->mem;
     return pd->kind == SRC_MEM && b >= m && b - m <= pd->mem_len &&
            len <= pd->mem_len - (b - m);
+}
+
+void pd_skim(struct pd_file *pd, int on)
+{
+    pd->skim = on;
 }
 
 void pd_release_pages(struct pd_file *pd)

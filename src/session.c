@@ -1163,6 +1163,7 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
             }
             s->skip_before = rec->file_offset;
             w->on = 0;
+            pd_skim(s->pd, 0);
             w->settled(w->arg, 1, rec->file_offset);
             return 0;                   /* oq_round at M+1: nothing <= T queued */
         }
@@ -1197,6 +1198,7 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
     return 1;
 no:
     w->on = 0;
+    pd_skim(s->pd, 0);
     w->settled(w->arg, 0, UINT64_MAX);
     return 2;
 }
@@ -1389,6 +1391,7 @@ void session_split_second(struct session *s, uint64_t cut,
     s->walk->cut = cut;
     s->walk->settled = settled;
     s->walk->arg = arg;
+    pd_skim(s->pd, 1);
 }
 
 void session_split_first(struct session *s, int (*stop_at)(void *arg, uint64_t marker),
