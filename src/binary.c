@@ -743,15 +743,24 @@ static struct binary *find_open(struct binary_cache *c, const char *path)
     return NULL;
 }
 
+/* The entry for this path and reason, or nr_missing. */
+static size_t find_missing(const struct binary_cache *c, const char *recorded,
+                           const char *reason)
+{
+    size_t i = 0;
+    while (i < c->nr_missing && !(strcmp(c->missing[i].recorded_path, recorded) == 0 &&
+                                  strcmp(c->missing[i].reason, reason) == 0))
+        i++;
+    return i;
+}
+
 static size_t add_missing(struct binary_cache *c, const struct sess_map *m,
                           const char *recorded, char *reason)
 {
-    for (size_t i = 0; i < c->nr_missing; i++) {
-        struct binary_missing *x = &c->missing[i];
-        if (strcmp(x->recorded_path, recorded) == 0 && strcmp(x->reason, reason) == 0) {
-            free(reason);
-            return i;
-        }
+    size_t i = find_missing(c, recorded, reason);
+    if (i < c->nr_missing) {
+        free(reason);
+        return i;
     }
     c->missing = xgrow(c->missing, sizeof(*c->missing), c->nr_missing + 1,
                        &c->cap_missing);
@@ -913,10 +922,7 @@ void binary_note_missing_sample(struct binary_cache *c, const struct sess_map *m
 void binary_cache_add_missing(struct binary_cache *c, const struct binary_missing *m)
 {
     pthread_mutex_lock(&c->lock);
-    size_t i = 0;
-    while (i < c->nr_missing && !(strcmp(c->missing[i].recorded_path, m->recorded_path) == 0 &&
-                                  strcmp(c->missing[i].reason, m->reason) == 0))
-        i++;
+    size_t i = find_missing(c, m->recorded_path, m->reason);
     if (i == c->nr_missing) {
         c->missing = xgrow(c->missing, sizeof(*c->missing), c->nr_missing + 1,
                            &c->cap_missing);

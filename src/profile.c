@@ -1556,17 +1556,18 @@ static void finish_input(struct profile *p, struct input_info *in)
  * threads releasing the pages they have read each stop the other for a TLB
  * flush, which cost a third of the gain.  The parts' profiles are added to
  * the real one first part first, the order one loader would have met
- * everything in, so outputs are the same.  Captures where that cannot be
- * shown (records without time or out of perf's round order, syscall exit
- * events, whose pairing crosses the cut) are read again the ordinary way. */
+ * everything in, so outputs are the same.  Captures that recorded syscall
+ * exits (their pairing would cross the cut) are not split; when the child
+ * finds the cut cannot be shown exact (records without time or out of
+ * perf's round order), the first part's workers take over, or, found late,
+ * the capture is read again the ordinary way. */
 #define SPLIT_MIN_BYTES ((uint64_t)512 << 20)
 #define SPLIT_AT 0.45
 #define WIRE_MAGIC 0x73666c616d657031ULL      /* "sflamep1" */
 
 struct part {
     struct loader L;
-    struct profile p;
-    struct strtab strings;
+    struct profile p;             /* its strings_owner holds the part's names */
     struct sf_err err;
     int rc;
 };
@@ -1579,23 +1580,9 @@ struct split_run {
     uint64_t first_end;
 };
 
-static void part_init(struct part *pt, const struct loader *L, int jobs)
+/* The scratch a loader grows while it reads (not its profile or cache). */
+static void loader_release(struct loader *L)
 {
-    memset(pt, 0, sizeof(*pt));
-    pt->p.stacks = stack_set_new();
-    pt->L.o = L->o;
-    pt->L.p = &pt->p;
-    pt->L.strings = &pt->strings;
-    pt->L.bc = L->bc;
-    pt->L.nr_threads_wanted = jobs;
-    pt->L.part = 1;
-}
-
-static void part_release(struct part *pt)
-{
-    struct loader *L = &pt->L;
-    if (L->sess)
-        session_free(L->sess);
     free(L->tid_slots);
     free(L->ids);
     free(L->name_cache);
@@ -1605,30 +1592,75 @@ static void part_release(struct part *pt)
     free(L->comm_seen);
     sbuf_release(&L->tmp);
     sbuf_release(&L->clean);
-    stack_set_free(pt->p.stacks);
-    for (size_t i = 0; i < pt->p.nr_syscalls; i++)
-        free(pt->p.syscalls[i].lat_ns);
-    free(pt->p.syscalls);
-    free(pt->p.threads);
-    free(pt->p.events);
-    free(pt->p.per_binary);
-    strtab_release(&pt->strings);
+}
+
+/* An empty profile with its own string table. */
+static void profile_init(struct profile *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->stacks = stack_set_new();
+    p->strings_owner = xcalloc(1, sizeof(*p->strings_owner));
+}
+
+static void part_init(struct part *pt, const struct loader *L, int jobs)
+{
     memset(pt, 0, sizeof(*pt));
+    profile_init(&pt->p);
+    pt->L.o = L->o;
+    pt->L.p = &pt->p;
+    pt->L.strings = pt->p.strings_owner;
+    pt->L.bc = L->bc;
+    pt->L.nr_threads_wanted = jobs;
+    pt->L.part = 1;
+}
+
+static void part_release(struct part *pt)
+{
+    if (pt->L.sess)
+        session_free(pt->L.sess);
+    loader_release(&pt->L);
+    profile_release(&pt->p);
+    memset(pt, 0, sizeof(*pt));
+}
+
+/* The counters of a struct unwind_stat, for adding and sending them. */
+static const size_t unwind_counters[] = {
+    offsetof(struct unwind_stat, samples), offsetof(struct unwind_stat, to_root),
+    offsetof(struct unwind_stat, truncated), offsetof(struct unwind_stat, unknown_pc),
+    offsetof(struct unwind_stat, no_binary), offsetof(struct unwind_stat, other_stop),
+    offsetof(struct unwind_stat, fp_fallback_samples), offsetof(struct unwind_stat, depth_sum),
+    offsetof(struct unwind_stat, suspect_samples),
+};
+#define NR_UNWIND_COUNTERS (SF_ARRAY_SIZE(unwind_counters) + UNWIND_STOP_NR)
+
+static uint64_t *unwind_counter(struct unwind_stat *u, size_t i)
+{
+    return i < SF_ARRAY_SIZE(unwind_counters)
+               ? (uint64_t *)(void *)((char *)u + unwind_counters[i])
+               : &u->stops[i - SF_ARRAY_SIZE(unwind_counters)];
+}
+
+static uint64_t unwind_counter_of(const struct unwind_stat *u, size_t i)
+{
+    return i < SF_ARRAY_SIZE(unwind_counters)
+               ? *(const uint64_t *)(const void *)((const char *)u + unwind_counters[i])
+               : u->stops[i - SF_ARRAY_SIZE(unwind_counters)];
 }
 
 static void add_unwind_stat(struct unwind_stat *to, const struct unwind_stat *from)
 {
-    to->samples += from->samples;
-    to->to_root += from->to_root;
-    to->truncated += from->truncated;
-    to->unknown_pc += from->unknown_pc;
-    to->no_binary += from->no_binary;
-    to->other_stop += from->other_stop;
-    to->fp_fallback_samples += from->fp_fallback_samples;
-    to->depth_sum += from->depth_sum;
-    to->suspect_samples += from->suspect_samples;
-    for (size_t i = 0; i < UNWIND_STOP_NR; i++)
-        to->stops[i] += from->stops[i];
+    for (size_t i = 0; i < NR_UNWIND_COUNTERS; i++)
+        *unwind_counter(to, i) += unwind_counter_of(from, i);
+}
+
+/* The missing-binary sample counts as they are now (*n entries). */
+static uint64_t *missing_counts(const struct binary_cache *bc, size_t *n)
+{
+    *n = binary_cache_nr_missing(bc);
+    uint64_t *v = xcalloc(*n ? *n : 1, sizeof(*v));
+    for (size_t i = 0; i < *n; i++)
+        v[i] = binary_cache_missing(bc, i)->samples;
+    return v;
 }
 
 /* Adds a part's profile to L's, in the part's own first-seen orders. */
@@ -1734,24 +1766,14 @@ static const char *unwire_str(struct unwire *u, struct strtab *t)
 
 static void wire_unwind_stat(struct wire *w, const struct unwind_stat *u)
 {
-    const uint64_t v[] = { u->samples, u->to_root, u->truncated, u->unknown_pc, u->no_binary,
-                           u->other_stop, u->fp_fallback_samples, u->depth_sum,
-                           u->suspect_samples };
-    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-        wire_u64(w, v[i]);
-    for (size_t i = 0; i < UNWIND_STOP_NR; i++)
-        wire_u64(w, u->stops[i]);
+    for (size_t i = 0; i < NR_UNWIND_COUNTERS; i++)
+        wire_u64(w, unwind_counter_of(u, i));
 }
 
 static void unwire_unwind_stat(struct unwire *r, struct unwind_stat *u)
 {
-    uint64_t *v[] = { &u->samples, &u->to_root, &u->truncated, &u->unknown_pc, &u->no_binary,
-                      &u->other_stop, &u->fp_fallback_samples, &u->depth_sum,
-                      &u->suspect_samples };
-    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-        *v[i] = unwire_u64(r);
-    for (size_t i = 0; i < UNWIND_STOP_NR; i++)
-        u->stops[i] = unwire_u64(r);
+    for (size_t i = 0; i < NR_UNWIND_COUNTERS; i++)
+        *unwind_counter(u, i) = unwire_u64(r);
 }
 
 /* The child's plan, sent once to the parent (see session_split_second). */
@@ -1781,10 +1803,8 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
     part_init(&pt, parent, jobs);
     /* the missing-binary counts this process had at the fork: only what
      * the part adds goes back */
-    size_t nr_missing0 = binary_cache_nr_missing(parent->bc);
-    uint64_t *samples0 = xcalloc(nr_missing0 ? nr_missing0 : 1, sizeof(*samples0));
-    for (size_t i = 0; i < nr_missing0; i++)
-        samples0[i] = binary_cache_missing(parent->bc, i)->samples;
+    size_t nr_missing0;
+    uint64_t *samples0 = missing_counts(parent->bc, &nr_missing0);
 
     struct child_plan cp = { .fd = plan_fd, .path = path };
     pt.rc = session_open(path, &pt.L.sess, &pt.err);
@@ -1871,14 +1891,12 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
 {
     struct unwire u = { buf, len, 0, 0 };
     struct profile q;
-    memset(&q, 0, sizeof(q));
-    struct strtab strings = { 0 };
-    q.stacks = stack_set_new();
-    int failed = 0;
+    profile_init(&q);
+    struct strtab *strings = q.strings_owner;
     if (unwire_u64(&u) != WIRE_MAGIC)
         u.bad = 1;
-    failed = unwire_u64(&u) != 0;
-    const char *msg = unwire_str(&u, &strings);
+    int failed = unwire_u64(&u) != 0;
+    const char *msg = unwire_str(&u, strings);
     *redo = unwire_u64(&u) != 0;
     struct sess_stats st;
     memset(&st, 0, sizeof(st));
@@ -1892,7 +1910,7 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
     uint32_t *ids = NULL;
     size_t ids_cap = 0;
     for (uint64_t i = 0; i < nn && !u.bad; i++) {
-        const char *name = unwire_str(&u, &strings);
+        const char *name = unwire_str(&u, strings);
         if (name && stack_intern(q.stacks, name, strlen(name)) != i)
             u.bad = 1;
     }
@@ -1921,7 +1939,7 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
         struct thread_stat *t = &q.threads[q.nr_threads++];
         t->pid = (uint32_t)unwire_u64(&u);
         t->tid = (uint32_t)unwire_u64(&u);
-        t->comm = unwire_str(&u, &strings);
+        t->comm = unwire_str(&u, strings);
         t->samples = unwire_u64(&u);
         if (!t->comm)
             u.bad = 1;
@@ -1932,7 +1950,7 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
         q.syscalls = xgrow(q.syscalls, sizeof(*q.syscalls), q.nr_syscalls + 1, &cap);
         struct syscall_stat *sc = &q.syscalls[q.nr_syscalls++];
         memset(sc, 0, sizeof(*sc));
-        sc->name = unwire_str(&u, &strings);
+        sc->name = unwire_str(&u, strings);
         sc->count = unwire_u64(&u);
         if (!sc->name)
             u.bad = 1;
@@ -1942,7 +1960,7 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
     for (uint64_t i = 0; i < n && !u.bad; i++) {
         q.events = xgrow(q.events, sizeof(*q.events), q.nr_events + 1, &cap);
         struct event_stat *e = &q.events[q.nr_events++];
-        e->name = unwire_str(&u, &strings);
+        e->name = unwire_str(&u, strings);
         e->count = unwire_u64(&u);
         if (!e->name)
             u.bad = 1;
@@ -1954,7 +1972,7 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
         q.per_binary = xgrow(q.per_binary, sizeof(*q.per_binary), q.nr_per_binary + 1, &cap);
         struct unwind_stat *b = &q.per_binary[q.nr_per_binary++];
         memset(b, 0, sizeof(*b));
-        b->binary = unwire_str(&u, &strings);
+        b->binary = unwire_str(&u, strings);
         unwire_unwind_stat(&u, b);
         if (!b->binary)
             u.bad = 1;
@@ -1967,9 +1985,9 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
         missing = xgrow(missing, sizeof(*missing), nr_missing + 1, &cap);
         struct binary_missing *m = &missing[nr_missing++];
         memset(m, 0, sizeof(*m));
-        m->recorded_path = unwire_str(&u, &strings);
-        const char *hex = unwire_str(&u, &strings);
-        m->reason = unwire_str(&u, &strings);
+        m->recorded_path = unwire_str(&u, strings);
+        const char *hex = unwire_str(&u, strings);
+        m->reason = unwire_str(&u, strings);
         m->samples = unwire_u64(&u);
         if (!m->recorded_path || !hex || !m->reason || strlen(hex) >= sizeof(m->build_id_hex))
             u.bad = 1;
@@ -1994,12 +2012,7 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
                 binary_cache_add_missing(L->bc, &missing[i]);
     }
     free(missing);
-    stack_set_free(q.stacks);
-    free(q.threads);
-    free(q.syscalls);
-    free(q.events);
-    free(q.per_binary);
-    strtab_release(&strings);
+    profile_release(&q);
     return rc;
 }
 
@@ -2125,10 +2138,8 @@ static int load_split(struct loader *L, const char *path, struct session *sess,
     first.L.solo = 1;
     first.L.sess = sess;
     /* what the missing-binary counts were, should the capture be read again */
-    size_t nr_missing0 = binary_cache_nr_missing(L->bc);
-    uint64_t *missing0 = xcalloc(nr_missing0 ? nr_missing0 : 1, sizeof(*missing0));
-    for (size_t i = 0; i < nr_missing0; i++)
-        missing0[i] = binary_cache_missing(L->bc, i)->samples;
+    size_t nr_missing0;
+    uint64_t *missing0 = missing_counts(L->bc, &nr_missing0);
     struct split_run sr = { .first = &first.L, .plan_fd = plan_pipe[0], .planned = -1 };
     sr.cut = info->data_offset + (uint64_t)(split_at() * (double)info->data_size);
     pid_t child = fork();
@@ -2336,12 +2347,10 @@ int profile_suspect_binary(const struct profile *p, const struct unwind_stat *u)
 int profile_load(const char *const *paths, size_t n, const struct profile_opts *o,
                  struct profile *p, struct sf_err *err)
 {
-    memset(p, 0, sizeof(*p));
-    p->stacks = stack_set_new();
+    profile_init(p);
     if (o->record_order)
         stack_record_order(p->stacks, 1);
-    struct strtab *strings = xcalloc(1, sizeof(*strings));
-    p->strings_owner = strings;
+    struct strtab *strings = p->strings_owner;
 
     struct loader L = { .o = o, .p = p, .strings = strings };
     L.bc = binary_cache_new(&o->bin);
@@ -2362,15 +2371,7 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
     }
     p->overall.binary = "all";
     binary_cache_free(L.bc);
-    free(L.tid_slots);
-    free(L.ids);
-    free(L.name_cache);
-    free(L.stack_memo);
-    free(L.facts);
-    free(L.deferred);
-    free(L.comm_seen);
-    sbuf_release(&L.tmp);
-    sbuf_release(&L.clean);
+    loader_release(&L);
 
     if (p->nr_syscalls)
         qsort(p->syscalls, p->nr_syscalls, sizeof(*p->syscalls), cmp_syscall);

@@ -1139,9 +1139,8 @@ static int walk_replay(struct session *s, struct sf_err *err)
 }
 
 /* One record read while walking: 1 taken by the walk, 0 to be processed
- * as usual, 2 no split (the walk is off; the caller stops). */
-static int walk_step(struct session *s, const struct pd_record *rec, struct sf_err *err,
-                     int *failed)
+ * as usual, 2 no split (the walk is off; the caller stops), -1 error. */
+static int walk_step(struct session *s, const struct pd_record *rec, struct sf_err *err)
 {
     struct split_walk *w = s->walk;
     if (rec->type >= PD_REC_HEADER_ATTR) {
@@ -1157,10 +1156,8 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
             w->next_flush = w->max_time;
         }
         if (w->phase == 1) {            /* M+1: replay, then run as usual */
-            if (walk_replay(s, err) < 0) {
-                *failed = 1;
-                return 2;
-            }
+            if (walk_replay(s, err) < 0)
+                return -1;
             s->skip_before = rec->file_offset;
             w->on = 0;
             pd_skim(s->pd, 0);
@@ -1342,9 +1339,11 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
         uint64_t time = 0;
 
         if (s->walk && s->walk->on) {
-            int failed = 0, w = walk_step(s, &rec, err, &failed);
+            int w = walk_step(s, &rec, err);
+            if (w < 0)
+                return -1;
             if (w == 2)
-                return failed ? -1 : 0;     /* no split: the first part reads it all */
+                return 0;       /* no split: the first part reads it all */
             if (w == 1)
                 continue;
         }

@@ -601,16 +601,12 @@ void tp_free(struct tp_set *s)
 
 /* The first format with this id, parsed on demand; `locked`: the caller
  * holds print_lock. */
-static const struct tp_event *find_event(const struct tp_set *cs, uint64_t id, int locked)
+/* The (first) entry with this id, parsed or not; NULL if none. */
+static struct tp_event *event_slot(const struct tp_set *s, uint64_t id)
 {
-    struct tp_set *s = (struct tp_set *)cs;
-    size_t lo = 0, hi;
-    struct tp_event *e;
-    int state;
-
     if (!s)
         return NULL;
-    hi = s->nr;
+    size_t lo = 0, hi = s->nr;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
@@ -619,9 +615,17 @@ static const struct tp_event *find_event(const struct tp_set *cs, uint64_t id, i
         else
             hi = mid;
     }
-    if (lo >= s->nr || s->events[lo].id != id)
+    return lo < s->nr && s->events[lo].id == id ? &s->events[lo] : NULL;
+}
+
+static const struct tp_event *find_event(const struct tp_set *cs, uint64_t id, int locked)
+{
+    struct tp_set *s = (struct tp_set *)cs;
+    struct tp_event *e = event_slot(s, id);
+    int state;
+
+    if (!e)
         return NULL;
-    e = &s->events[lo];
     state = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
     if (state == TP_PENDING) {
         if (!locked)
@@ -642,19 +646,9 @@ const struct tp_event *tp_find(const struct tp_set *s, uint64_t id)
 int tp_is_syscall_exit(const struct tp_set *cs, uint64_t id)
 {
     struct tp_set *s = (struct tp_set *)cs;
-    if (!s)
+    struct tp_event *e = event_slot(s, id);
+    if (!e)
         return 0;
-    size_t lo = 0, hi = s->nr;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->events[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo >= s->nr || s->events[lo].id != id)
-        return 0;
-    struct tp_event *e = &s->events[lo];
     int exit = 0;
     pthread_mutex_lock(&s->print_lock);
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == TP_PARSED)
