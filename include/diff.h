@@ -17,7 +17,7 @@
 
 struct diff_opts {
     int normalize;        /* --normalize: every run scaled to the mean BEFORE total */
-    int negate;           /* --negate: flame graph in the BEFORE shape */
+    int negate;           /* --shape before (--negate): flame graph in the BEFORE shape */
     double alpha;         /* significance level of the noise test (0.05) */
 };
 #define DIFF_OPTS_INIT { 0, 0, 0.05 }
@@ -45,6 +45,9 @@ struct diff {
     struct diff_row total;        /* name "total" */
     struct diff_table syscalls, callsites, tests;
 };
+
+/* "after" -> negate 0, "before" -> negate 1 (--shape); 0 ok, -1 unknown. */
+int diff_shape_parse(const char *s, struct diff_opts *o);
 
 /* Builds the delta tables.  nb, na >= 1.  0 ok, -1 error. */
 int diff_build(const struct profile *const *before, size_t nb,
@@ -98,8 +101,12 @@ void diff_conds_release(struct diff_conds *c);
 
 /* ---- differential flame graph ---- */
 /* Draws the differential flame graph (model: doc/diff-model.md) through
- * svg_write.  `so` may be NULL (defaults); its style/compare are replaced.
- * 0 ok, -1 error. */
+ * svg_write: widths are the AFTER side's samples (BEFORE's with negate), so
+ * the root box is that side's total; stacks with no samples on that side are
+ * drawn under a frame "[only in before]" ("[only in after]") set aside to
+ * the right of the root box, at most 20% of its width; a legend row gives
+ * the colours and both totals.  `so` may be NULL (defaults); its style,
+ * compare, aside and legend are replaced.  0 ok, -1 error. */
 int diff_svg_write(const struct profile *const *before, size_t nb,
                    const struct profile *const *after, size_t na,
                    const struct diff_opts *o, const struct svg_opts *so,

@@ -86,6 +86,21 @@ struct svg_opts {
     const struct stack_set *compare;
     svg_style_fn style;         /* optional per-frame colour/tooltip hook */
     void *style_arg;
+    /* Optional: the name of a top-level frame (frame 0 of some stacks) drawn
+     * to the right of the root box instead of inside it.  The root box, the
+     * totals line, data-total and every percentage count the other stacks
+     * only; the set-aside frames carry data-aside="1" (the viewer's search
+     * share leaves them out).  Merged graphs only. */
+    const char *aside;
+    /* Optional legend drawn as a row under the (sub)title: a swatch of
+     * `fill` (a CSS colour; none when empty) and the label, per item. */
+    const struct svg_legend_item *legend;
+    size_t nr_legend;
+};
+
+struct svg_legend_item {
+    const char *fill;
+    const char *label;
 };
 
 /* Fills o with the defaults above. */

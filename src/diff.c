@@ -106,6 +106,17 @@ int diff_welch(double m1, double s1, size_t n1, double m2, double s2, size_t n2,
     return 0;
 }
 
+int diff_shape_parse(const char *s, struct diff_opts *o)
+{
+    if (!strcmp(s, "after"))
+        o->negate = 0;
+    else if (!strcmp(s, "before"))
+        o->negate = 1;
+    else
+        return -1;
+    return 0;
+}
+
 /* ================= delta tables ================= */
 
 static uint64_t profile_total(const struct profile *p)
@@ -545,6 +556,8 @@ struct dtree {
     uint32_t *slots;
     size_t nslots;
     struct stack_set *drawn;
+    uint32_t aside;          /* name id of the set-aside group, UINT32_MAX if none */
+    double aside_scale;      /* the width its stacks are drawn at (1 = true width) */
 };
 
 static uint64_t dkey(uint32_t parent, uint32_t name)
@@ -671,12 +684,32 @@ static void diff_style(void *arg, const struct svg_node_info *n, struct svg_node
     fmt_count(sa, sizeof(sa), a);
     fmt_count(sd, sizeof(sd), fabs(delta));
     const char *only = b == 0 && a > 0 ? ", only in after" : a == 0 && b > 0 ? ", only in before" : "";
+    char scaled[40] = "";
+    if (n->depth >= 1 && n->path[0] == t->aside && t->aside_scale < 1)
+        snprintf(scaled, sizeof(scaled), ", drawn at %.1f%% width", 100.0 * t->aside_scale);
     if (b > 0)
-        snprintf(st->note, sizeof(st->note), "before %s, after %s, delta %s%s, ratio %.2f%s",
-                 sb, sa, delta < 0 ? "-" : "+", sd, a / b, only);
+        snprintf(st->note, sizeof(st->note), "before %s, after %s, delta %s%s, ratio %.2f%s%s",
+                 sb, sa, delta < 0 ? "-" : "+", sd, a / b, only, scaled);
     else
-        snprintf(st->note, sizeof(st->note), "before %s, after %s, delta +%s, ratio new%s",
-                 sb, sa, sd, only);
+        snprintf(st->note, sizeof(st->note), "before %s, after %s, delta +%s, ratio new%s%s",
+                 sb, sa, sd, only, scaled);
+}
+
+/* Share of the drawn side's width the set-aside stacks may take at most. */
+#define ASIDE_MAX_SHARE 0.2
+
+/* Path of node i, root first, into *frames (grown); returns its depth. */
+static size_t dtree_path(const struct dtree *t, uint32_t i, uint32_t **frames, size_t *cap,
+                         size_t skip)
+{
+    size_t depth = 0;
+    for (uint32_t k = i; k != 0; k = t->v[k].parent)
+        depth++;
+    *frames = xgrow(*frames, sizeof(**frames), depth + skip, cap);
+    size_t pos = depth + skip;
+    for (uint32_t k = i; k != 0; k = t->v[k].parent)
+        (*frames)[--pos] = t->v[k].name;
+    return depth;
 }
 
 int diff_svg_write(const struct profile *const *before, size_t nb,
@@ -709,30 +742,89 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
     for (size_t i = 0; i < na; i++)
         dtree_add_profile(&t, after[i], sa[i] / (double)na, 1);
 
-    /* The drawn set: each path's own width is its AFTER self weight, or its
-     * BEFORE weight where it vanished (so removed work stays visible);
-     * --negate swaps the roles.  Widths are rounded to whole samples. */
-    uint32_t *frames = NULL;
-    size_t cap = 0;
-    for (size_t i = 1; i < t.n; i++) {
+    /* The drawn set: each path's own width is its self weight on the drawn
+     * side (AFTER; BEFORE with negate), rounded to whole samples, so the root
+     * box is that side's total.  Paths with no weight there (vanished, or new
+     * for negate) are drawn under one set-aside frame to the right of the
+     * root box (svg_opts.aside), shrunk if needed to at most
+     * ASIDE_MAX_SHARE of the drawn total: visible, never the widest box. */
+    uint32_t *frames = NULL, *gone = NULL;
+    size_t cap = 0, ngone = 0, gcap = 0;
+    double gone_w = 0, drawn_total = 0;
+    size_t nodes = t.n;
+    for (size_t i = 1; i < nodes; i++) {
         double main_w = negate ? t.v[i].self_b : t.v[i].self_a;
         double other_w = negate ? t.v[i].self_a : t.v[i].self_b;
-        double w = main_w > 0 ? main_w : other_w;
-        if (!(w > 0))
-            continue;
-        uint64_t count = (uint64_t)llround(w);
-        if (!count)
-            count = 1;
-        size_t depth = 0;
-        for (uint32_t k = (uint32_t)i; k != 0; k = t.v[k].parent)
-            depth++;
-        frames = xgrow(frames, sizeof(*frames), depth, &cap);
-        size_t pos = depth;
-        for (uint32_t k = (uint32_t)i; k != 0; k = t.v[k].parent)
-            frames[--pos] = t.v[k].name;
-        stack_add(t.drawn, frames, depth, count);
+        if (main_w > 0) {
+            uint64_t count = (uint64_t)llround(main_w);
+            if (!count)
+                count = 1;
+            size_t depth = dtree_path(&t, (uint32_t)i, &frames, &cap, 0);
+            stack_add(t.drawn, frames, depth, count);
+            drawn_total += (double)count;
+        } else if (other_w > 0) {
+            gone = xgrow(gone, sizeof(*gone), ngone + 1, &gcap);
+            gone[ngone++] = (uint32_t)i;
+            gone_w += other_w;
+        }
+    }
+    const char *aside_name = negate ? "[only in after]" : "[only in before]";
+    t.aside = UINT32_MAX;
+    t.aside_scale = 1;
+    if (ngone) {
+        if (drawn_total > 0 && gone_w > ASIDE_MAX_SHARE * drawn_total)
+            t.aside_scale = ASIDE_MAX_SHARE * drawn_total / gone_w;
+        t.aside = stack_intern(t.drawn, aside_name, strlen(aside_name));
+        /* the set-aside paths also go into the tree, under their own root
+         * child, so their tooltips give the vanished samples alone */
+        uint32_t top = dtree_child(&t, 0, t.aside);
+        for (size_t g = 0; g < ngone; g++) {
+            uint32_t i = gone[g];
+            double w = negate ? t.v[i].self_a : t.v[i].self_b;
+            uint64_t count = (uint64_t)llround(w * t.aside_scale);
+            if (!count)
+                count = 1;
+            size_t depth = dtree_path(&t, i, &frames, &cap, 1);
+            frames[0] = t.aside;
+            stack_add(t.drawn, frames, depth + 1, count);
+            uint32_t node = top;
+            for (size_t f = 0; f <= depth; f++) {
+                if (f)
+                    node = dtree_child(&t, node, frames[f]);
+                if (negate)
+                    t.v[node].a += w;
+                else
+                    t.v[node].b += w;
+            }
+            if (negate)
+                t.v[node].self_a += w;
+            else
+                t.v[node].self_b += w;
+        }
     }
     free(frames);
+    free(gone);
+
+    /* the legend: colours, both totals, the set-aside group */
+    char l_width[96], l_aside[160];
+    snprintf(l_width, sizeof(l_width), "width = %s samples: %.0f (%s: %.0f)",
+             negate ? "before's" : "after's", drawn_total, negate ? "after" : "before",
+             negate ? t.v[0].a : t.v[0].b);
+    struct svg_legend_item legend[6] = {
+        { "rgb(255,45,45)", "grew" },
+        { "rgb(45,45,255)", "shrank" },
+        { "rgb(230,230,230)", "unchanged" },
+        { NULL, "(colour = each frame's change incl. callees; deeper = larger)" },
+        { NULL, l_width },
+        { NULL, l_aside },
+    };
+    size_t nr_legend = 5;
+    if (ngone) {
+        snprintf(l_aside, sizeof(l_aside), "%s at the right: %zu stack%s, %.0f samples%s",
+                 aside_name, ngone, ngone == 1 ? "" : "s", gone_w,
+                 t.aside_scale < 1 ? ", drawn narrower" : "");
+        nr_legend = 6;
+    }
 
     struct svg_opts opts;
     if (so)
@@ -742,11 +834,14 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
     opts.compare = NULL;
     opts.style = diff_style;
     opts.style_arg = &t;
+    opts.aside = ngone ? aside_name : NULL;
+    opts.legend = legend;
+    opts.nr_legend = nr_legend;
     if (!opts.title)
         opts.title = "Differential Flame Graph";
     if (!opts.subtitle)
-        opts.subtitle = negate ? "BEFORE shape; red = grew, blue = shrank (inclusive change)"
-                               : "AFTER shape; red = grew, blue = shrank (inclusive change)";
+        opts.subtitle = negate ? "BEFORE shape: red = grew, blue = shrank from before to after"
+                               : "AFTER shape: red = grew, blue = shrank from before to after";
     int rc = svg_write(t.drawn, &opts, out, err);
     stack_set_free(t.drawn);
     free(t.v);

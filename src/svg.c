@@ -185,6 +185,7 @@ struct tree {
     uint32_t *slots;            /* (parent, name) -> node, merged mode only */
     size_t mask;
     const struct stack_set *names;
+    uint32_t aside_name;        /* name id of svg_opts.aside's frame, or NO_NODE */
 };
 
 static uint64_t edge_hash(uint32_t parent, uint32_t name)
@@ -334,11 +335,14 @@ static void tree_build_chart(struct tree *t, struct stack_set *s, const struct s
 }
 
 static _Thread_local const struct stack_set *child_sort_set;
+static _Thread_local uint32_t child_sort_last = NO_NODE;
 
 static int child_cmp(const void *pa, const void *pb)
 {
     const struct node *a = *(const struct node *const *)pa, *b = *(const struct node *const *)pb;
     const struct stack_set *s = child_sort_set;
+    if (a->name != b->name && (a->name == child_sort_last || b->name == child_sort_last))
+        return a->name == child_sort_last ? 1 : -1;
     size_t la = stack_name_len(s, a->name), lb = stack_name_len(s, b->name);
     int r = memcmp(stack_name(s, a->name), stack_name(s, b->name), SF_MIN(la, lb));
     if (r)
@@ -361,6 +365,8 @@ static void tree_layout_sorted(struct tree *t)
             ids = xgrow(ids, sizeof(*ids), k + 1, &idcap);
             kids[k++] = &t->nodes[c];
         }
+        /* the set-aside frame goes last among the root's children */
+        child_sort_last = p == 0 ? t->aside_name : NO_NODE;
         if (k > 1)
             qsort(kids, k, sizeof(*kids), child_cmp);
         /* relink in sorted order; nodes are created after their parent, so
@@ -379,6 +385,7 @@ static void tree_layout_sorted(struct tree *t)
         }
     }
     child_sort_set = NULL;
+    child_sort_last = NO_NODE;
     free(kids);
     free(ids);
 }
@@ -516,6 +523,8 @@ struct layout {
     uint32_t max_depth;
     uint64_t omitted;
     uint64_t max_delta;         /* diff colouring */
+    uint32_t aside;             /* node of svg_opts.aside (a root child), or NO_NODE */
+    uint64_t shown;             /* samples the root box counts: all but the aside */
 };
 
 static int node_visible(const struct layout *L, const struct node *n)
@@ -605,11 +614,11 @@ static void emit_frame(struct layout *L, struct out *w, uint32_t id, const uint3
 {
     const struct svg_opts *o = L->o;
     const struct node *n = &L->t->nodes[id];
-    const struct node *root = &L->t->nodes[0];
     const char *name = id ? stack_name(L->s, n->name) : "all";
     size_t len = id ? stack_name_len(L->s, n->name) : 3;
     double x = XPAD + (double)n->start * L->scale;
-    double wd = (double)n->count * L->scale;
+    double wd = (double)(id ? n->count : L->shown) * L->scale;
+    int aside = L->aside != NO_NODE && n->depth >= 1 && path[0] == L->t->nodes[L->aside].name;
     double y;
     if (o->inverted)
         y = L->ypad1 + (double)n->depth * o->frame_height;
@@ -631,7 +640,7 @@ static void emit_frame(struct layout *L, struct out *w, uint32_t id, const uint3
         struct svg_node_info info = {
             .set = L->s, .path = path, .depth = n->depth, .count = n->count, .self = n->self,
             .parent_count = id ? L->t->nodes[n->parent].count : n->count,
-            .total = root->count, .other = n->other,
+            .total = L->shown, .other = n->other,
             .other_total = o->compare ? stack_total(o->compare) : 0,
         };
         o->style(o->style_arg, &info, &hook);
@@ -644,17 +653,18 @@ static void emit_frame(struct layout *L, struct out *w, uint32_t id, const uint3
     }
 
     struct sbuf *sb = &w->sb;
-    sbuf_addf(sb, "<g data-n=\"%llu\"%s><title>", (unsigned long long)n->count,
-              id ? "" : " data-root=\"1\"");
+    uint64_t count = id ? n->count : L->shown;
+    sbuf_addf(sb, "<g data-n=\"%llu\"%s><title>", (unsigned long long)count,
+              id ? aside ? " data-aside=\"1\"" : "" : " data-root=\"1\"");
     xml_escape(sb, name, len, 0);
     sbuf_add(sb, " (", 2);
-    add_count(sb, n->count);
+    add_count(sb, count);
     sbuf_addch(sb, ' ');
     xml_escape_str(sb, o->countname);
-    double pct = root->count ? 100.0 * (double)n->count / (double)root->count : 0;
+    double pct = L->shown ? 100.0 * (double)count / (double)L->shown : 0;
     sbuf_addf(sb, ", %.2f%%", pct);
     if (id) {
-        uint64_t pc = L->t->nodes[n->parent].count;
+        uint64_t pc = n->parent ? L->t->nodes[n->parent].count : L->shown;
         sbuf_addf(sb, "; %.2f%% of parent", pc ? 100.0 * (double)n->count / (double)pc : 0);
     }
     if (st.note[0]) {
@@ -706,6 +716,32 @@ static void emit_frames(struct layout *L, struct out *w)
     free(path);
 }
 
+/* Estimated width of a legend item (swatch, label, gap), in px. */
+static double legend_item_width(const struct svg_opts *o, const struct svg_legend_item *it)
+{
+    struct sbuf tmp = SBUF_INIT;
+    size_t chars = it->label ? xml_escape(&tmp, it->label, strlen(it->label), 0) : 0;
+    sbuf_release(&tmp);
+    double fs = o->fontsize;
+    return (it->fill && *it->fill ? fs + 4 : 0) + (double)chars * fs * FONTWIDTH + fs * 1.5;
+}
+
+/* Rows the legend takes (emit_header wraps the same way). */
+static unsigned legend_rows(const struct svg_opts *o)
+{
+    unsigned rows = o->nr_legend ? 1 : 0;
+    double lx = XPAD;
+    for (size_t i = 0; i < o->nr_legend; i++) {
+        double iw = legend_item_width(o, &o->legend[i]);
+        if (lx > XPAD && lx + iw > o->width - XPAD) {
+            lx = XPAD;
+            rows++;
+        }
+        lx += iw;
+    }
+    return rows;
+}
+
 static void emit_header(struct layout *L, struct out *w, uint64_t nr_stacks)
 {
     const struct svg_opts *o = L->o;
@@ -722,6 +758,32 @@ static void emit_header(struct layout *L, struct out *w, uint64_t nr_stacks)
         xml_escape_str(sb, o->subtitle);
         sbuf_add(sb, "</text>\n", 8);
     }
+    if (o->nr_legend) {
+        /* swatches and labels in rows; widths estimated like the frames' text */
+        double lx = XPAD;
+        unsigned ly = fs * (o->subtitle ? 6 : 4);
+        sbuf_addstr(sb, "<g id=\"legend\">");
+        for (size_t i = 0; i < o->nr_legend; i++) {
+            const struct svg_legend_item *it = &o->legend[i];
+            double iw = legend_item_width(o, it);
+            if (lx > XPAD && lx + iw > o->width - XPAD) {
+                lx = XPAD;
+                ly += fs * 3 / 2;
+            }
+            if (it->fill && fill_is_safe(it->fill)) {
+                sbuf_addf(sb, "<rect x=\"%.1f\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\" "
+                          "stroke=\"rgb(120,120,120)\" stroke-width=\"0.5\"/>",
+                          lx, ly - fs + 2, fs, fs, it->fill);
+                lx += fs + 4;
+            }
+            sbuf_addf(sb, "<text x=\"%.1f\" y=\"%u\">", lx, ly);
+            size_t chars = xml_escape(sb, it->label ? it->label : "",
+                                      it->label ? strlen(it->label) : 0, 0);
+            sbuf_add(sb, "</text>", 7);
+            lx += (double)chars * fs * FONTWIDTH + fs * 1.5;
+        }
+        sbuf_add(sb, "</g>\n", 5);
+    }
     sbuf_addf(sb, "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%u\">Reset Zoom</text>\n",
               XPAD, fs * 2);
     sbuf_addf(sb, "<text id=\"search\" x=\"%u\" y=\"%u\">Search</text>\n", o->width - XPAD, fs * 2);
@@ -730,7 +792,7 @@ static void emit_header(struct layout *L, struct out *w, uint64_t nr_stacks)
     sbuf_addf(sb, "<text id=\"matched\" x=\"%u\" y=\"%u\"> </text>\n", o->width - XPAD,
               L->height - L->ypad2 + fs * 2);
     sbuf_addf(sb, "<text id=\"totals\" x=\"%d\" y=\"%u\">Total: ", XPAD, L->height - fs / 2 - 2);
-    add_count(sb, L->t->nodes[0].count);
+    add_count(sb, L->shown);
     sbuf_addch(sb, ' ');
     xml_escape_str(sb, o->countname);
     sbuf_add(sb, ", ", 2);
@@ -786,7 +848,7 @@ static void fill_template(struct layout *L, struct out *w, uint64_t nr_stacks)
         } else if (!strcmp(key, "COUNTNAME")) {
             xml_escape_str(sb, o->countname);
         } else if (!strcmp(key, "TOTAL")) {
-            sbuf_addf(sb, "%llu", (unsigned long long)L->t->nodes[0].count);
+            sbuf_addf(sb, "%llu", (unsigned long long)L->shown);
         } else if (!strcmp(key, "NOTES")) {
             xml_escape_str(sb, o->notes);
         } else if (!strcmp(key, "CSS")) {
@@ -818,19 +880,29 @@ int svg_write(struct stack_set *s, const struct svg_opts *o, FILE *out, struct s
     if (!(o->minwidth >= 0) || !isfinite(o->minwidth))
         return sf_error(err, "svg: bad minimum width %g", o->minwidth);
 
-    struct tree t = { .names = s };
+    struct tree t = { .names = s, .aside_name = NO_NODE };
     tree_new_node(&t, NO_NODE, 0);
-    if (o->flamechart)
+    uint32_t aside = NO_NODE;
+    if (o->flamechart) {
         tree_build_chart(&t, s, o);
-    else {
+    } else {
         tree_build_merged(&t, s, o);
+        size_t alen = o->aside ? strlen(o->aside) : 0;
+        for (uint32_t c = t.nodes[0].first_child; alen && c != NO_NODE; c = t.nodes[c].next_sibling)
+            if (stack_name_len(s, t.nodes[c].name) == alen &&
+                !memcmp(stack_name(s, t.nodes[c].name), o->aside, alen)) {
+                aside = c;
+                t.aside_name = t.nodes[c].name;
+            }
         tree_layout_sorted(&t);
     }
-    struct layout L = { .o = o, .s = s, .t = &t };
+    struct layout L = { .o = o, .s = s, .t = &t, .aside = aside };
     uint64_t total = t.nodes[0].count;
+    L.shown = total - (aside != NO_NODE ? t.nodes[aside].count : 0);
     L.scale = total ? (double)(o->width - 2 * XPAD) / (double)total : 0;
     layout_measure(&L);
-    L.ypad1 = o->fontsize * (o->subtitle ? 5 : 3);
+    L.ypad1 = o->fontsize * (3 + (o->subtitle ? 2 : 0)) +
+              (o->nr_legend ? o->fontsize / 2 + legend_rows(o) * o->fontsize * 3 / 2 : 0);
     L.ypad2 = o->fontsize * 4 + 10;
     L.height = (L.max_depth + 1) * o->frame_height + L.ypad1 + L.ypad2;
     if (!total)

@@ -161,7 +161,10 @@
             if (re.test(nameOf(g))) {
                 r.setAttribute("data-fill", r.getAttribute("fill"));
                 r.setAttribute("fill", searchColor);
-                hits.push({ x: origX(r), w: origW(r), n: parseFloat(g.getAttribute("data-n")) || 0 });
+                // frames set aside (a diff's stacks only in the other side) are
+                // highlighted but outside the total the share is of
+                if (!g.hasAttribute("data-aside"))
+                    hits.push({ x: origX(r), w: origW(r), n: parseFloat(g.getAttribute("data-n")) || 0 });
             }
         }
         // Nested matches (a match inside a match) must not count twice.  x and

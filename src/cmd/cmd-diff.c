@@ -18,8 +18,9 @@ static const char usage[] =
     "       sysflame diff [options] --before A1 A2... --after B1 B2... [-o DIFF.svg] [--table]\n"
     "\n"
     "Compares two captures (perf.data or folded) or two batches of repeated runs.\n"
-    "With -o, writes a differential flame graph in the AFTER shape: red where AFTER\n"
-    "grew, blue where it shrank, by each frame's inclusive change.  With --table\n"
+    "With -o, writes a differential flame graph in the AFTER shape (widths are\n"
+    "AFTER's samples; stacks gone since BEFORE are drawn apart, at the right): red\n"
+    "where AFTER grew, blue where it shrank, by each frame's inclusive change.  With --table\n"
     "(or without -o), prints delta tables per syscall, call site and Go test.\n"
     "\n"
     "diff options:\n"
@@ -31,7 +32,8 @@ static const char usage[] =
     "      --ignore-comm      match stacks whatever the process name (two builds\n"
     "                         named differently): frame 0 becomes [any process]\n"
     "      --normalize        scale every run to the same total before comparing\n"
-    "      --negate           draw the BEFORE shape instead\n"
+    "      --shape after|before   whose samples the widths are (default after);\n"
+    "                         --negate is --shape before\n"
     "      --limit N          at most N rows per table\n"
     "      --alpha P          significance level of the noise test (default 0.05)\n"
     "      --fail-if EXPR     exit 3 if a condition holds, e.g. 'write>+20%,total>+10%'\n"
@@ -40,7 +42,7 @@ static const char usage[] =
 enum {
     OPT_BEFORE_BIN = OPT_COMMAND_BASE, OPT_AFTER_BIN, OPT_TABLE, OPT_NORMALIZE,
     OPT_NEGATE, OPT_LIMIT, OPT_ALPHA, OPT_FAIL_IF, OPT_TITLE, OPT_SUBTITLE,
-    OPT_WIDTH, OPT_MINWIDTH, OPT_IGNORE_COMM,
+    OPT_WIDTH, OPT_MINWIDTH, OPT_IGNORE_COMM, OPT_SHAPE,
 };
 
 static const struct option diff_options[] = {
@@ -50,6 +52,7 @@ static const struct option diff_options[] = {
     { "normalize", no_argument, NULL, OPT_NORMALIZE },
     { "ignore-comm", no_argument, NULL, OPT_IGNORE_COMM },
     { "negate", no_argument, NULL, OPT_NEGATE },
+    { "shape", required_argument, NULL, OPT_SHAPE },
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "alpha", required_argument, NULL, OPT_ALPHA },
     { "fail-if", required_argument, NULL, OPT_FAIL_IF },
@@ -81,6 +84,12 @@ static int diff_option(int code, const char *arg, void *vctx)
     case OPT_NORMALIZE: c->dopt.normalize = 1; return 1;
     case OPT_IGNORE_COMM: c->co.prof.comm_label = "[any process]"; return 1;
     case OPT_NEGATE: c->dopt.negate = 1; return 1;
+    case OPT_SHAPE:
+        if (diff_shape_parse(arg, &c->dopt) < 0) {
+            fprintf(stderr, "sysflame diff: --shape: '%s' is neither 'after' nor 'before'\n", arg);
+            return -1;
+        }
+        return 1;
     case OPT_LIMIT:
         if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {
             fprintf(stderr, "sysflame diff: --limit: '%s' is not a number\n", arg);

@@ -30,19 +30,22 @@ static const char usage[] =
     "      --ignore-comm      match stacks whatever the process name (two builds\n"
     "                         named differently): frame 0 becomes [any process]\n"
     "      --normalize        scale both sides to the same total in the diff\n"
+    "      --shape after|before   whose samples the diff graph's widths are\n"
+    "                         (default after)\n"
     "      --limit N          rows per table in the Markdown and HTML (default 25)\n"
     "      --fail-if EXPR     exit 3 if a diff condition holds (see 'sysflame diff')\n"
     "      --title TEXT       title of the flame graphs\n";
 
 enum {
     OPT_BEFORE_BIN = OPT_COMMAND_BASE, OPT_AFTER_BIN, OPT_NORMALIZE, OPT_LIMIT,
-    OPT_FAIL_IF, OPT_TITLE, OPT_IGNORE_COMM,
+    OPT_FAIL_IF, OPT_TITLE, OPT_IGNORE_COMM, OPT_SHAPE,
 };
 
 static const struct option report_options[] = {
     { "before-binary", required_argument, NULL, OPT_BEFORE_BIN },
     { "after-binary", required_argument, NULL, OPT_AFTER_BIN },
     { "normalize", no_argument, NULL, OPT_NORMALIZE },
+    { "shape", required_argument, NULL, OPT_SHAPE },
     { "ignore-comm", no_argument, NULL, OPT_IGNORE_COMM },
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "fail-if", required_argument, NULL, OPT_FAIL_IF },
@@ -64,6 +67,12 @@ static int report_option(int code, const char *arg, void *vctx)
     case OPT_BEFORE_BIN: strlist_push(&c->before_bins, arg); return 1;
     case OPT_AFTER_BIN: strlist_push(&c->after_bins, arg); return 1;
     case OPT_NORMALIZE: c->ro.diff.normalize = 1; return 1;
+    case OPT_SHAPE:
+        if (diff_shape_parse(arg, &c->ro.diff) < 0) {
+            fprintf(stderr, "sysflame report: --shape: '%s' is neither 'after' nor 'before'\n", arg);
+            return -1;
+        }
+        return 1;
     case OPT_IGNORE_COMM: c->co.prof.comm_label = "[any process]"; return 1;
     case OPT_LIMIT:
         if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {

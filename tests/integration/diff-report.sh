@@ -79,13 +79,37 @@ P
 grep -q 'only in before' "$T/diff.svg" || fail "diff.svg lacks the vanished frame"
 grep -q '<img src=x' "$T/diff.svg" && fail "diff.svg carries an unescaped hostile name"
 
-# --negate draws the BEFORE shape: the root box is BEFORE's total plus the
-# frames only AFTER has (155 + 10); by default AFTER's plus the vanished ones
-# (175 + 20).  Hand-counted from the two folded files above.
-"$SYSFLAME" diff -o "$T/neg.svg" --negate "$T/before.folded" "$T/after.folded" || fail "diff --negate exited $?"
-grep -q 'data-n="195" data-root' "$T/diff.svg" || fail "diff.svg root should span 195 samples"
-grep -q 'data-n="165" data-root' "$T/neg.svg" || fail "--negate root should span 165 samples"
-grep -q '<title>pkg.TestB.func1 (10 [^<]*only in after' "$T/neg.svg" || fail "--negate lacks the frame only in after"
+# The graph's widths are AFTER's samples, so the root box is AFTER's total
+# (175); the stack only BEFORE has (openat, 20) is set aside to the right
+# under [only in before], outside the root box.  --shape before (and its
+# old spelling --negate) draws BEFORE's shape: root 155, and the stack only
+# AFTER has (pkg.TestB.func1, 10) set aside.  Hand-counted from the files.
+grep -q 'data-n="175" data-root' "$T/diff.svg" || fail "diff.svg root should span AFTER's 175 samples"
+grep -q '<g data-n="20" data-aside="1"><title>\[only in before\] (20 ' "$T/diff.svg" \
+    || fail "diff.svg lacks the set-aside [only in before] group of 20"
+grep -q 'Total: 175 ' "$T/diff.svg" || fail "diff.svg totals line should say 175"
+grep -q "width = after&#39;s samples: 175 (before: 155)" "$T/diff.svg" || fail "diff.svg legend lacks both totals"
+for c in grew shrank unchanged; do
+    grep -q "<text [^>]*>$c</text>" "$T/diff.svg" || fail "diff.svg legend lacks '$c'"
+done
+for opt in --negate '--shape before'; do
+    # shellcheck disable=SC2086
+    "$SYSFLAME" diff -o "$T/neg.svg" $opt "$T/before.folded" "$T/after.folded" || fail "diff $opt exited $?"
+    grep -q 'data-n="155" data-root' "$T/neg.svg" || fail "$opt root should span BEFORE's 155 samples"
+    grep -q '<g data-n="10" data-aside="1"><title>\[only in after\] (10 ' "$T/neg.svg" \
+        || fail "$opt lacks the set-aside [only in after] group"
+    grep -q '<title>pkg.TestB.func1 (10 [^<]*only in after' "$T/neg.svg" || fail "$opt lacks the frame only in after"
+done
+"$SYSFLAME" diff -o "$T/neg.svg" --shape sideways "$T/before.folded" "$T/after.folded" 2>/dev/null
+[ $? -eq 2 ] || fail "--shape sideways should be a usage error"
+# A vanished tower larger than all of AFTER is drawn at 20% of AFTER's width
+# (35 of 175), never wider than the root box; its tooltip keeps the real 500.
+sed 's/^x.test;runtime.goexit;testing.tRunner;pkg.TestA;os.Open;syscall.openat;openat 20$/x.test;runtime.goexit;testing.tRunner;pkg.TestGone;syscall.openat;openat 500/' \
+    "$T/before.folded" > "$T/big-before.folded"
+"$SYSFLAME" diff -o "$T/big.svg" "$T/big-before.folded" "$T/after.folded" || fail "diff big exited $?"
+grep -q 'data-n="175" data-root' "$T/big.svg" || fail "big: root should stay AFTER's 175"
+grep -q '<g data-n="35" data-aside="1"><title>\[only in before\] (35 [^<]*before 500, after 0[^<]*drawn at 7.0% width' \
+    "$T/big.svg" || fail "big: vanished tower not shrunk to 35 samples of width"
 
 # report with two inputs
 "$SYSFLAME" report -o "$T/rep" "$T/before.folded" "$T/after.folded" || fail "report exited $?"
