@@ -583,6 +583,15 @@ static void pool_start(struct loader *L)
         L->workers[i].memo.off = no_memo;
         L->workers[i].spin_budget = SPIN_PAUSES;
     }
+    /* The pool is started once per capture on the same loader: the words
+     * the previous capture's pool_stop left (stopping set, a generation
+     * its workers had seen) must not reach the new workers, or they leave
+     * at once and pool_finish waits for them forever. */
+    L->stopping = 0;
+    L->generation = 0;
+    L->active = 0;
+    L->next_job = 0;
+    L->work_shared = 0;
     pthread_mutex_init(&L->mu, NULL);
     pthread_cond_init(&L->cv_work, NULL);
     pthread_cond_init(&L->cv_done, NULL);
