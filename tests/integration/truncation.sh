@@ -5,6 +5,8 @@
 # must end within 10 s with exit 1 and exactly one stderr line naming the
 # file, or exit 0 (a cut that happens to fall at a clean end).  A crash
 # (exit >= 128), a hang or a second line is a failure.
+# make check cuts at 40 evenly spaced points and around the first 8 record
+# boundaries; make check-full (SF_CHECK_FULL=1) at all of the above.
 # Env: SYSFLAME, TESTDATA (set by make check).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}"
@@ -17,15 +19,17 @@ for rec in cprog-fp.data go-oracle.data go-oracle-plain.data; do
     [ -f "$src" ] || continue
     files=$((files + 1))
     # cut offsets: evenly spaced + around the first 30 record boundaries
-    python3 - "$src" > "$TMP/offsets" <<'PY'
+    if [ -n "${SF_CHECK_FULL:-}" ]; then spaced=200 bounds=30; else spaced=40 bounds=8; fi
+    python3 - "$src" "$spaced" "$bounds" > "$TMP/offsets" <<'PY'
 import struct, sys
 data = open(sys.argv[1], 'rb').read()
 n = len(data)
-cuts = {n * i // 200 for i in range(200)}
+spaced, bounds = int(sys.argv[2]), int(sys.argv[3])
+cuts = {n * i // spaced for i in range(spaced)}
 if data[:8] == b'PERFILE2' and struct.unpack_from('<Q', data, 8)[0] == 104:
     off, size = struct.unpack_from('<QQ', data, 40)
     end = min(off + size, n)
-    for _ in range(30):
+    for _ in range(bounds):
         if off + 8 > end:
             break
         cuts.update({off - 1, off, off + 1, off + 4, off + 7})

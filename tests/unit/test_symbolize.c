@@ -224,7 +224,10 @@ static void check_golden(const char *golden, const char *bin, const char *record
     if (!have_libs)
         fprintf(stderr, "note: this machine's libc/ld.so or libc6-dbg differ from the "
                         "goldens': checking %s frames only\n", bin);
-    struct binary_cache *c = cache_with(NULL, 0, NULL, NULL, 0);
+    /* The binary was recorded elsewhere (/tmp/sfrec): hand it over as
+     * --binary does, so the test reads only the repository. */
+    const char *bins[] = { bpath };
+    struct binary_cache *c = cache_with(bins, 1, NULL, NULL, 0);
     struct fake_map fm[3];
     exec_map(&fm[0], bpath, recorded, 0x555555554000, 0);
     struct dso_bin dsos[3] = { { recorded, binary_for_map(c, &fm[0].m) } };
@@ -353,7 +356,8 @@ static void cprog_inline_chain(void **state)
         free(bpath);
         skip();
     }
-    struct binary_cache *c = cache_with(NULL, 0, NULL, NULL, 0);
+    const char *bins[] = { bpath };       /* as --binary: not read from /tmp */
+    struct binary_cache *c = cache_with(bins, 1, NULL, NULL, 0);
     struct fake_map fm;
     exec_map(&fm, bpath, "/tmp/sfrec/cprog-fp", 0x555555554000, 1);
     struct binary *b = binary_for_map(c, &fm.m);
@@ -805,7 +809,8 @@ static void threads_and_cache(void **state)
     char *fp = tdpath("bin/cprog-nofp");
     if (!exists(fp))
         skip();
-    struct binary_cache *c = cache_with(NULL, 0, NULL, NULL, 0);
+    const char *bins[] = { fp };          /* as --binary: not read from /tmp */
+    struct binary_cache *c = cache_with(bins, 1, NULL, NULL, 0);
     struct fake_map fm;
     exec_map(&fm, fp, "/tmp/sfrec/cprog-nofp", 0x555555554000, 1);
     struct binary *b = binary_for_map(c, &fm.m);
