@@ -22,7 +22,10 @@
  *       (header row of keys), sections separated by an empty line.
  *       Percentages are written as fractions (0.1395), like JSON.
  * json: one object: scalars as members, each table an array of objects keyed
- *       by column key; NaN/inf floats become null. */
+ *       by column key; NaN/inf floats become null.
+ * html: a fragment for report pages (not a --format): scalars as
+ *       <p class="scalar">, each table an <h3> and a <table class="sortable">
+ *       whose numeric cells have class "num"; every text HTML-escaped. */
 #ifndef WRITER_H
 #define WRITER_H
 
@@ -65,9 +68,9 @@ void jsonw_null_field(struct jsonw *j, const char *name);
 void json_escape(FILE *f, const char *s, size_t n);
 
 /* ---- format-neutral tables ---- */
-enum writer_format { WRITER_TEXT = 0, WRITER_MD, WRITER_CSV, WRITER_JSON };
+enum writer_format { WRITER_TEXT = 0, WRITER_MD, WRITER_CSV, WRITER_JSON, WRITER_HTML };
 
-/* "text"|"md"|"csv"|"json" -> *f; 0 ok, -1 unknown. */
+/* "text"|"md"|"csv"|"json" -> *f; 0 ok, -1 unknown (html is internal). */
 int writer_format_parse(const char *s, enum writer_format *f);
 const char *writer_format_name(enum writer_format f);
 

@@ -695,6 +695,20 @@ static void diff_style(void *arg, const struct svg_node_info *n, struct svg_node
                  sb, sa, sd, only, scaled);
 }
 
+/* A set-aside stack's scaled width: its fractional part, and its index. */
+struct rem {
+    double r;
+    size_t g;
+};
+
+static int cmp_rem(const void *pa, const void *pb)
+{
+    const struct rem *a = pa, *b = pb;
+    if (a->r != b->r)
+        return a->r > b->r ? -1 : 1;
+    return a->g < b->g ? -1 : a->g > b->g;
+}
+
 /* Share of the drawn side's width the set-aside stacks may take at most. */
 #define ASIDE_MAX_SHARE 0.2
 
@@ -778,15 +792,44 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
         /* the set-aside paths also go into the tree, under their own root
          * child, so their tooltips give the vanished samples alone */
         uint32_t top = dtree_child(&t, 0, t.aside);
+        /* whole-sample widths: scaled down, by largest remainder, so the
+         * tower keeps its cap; stacks left with no sample are drawn as one
+         * "[N smaller stacks]" box */
+        uint64_t *units = xcalloc(ngone, sizeof(*units));
+        if (t.aside_scale < 1) {
+            struct rem *rems = xmalloc(ngone * sizeof(*rems));
+            double sum = 0;
+            for (size_t g = 0; g < ngone; g++) {
+                double exact = (negate ? t.v[gone[g]].self_a : t.v[gone[g]].self_b) * t.aside_scale;
+                units[g] = (uint64_t)floor(exact);
+                sum += (double)units[g];
+                rems[g] = (struct rem){ exact - floor(exact), g };
+            }
+            qsort(rems, ngone, sizeof(*rems), cmp_rem);
+            double want = nearbyint(gone_w * t.aside_scale);
+            for (size_t k = 0; k < ngone && sum < want; k++, sum += 1)
+                units[rems[k].g]++;
+            free(rems);
+        } else {
+            for (size_t g = 0; g < ngone; g++) {
+                units[g] = (uint64_t)llround(negate ? t.v[gone[g]].self_a : t.v[gone[g]].self_b);
+                if (!units[g])
+                    units[g] = 1;
+            }
+        }
+        size_t nsmall = 0;
+        double wsmall = 0;
         for (size_t g = 0; g < ngone; g++) {
             uint32_t i = gone[g];
             double w = negate ? t.v[i].self_a : t.v[i].self_b;
-            uint64_t count = (uint64_t)llround(w * t.aside_scale);
-            if (!count)
-                count = 1;
+            if (!units[g]) {
+                nsmall++;
+                wsmall += w;
+                continue;
+            }
             size_t depth = dtree_path(&t, i, &frames, &cap, 1);
             frames[0] = t.aside;
-            stack_add(t.drawn, frames, depth + 1, count);
+            stack_add(t.drawn, frames, depth + 1, units[g]);
             uint32_t node = top;
             for (size_t f = 0; f <= depth; f++) {
                 if (f)
@@ -801,6 +844,23 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
             else
                 t.v[node].self_b += w;
         }
+        if (nsmall) {
+            char label[64];
+            snprintf(label, sizeof(label), "[%zu smaller stacks]", nsmall);
+            uint32_t path[2] = { t.aside, stack_intern(t.drawn, label, strlen(label)) };
+            stack_add(t.drawn, path, 2, 1);
+            uint32_t node = dtree_child(&t, top, path[1]);
+            if (negate) {
+                t.v[top].a += wsmall;
+                t.v[node].a += wsmall;
+                t.v[node].self_a += wsmall;
+            } else {
+                t.v[top].b += wsmall;
+                t.v[node].b += wsmall;
+                t.v[node].self_b += wsmall;
+            }
+        }
+        free(units);
     }
     free(frames);
     free(gone);

@@ -312,6 +312,7 @@ const char *writer_format_name(enum writer_format f)
     case WRITER_MD: return "md";
     case WRITER_CSV: return "csv";
     case WRITER_JSON: return "json";
+    case WRITER_HTML: return "html";
     }
     return "?";
 }
@@ -413,6 +414,13 @@ static void scalar_text(struct writer *w, const char *key, const char *title,
         fputc(',', w->f);
         csv_field(w->f, val);
         fputs("\r\n", w->f);
+        break;
+    case WRITER_HTML:
+        fputs("<p class=\"scalar\"><b>", w->f);
+        html_escape(w->f, title);
+        fputs(":</b> ", w->f);
+        html_escape(w->f, val);
+        fputs("</p>\n", w->f);
         break;
     case WRITER_JSON:
         break;
@@ -522,6 +530,19 @@ void writer_table_begin(struct writer *w, const char *key, const char *title,
         }
         fputs("\r\n", w->f);
         break;
+    case WRITER_HTML:
+        fputs("<h3>", w->f);
+        html_escape(w->f, title);
+        fputs("</h3>\n<div class=\"tw\"><table class=\"sortable\" data-key=\"", w->f);
+        html_escape(w->f, key);
+        fputs("\">\n<thead><tr>", w->f);
+        for (size_t i = 0; i < ncols; i++) {
+            fputs(col_is_numeric(&cols[i]) ? "<th class=\"num\">" : "<th>", w->f);
+            html_escape(w->f, cols[i].title);
+            fputs("</th>", w->f);
+        }
+        fputs("</tr></thead>\n<tbody>\n", w->f);
+        break;
     }
     w->wrote_section = 1;
 }
@@ -551,6 +572,15 @@ static void put_cell(struct writer *w, const char *text)
         csv_field(w->f, text);
         if (w->col + 1 == w->ncols)
             fputs("\r\n", w->f);
+        break;
+    case WRITER_HTML:
+        if (w->col == 0)
+            fputs("<tr>", w->f);
+        fputs(col_is_numeric(&w->cols[w->col]) ? "<td class=\"num\">" : "<td>", w->f);
+        html_escape(w->f, text);
+        fputs("</td>", w->f);
+        if (w->col + 1 == w->ncols)
+            fputs("</tr>\n", w->f);
         break;
     case WRITER_JSON:
         break;
@@ -755,6 +785,11 @@ void writer_table_end(struct writer *w)
         }
         break;
     case WRITER_CSV:
+        break;
+    case WRITER_HTML:
+        if (w->nrows == 0)
+            fprintf(w->f, "<tr><td colspan=\"%zu\">none</td></tr>\n", w->ncols);
+        fputs("</tbody></table></div>\n", w->f);
         break;
     }
     w->cols = NULL;

@@ -17,9 +17,12 @@ static const char usage[] =
     "usage: sysflame report [options] FILE [FILE2] -o DIR\n"
     "       sysflame report [options] --before A1 A2... --after B1 B2... -o DIR\n"
     "\n"
-    "Writes into DIR: <name>.folded and <name>.svg per input, top.md and top.json,\n"
-    "with two inputs diff.svg, diff.md and diff.json, then index.html (graphs and\n"
-    "tables together) and summary.md (capture health and a short diagnosis).\n"
+    "Writes into DIR: index.html (the page to open: capture health, summary,\n"
+    "sortable tables, the flame graphs), summary.md (the same in Markdown),\n"
+    "comment.md (headline and --fail-if verdict for a pull-request comment),\n"
+    "top.md, top.json, and per input <name>.folded and <name>.svg; with two\n"
+    "inputs the names are before and after, plus diff.svg, diff.md, diff.json.\n"
+    "DIR is replaced as a whole (it must be new, empty or an earlier report).\n"
     "Several files on one side (--before/--after) are summed.\n"
     "\n"
     "report options:\n"
@@ -136,6 +139,7 @@ int cmd_report(int argc, char **argv)
             goto out;
         }
         c.ro.fail_if = &conds;
+        c.ro.fail_if_text = c.fail_if;
     }
     for (size_t i = 0; i < nsides; i++) {
         rc = cmd_load_side(&c.co, (char **)sides[i].v, sides[i].n,
@@ -147,8 +151,8 @@ int cmd_report(int argc, char **argv)
 
     struct report_input in[2];
     for (size_t i = 0; i < nsides; i++) {
-        in[i].path = sides[i].v[0];
-        in[i].name = NULL;
+        in[i].paths = (const char *const *)sides[i].v;
+        in[i].nr_paths = sides[i].n;
         in[i].profile = &prof[i];
     }
     struct sf_err err = { { 0 } };

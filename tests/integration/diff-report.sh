@@ -128,5 +128,71 @@ for f in top.md diff.md summary.md; do
     grep -q 'Test&lt;img' "$T/rep/$f" || fail "$f lacks the escaped name"
 done
 grep -q 'Lost: 0' "$T/rep/summary.md" || fail "summary.md lacks the health section"
+grep -q '<' "$T/rep/comment.md" && fail "comment.md carries raw markup"
+grep -q "^Full report: \`$T/rep/index.html\`" "$T/rep/comment.md" || fail "comment.md does not say where the full report is"
+# the verdict: in comment.md, summary.md and the page
+"$SYSFLAME" report -q -o "$T/rep" --fail-if 'write>+20%' "$T/before.folded" "$T/after.folded"
+[ $? -eq 3 ] || fail "report --fail-if write>+20% should exit 3"
+grep -q '^\*\*--fail-if held\*\* (`write>+20%`): write&gt;+20%: 100 -&gt; 130 (+30.0%)$' "$T/rep/comment.md" \
+    || fail "comment.md lacks the held verdict"
+grep -q 'Verdict (--fail-if write&gt;+20%): \*\*a condition held\*\*' "$T/rep/summary.md" \
+    || fail "summary.md lacks the verdict"
+grep -q 'class="verdict warn"' "$T/rep/index.html" || fail "index.html lacks the verdict"
+"$SYSFLAME" report -q -o "$T/rep" --fail-if 'write>+50%' "$T/before.folded" "$T/after.folded" \
+    || fail "report --fail-if write>+50% should exit 0"
+grep -q '^\*\*--fail-if passed\*\* (`write>+50%`)$' "$T/rep/comment.md" || fail "comment.md lacks the passed verdict"
+
+# The sides are before and after in file names and titles, whatever the
+# files are called (perf.data.old vs perf.data used to give "perf").
+cp "$T/before.folded" "$T/perf.data.old"
+cp "$T/after.folded" "$T/perf.data"
+"$SYSFLAME" report -q -o "$T/sides" "$T/perf.data.old" "$T/perf.data" || fail "report perf.data.old perf.data exited $?"
+grep -q '<text id="title"[^>]*>Syscalls, before (perf.data.old)</text>' "$T/sides/before.svg" || fail "before.svg title"
+grep -q '<text id="title"[^>]*>Syscalls, after (perf.data)</text>' "$T/sides/after.svg" || fail "after.svg title"
+grep -q '^## before (perf.data.old)$' "$T/sides/summary.md" || fail "summary.md: before heading"
+grep -q '^## after (perf.data)$' "$T/sides/summary.md" || fail "summary.md: after heading"
+
+# Issue 14.5: a folder always holds exactly one run.  A two-input report,
+# then a one-input report into the same folder: nothing of the first stays.
+"$SYSFLAME" report -q -o "$T/one" "$T/before.folded" "$T/after.folded" || fail "report (two) exited $?"
+"$SYSFLAME" report -q -o "$T/one" "$T/after.folded" || fail "report (one) exited $?"
+got=$(ls -A "$T/one" | tr '\n' ' ')
+[ "$got" = "after.folded after.svg comment.md index.html summary.md top.json top.md " ] \
+    || fail "report folder after a one-input run holds: $got"
+ls -A "$T" | grep -q '^\.one\.' && fail "report left its sibling folder behind"
+# a folder that is not a report is never replaced, nor one holding an input
+mkdir "$T/mine"
+echo keep > "$T/mine/notes.txt"
+"$SYSFLAME" report -q -o "$T/mine" "$T/after.folded" 2>"$T/err"
+[ $? -eq 1 ] || fail "report into a non-report folder should exit 1"
+grep -q "not empty and holds no earlier report" "$T/err" || fail "non-report folder: message: $(cat "$T/err")"
+[ "$(cat "$T/mine/notes.txt")" = keep ] && [ "$(ls -A "$T/mine")" = notes.txt ] || fail "non-report folder was touched"
+cp "$T/after.folded" "$T/one/input.folded"
+"$SYSFLAME" report -q -o "$T/one" "$T/one/input.folded" 2>"$T/err"
+[ $? -eq 1 ] || fail "report into the folder of its input should exit 1"
+grep -q "holds the input" "$T/err" || fail "input inside: message: $(cat "$T/err")"
+[ -s "$T/one/input.folded" ] || fail "the input was deleted"
+
+# comment.md fits a GitHub comment (65,536 characters) whatever the names:
+# twelve syscalls named with 9,000 characters each would take 108,000.
+python3 - "$T" <<'P'
+import sys
+T = sys.argv[1]
+with open(T + '/long-b.folded', 'w') as b, open(T + '/long-a.folded', 'w') as a:
+    for i in range(12):
+        name = 's%02d' % i + '\u00e9' * 9000        # 2 bytes, 1 character each
+        b.write('x.test;main.main;%s %d\n' % (name, 10 + i))
+        a.write('x.test;main.main;%s %d\n' % (name, 100 + i))
+P
+"$SYSFLAME" report -q -o "$T/long" "$T/long-b.folded" "$T/long-a.folded" || fail "report (long names) exited $?"
+python3 - "$T/long/comment.md" <<'P' || fail "comment.md over GitHub's limit or without its last line"
+import sys
+t = open(sys.argv[1], encoding='utf-8').read()
+assert len(t) <= 65536, len(t)
+assert len(t) > 60000, len(t)                   # cut near the limit, not emptied
+assert '(cut here to fit a comment)' in t
+assert t.rstrip('\n').split('\n')[-1].startswith('Full report: `'), t[-200:]
+P
+
 echo "diff-report.sh: ok"
 exit 0
