@@ -83,6 +83,27 @@ static void test_md(void **state)
     free(s);
 }
 
+static void test_html(void **state)
+{
+    (void)state;
+    char *s = render(WRITER_HTML, "<img src=x onerror='a(\"1\")'>&");
+    assert_string_equal(s,
+        "<p class=\"scalar\"><b>Total:</b> 860</p>\n"
+        "<p class=\"scalar\"><b>Duration (s):</b> 1.25</p>\n"
+        "<h3>Syscalls</h3>\n"
+        "<div class=\"tw\"><table class=\"sortable\" data-key=\"syscalls\">\n"
+        "<thead><tr><th>Syscall</th><th class=\"num\">Count</th><th class=\"num\">Share</th>"
+        "<th class=\"num\">Delta</th><th class=\"num\">Mean us</th></tr></thead>\n"
+        "<tbody>\n"
+        "<tr><td>write</td><td class=\"num\">120</td><td class=\"num\">13.95%</td>"
+        "<td class=\"num\">+20</td><td class=\"num\">3.2</td></tr>\n"
+        "<tr><td>&lt;img src=x onerror=&#39;a(&quot;1&quot;)&#39;&gt;&amp;</td>"
+        "<td class=\"num\">7</td><td class=\"num\">0.81%</td><td class=\"num\">-3</td>"
+        "<td class=\"num\">-</td></tr>\n"
+        "</tbody></table></div>\n");
+    free(s);
+}
+
 static void test_csv(void **state)
 {
     (void)state;
@@ -231,6 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_md),
+        cmocka_unit_test(test_html),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_utf8),
