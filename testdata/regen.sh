@@ -189,3 +189,7 @@ printf '  %-22s samples %5s  lost events %s  lost samples %s  (-m 4 -z, lossy on
 log "summary ($OUT/summary.tsv)"
 column -t -s $'\t' "$OUT/summary.tsv"
 du -sh "$TD"
+
+# ---------------------------------------------------------------------------------------------------
+# Frame-pointer, no-call-chain and system-wide captures, and perf script text dumps (issue 16).
+REC=$REC "$TD/regen-inputs.sh"
