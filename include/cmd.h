@@ -23,15 +23,19 @@ int cmd_report(int argc, char **argv);
 struct common_opts;
 struct profile;
 struct option;
+struct sf_err;
 
 /* Parses argv for a command: the common options plus `extra` (may be NULL)
- * whose codes go to `handle_extra`.  Positional arguments are returned in
+ * whose codes go to `handle_extra` (1: taken, 0: not its option, -1: a bad
+ * value, described in err, which cmd_parse prints as a usage error).
+ * Positional arguments are returned in
  * *inputs / *nr_inputs (pointers into argv).  Returns -1 when parsing went
  * fine and the command should go on; otherwise the exit status to return
  * (0 after --help, 2 after a usage error, already reported). */
 int cmd_parse(int argc, char **argv, const char *name, const char *usage,
               const struct option *extra, size_t nr_extra,
-              int (*handle_extra)(int code, const char *arg, void *ctx),
+              int (*handle_extra)(int code, const char *arg, void *ctx,
+                                  struct sf_err *err),
               void *ctx, struct common_opts *co, char ***inputs,
               size_t *nr_inputs);
 
@@ -59,9 +63,20 @@ int cmd_write_output(const char *path,
                      int (*write_fn)(FILE *out, void *arg, struct sf_err *err),
                      void *arg);
 
-/* Prints "sysflame: MSG" to stderr (one line). */
-void cmd_die_msg(const char *msg);
-/* Prints "sysflame: warning: ..." unless quiet. */
+/* Diagnostics.  Every message a command prints on standard error goes
+ * through one of these three: one line that starts "sysflame: ".  A
+ * problem with a file names the file first ("sysflame: 'FILE': problem"),
+ * as the library's messages do. */
+
+/* "sysflame: MSG". */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "sysflame: MSG; see 'sysflame CMD --help'"; returns SF_EXIT_USAGE. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "sysflame: warning: MSG", unless quiet. */
 void cmd_warn(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "sysflame: --fail-if holds: LINE" for each line of `why` (the conditions
+ * that held, as diff_cond_eval wrote them), unless quiet. */
+void cmd_fail_if_held(int quiet, const char *why);
 
 #endif

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,23 +38,6 @@ static void usage(FILE *f)
                "'man sysflame' has the details.\n");
 }
 
-void cmd_die_msg(const char *msg)
-{
-    fprintf(stderr, "sysflame: %s\n", msg);
-}
-
-void cmd_warn(int quiet, const char *fmt, ...)
-{
-    if (quiet)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("sysflame: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 int main(int argc, char **argv)
 {
     /* A closed pipe (sysflame fold F | head) ends us with SIGPIPE, quietly,
@@ -81,11 +63,11 @@ int main(int argc, char **argv)
         if (fflush(stdout) != 0 || ferror(stdout)) {
             if (errno == EPIPE)
                 return rc;
-            fprintf(stderr, "sysflame: error writing standard output: %s\n", strerror(errno));
+            cmd_error("error writing standard output: %s", strerror(errno));
             return SF_EXIT_FAIL;
         }
         return rc;
     }
-    fprintf(stderr, "sysflame: '%s' is not a command; see 'sysflame --help'\n", argv[1]);
+    cmd_error("'%s' is not a command; see 'sysflame --help'", argv[1]);
     return SF_EXIT_USAGE;
 }

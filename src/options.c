@@ -21,7 +21,7 @@ const char options_common_help[] =
     "      --syscall NAME     keep only these syscalls (write, openat)\n"
     "      --no-inline        do not expand inlined frames\n"
     "  -j, --jobs N           worker threads (default: number of CPUs)\n"
-    "  -q, --quiet            no progress or summary on standard error\n"
+    "  -q, --quiet            no warnings on standard error (errors still print)\n"
     "      --format FMT       text, md, csv or json (top, diff --table, info)\n"
     "  -h, --help             this help\n";
 

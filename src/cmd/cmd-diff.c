@@ -72,7 +72,7 @@ struct diff_ctx {
     size_t limit;
 };
 
-static int diff_option(int code, const char *arg, void *vctx)
+static int diff_option(int code, const char *arg, void *vctx, struct sf_err *err)
 {
     struct diff_ctx *c = vctx;
     unsigned long long v;
@@ -85,41 +85,31 @@ static int diff_option(int code, const char *arg, void *vctx)
     case OPT_IGNORE_COMM: c->co.prof.comm_label = "[any process]"; return 1;
     case OPT_NEGATE: c->dopt.negate = 1; return 1;
     case OPT_SHAPE:
-        if (diff_shape_parse(arg, &c->dopt) < 0) {
-            fprintf(stderr, "sysflame diff: --shape: '%s' is neither 'after' nor 'before'\n", arg);
-            return -1;
-        }
+        if (diff_shape_parse(arg, &c->dopt) < 0)
+            return sf_error(err, "--shape: '%s' is neither 'after' nor 'before'", arg);
         return 1;
     case OPT_LIMIT:
-        if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {
-            fprintf(stderr, "sysflame diff: --limit: '%s' is not a number\n", arg);
-            return -1;
-        }
+        if (options_parse_uint(arg, 1000000000ULL, &v) < 0)
+            return sf_error(err, "--limit: '%s' is not a number", arg);
         c->limit = (size_t)v;
         return 1;
     case OPT_ALPHA:
         c->dopt.alpha = strtod(arg, &end);
-        if (!*arg || *end || !(c->dopt.alpha > 0 && c->dopt.alpha < 1)) {
-            fprintf(stderr, "sysflame diff: --alpha: '%s' is not a level between 0 and 1\n", arg);
-            return -1;
-        }
+        if (!*arg || *end || !(c->dopt.alpha > 0 && c->dopt.alpha < 1))
+            return sf_error(err, "--alpha: '%s' is not a level between 0 and 1", arg);
         return 1;
     case OPT_FAIL_IF: c->fail_if = arg; return 1;
     case OPT_TITLE: c->so.title = arg; return 1;
     case OPT_SUBTITLE: c->so.subtitle = arg; return 1;
     case OPT_WIDTH:
-        if (options_parse_uint(arg, 100000, &v) < 0 || v < 100) {
-            fprintf(stderr, "sysflame diff: --width: '%s' is not a width in pixels\n", arg);
-            return -1;
-        }
+        if (options_parse_uint(arg, 100000, &v) < 0 || v < 100)
+            return sf_error(err, "--width: '%s' is not a width in pixels", arg);
         c->so.width = (unsigned)v;
         return 1;
     case OPT_MINWIDTH:
         c->so.minwidth = strtod(arg, &end);
-        if (!*arg || *end || !(c->so.minwidth >= 0)) {
-            fprintf(stderr, "sysflame diff: --minwidth: '%s' is not a width in pixels\n", arg);
-            return -1;
-        }
+        if (!*arg || *end || !(c->so.minwidth >= 0))
+            return sf_error(err, "--minwidth: '%s' is not a width in pixels", arg);
         return 1;
     }
     return 0;
@@ -186,16 +176,13 @@ int cmd_diff(int argc, char **argv)
         strlist_push(&before, inputs[0]);
         strlist_push(&after, inputs[1]);
     } else if (nr_inputs != 0 || !before.n || !after.n) {
-        fprintf(stderr, "sysflame diff: expected BEFORE AFTER, or --before FILE... --after FILE...; "
-                        "see 'sysflame diff --help'\n");
-        rc = SF_EXIT_USAGE;
+        rc = cmd_usage_error("diff", "expected BEFORE AFTER, or --before FILE... --after FILE...");
         goto out;
     }
     if (c.fail_if) {
         struct sf_err err = { { 0 } };
         if (diff_cond_parse(c.fail_if, &conds, &err) < 0) {
-            fprintf(stderr, "sysflame diff: --fail-if: %s\n", err.msg);
-            rc = SF_EXIT_USAGE;
+            rc = cmd_usage_error("diff", "%s", err.msg);
             goto out;
         }
     }
@@ -211,7 +198,7 @@ int cmd_diff(int argc, char **argv)
         ap[i] = &pa[i];
     struct sf_err err = { { 0 } };
     if (diff_build(bp, before.n, ap, after.n, &c.dopt, &d, &err) < 0) {
-        cmd_die_msg(err.msg);
+        cmd_error("%s", err.msg);
         rc = SF_EXIT_FAIL;
     } else {
         have_diff = 1;
@@ -224,8 +211,7 @@ int cmd_diff(int argc, char **argv)
         if (rc == 0 && conds.n) {
             struct sbuf why = SBUF_INIT;
             if (diff_cond_eval(&conds, &d, &why) > 0) {
-                if (!c.co.prof.quiet)
-                    fputs(sbuf_str(&why), stderr);
+                cmd_fail_if_held(c.co.prof.quiet, sbuf_str(&why));
                 rc = SF_EXIT_CONDITION;
             }
             sbuf_release(&why);

@@ -32,7 +32,7 @@ static const struct option fold_options[] = {
     { "no-leaf", no_argument, NULL, OPT_NO_LEAF },
 };
 
-static int fold_option(int code, const char *arg, void *ctx)
+static int fold_option(int code, const char *arg, void *ctx, struct sf_err *err)
 {
     struct common_opts *co = ctx;
     (void)arg;
@@ -63,8 +63,7 @@ int cmd_fold(int argc, char **argv)
     if (rc >= 0)
         goto out;
     if (nr_inputs == 0) {
-        fprintf(stderr, "sysflame fold: no input file; see 'sysflame fold --help'\n");
-        rc = SF_EXIT_USAGE;
+        rc = cmd_usage_error("fold", "no input file");
         goto out;
     }
 

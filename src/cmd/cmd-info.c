@@ -311,8 +311,7 @@ int cmd_info(int argc, char **argv)
     if (rc >= 0)
         goto out;
     if (nr_inputs != 1) {
-        fprintf(stderr, "sysflame info: expected one input file; see 'sysflame info --help'\n");
-        rc = SF_EXIT_USAGE;
+        rc = cmd_usage_error("info", "expected one input file");
         goto out;
     }
     c.path = xstrdup(inputs[0]);

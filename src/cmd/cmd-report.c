@@ -62,7 +62,7 @@ struct report_ctx {
     const char *fail_if;
 };
 
-static int report_option(int code, const char *arg, void *vctx)
+static int report_option(int code, const char *arg, void *vctx, struct sf_err *err)
 {
     struct report_ctx *c = vctx;
     unsigned long long v;
@@ -71,17 +71,13 @@ static int report_option(int code, const char *arg, void *vctx)
     case OPT_AFTER_BIN: strlist_push(&c->after_bins, arg); return 1;
     case OPT_NORMALIZE: c->ro.diff.normalize = 1; return 1;
     case OPT_SHAPE:
-        if (diff_shape_parse(arg, &c->ro.diff) < 0) {
-            fprintf(stderr, "sysflame report: --shape: '%s' is neither 'after' nor 'before'\n", arg);
-            return -1;
-        }
+        if (diff_shape_parse(arg, &c->ro.diff) < 0)
+            return sf_error(err, "--shape: '%s' is neither 'after' nor 'before'", arg);
         return 1;
     case OPT_IGNORE_COMM: c->co.prof.comm_label = "[any process]"; return 1;
     case OPT_LIMIT:
-        if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {
-            fprintf(stderr, "sysflame report: --limit: '%s' is not a number\n", arg);
-            return -1;
-        }
+        if (options_parse_uint(arg, 1000000000ULL, &v) < 0)
+            return sf_error(err, "--limit: '%s' is not a number", arg);
         c->ro.md_limit = (size_t)v;
         return 1;
     case OPT_FAIL_IF: c->fail_if = arg; return 1;
@@ -110,8 +106,7 @@ int cmd_report(int argc, char **argv)
     if (rc >= 0)
         goto out;
     if (!c.co.output || !strcmp(c.co.output, "-")) {
-        fprintf(stderr, "sysflame report: -o DIR is required; see 'sysflame report --help'\n");
-        rc = SF_EXIT_USAGE;
+        rc = cmd_usage_error("report", "-o DIR is required");
         goto out;
     }
     if (!sides[0].n && !sides[1].n && (nr_inputs == 1 || nr_inputs == 2)) {
@@ -121,21 +116,18 @@ int cmd_report(int argc, char **argv)
     } else if (sides[0].n && sides[1].n && nr_inputs == 0) {
         nsides = 2;
     } else {
-        fprintf(stderr, "sysflame report: expected FILE, FILE1 FILE2, or --before FILE... "
-                        "--after FILE...; see 'sysflame report --help'\n");
-        rc = SF_EXIT_USAGE;
+        rc = cmd_usage_error("report", "expected FILE, FILE1 FILE2, or --before FILE... "
+                                       "--after FILE...");
         goto out;
     }
     if (c.fail_if) {
         struct sf_err err = { { 0 } };
         if (nsides != 2) {
-            fprintf(stderr, "sysflame report: --fail-if needs two inputs to compare\n");
-            rc = SF_EXIT_USAGE;
+            rc = cmd_usage_error("report", "--fail-if needs two inputs to compare");
             goto out;
         }
         if (diff_cond_parse(c.fail_if, &conds, &err) < 0) {
-            fprintf(stderr, "sysflame report: --fail-if: %s\n", err.msg);
-            rc = SF_EXIT_USAGE;
+            rc = cmd_usage_error("report", "%s", err.msg);
             goto out;
         }
         c.ro.fail_if = &conds;
@@ -159,11 +151,10 @@ int cmd_report(int argc, char **argv)
     struct sbuf why = SBUF_INIT;
     int held = 0;
     if (report_write(in, nsides, c.co.output, &c.ro, &held, &why, &err) < 0) {
-        cmd_die_msg(err.msg);
+        cmd_error("%s", err.msg);
         rc = SF_EXIT_FAIL;
     } else if (held) {
-        if (!c.co.prof.quiet)
-            fputs(sbuf_str(&why), stderr);
+        cmd_fail_if_held(c.co.prof.quiet, sbuf_str(&why));
         rc = SF_EXIT_CONDITION;
     } else {
         rc = SF_EXIT_OK;

@@ -30,7 +30,7 @@ struct script_ctx {
     FILE *out;
 };
 
-static int script_option(int code, const char *arg, void *ctx)
+static int script_option(int code, const char *arg, void *ctx, struct sf_err *err)
 {
     struct script_ctx *c = ctx;
     (void)arg;
@@ -78,15 +78,14 @@ int cmd_script(int argc, char **argv)
     if (rc >= 0)
         goto out;
     if (nr_inputs == 0) {
-        fprintf(stderr, "sysflame script: no input file; see 'sysflame script --help'\n");
-        rc = SF_EXIT_USAGE;
+        rc = cmd_usage_error("script", "no input file");
         goto out;
     }
 
     struct sf_err err = { { 0 } };
     struct outfile *of = outfile_open(c.co.output, &err);
     if (!of) {
-        cmd_die_msg(err.msg);
+        cmd_error("%s", err.msg);
         rc = SF_EXIT_FAIL;
         goto out;
     }
@@ -101,7 +100,7 @@ int cmd_script(int argc, char **argv)
     if (rc != 0) {
         outfile_abort(of);
     } else if (outfile_commit(of, &err) < 0) {
-        cmd_die_msg(err.msg);
+        cmd_error("%s", err.msg);
         rc = SF_EXIT_FAIL;
     }
     script_release(&c.w);

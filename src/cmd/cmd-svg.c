@@ -73,22 +73,17 @@ struct svg_ctx {
     int nr_captures;
 };
 
-static int bad_value(const char *opt, const char *arg, const char *what)
-{
-    fprintf(stderr, "sysflame svg: %s: '%s' is not %s\n", opt, arg, what);
-    return -1;
-}
-
-static int parse_px(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out)
+static int parse_px(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out,
+                    struct sf_err *err)
 {
     unsigned long long v;
     if (options_parse_uint(arg, max, &v) < 0 || v < min)
-        return bad_value(opt, arg, "a whole number in range");
+        return sf_error(err, "%s: '%s' is not a whole number in range", opt, arg);
     *out = (unsigned)v;
     return 1;
 }
 
-static int svg_option(int code, const char *arg, void *vctx)
+static int svg_option(int code, const char *arg, void *vctx, struct sf_err *err)
 {
     struct svg_ctx *c = vctx;
     struct svg_opts *o = &c->so;
@@ -96,18 +91,18 @@ static int svg_option(int code, const char *arg, void *vctx)
     switch (code) {
     case OPT_TITLE: o->title = arg; return 1;
     case OPT_SUBTITLE: o->subtitle = arg; return 1;
-    case OPT_WIDTH: return parse_px("--width", arg, 100, 100000, &o->width);
-    case OPT_HEIGHT: return parse_px("--height", arg, 4, 200, &o->frame_height);
-    case OPT_FONTSIZE: return parse_px("--fontsize", arg, 1, 200, &o->fontsize);
+    case OPT_WIDTH: return parse_px("--width", arg, 100, 100000, &o->width, err);
+    case OPT_HEIGHT: return parse_px("--height", arg, 4, 200, &o->frame_height, err);
+    case OPT_FONTSIZE: return parse_px("--fontsize", arg, 1, 200, &o->fontsize, err);
     case OPT_MINWIDTH:
         o->minwidth = strtod(arg, &end);
         if (!*arg || *end || !(o->minwidth >= 0) || o->minwidth > 10000)
-            return bad_value("--minwidth", arg, "a width in pixels");
+            return sf_error(err, "--minwidth: '%s' is not a width in pixels", arg);
         return 1;
     case OPT_FONTTYPE: o->fonttype = arg; return 1;
     case OPT_COLORS:
         if (svg_palette_parse(arg, &o->colors) < 0)
-            return bad_value("--colors", arg, "one of go, hot, mem, io");
+            return sf_error(err, "--colors: '%s' is not one of go, hot, mem, io", arg);
         return 1;
     case OPT_HASH: o->hash = 1; return 1;
     case OPT_INVERTED: o->inverted = 1; return 1;
@@ -165,8 +160,7 @@ int cmd_svg(int argc, char **argv)
     if (rc >= 0)
         goto out;
     if (nr_inputs == 0) {
-        fprintf(stderr, "sysflame svg: no input file; see 'sysflame svg --help'\n");
-        rc = SF_EXIT_USAGE;
+        rc = cmd_usage_error("svg", "no input file");
         goto out;
     }
     c.co.prof.on_capture = on_capture;

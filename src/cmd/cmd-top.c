@@ -38,7 +38,7 @@ struct top_ctx {
     struct top_opts to;
 };
 
-static int parse_tables(const char *arg, unsigned *mask)
+static int parse_tables(const char *arg, unsigned *mask, struct sf_err *err)
 {
     static const struct { const char *name; unsigned bit; } names[] = {
         { "syscalls", TOP_SYSCALLS }, { "callsites", TOP_CALLSITES },
@@ -55,43 +55,40 @@ static int parse_tables(const char *arg, unsigned *mask)
             if (!strcmp(l.v[i], names[k].name))
                 break;
         if (k == SF_ARRAY_SIZE(names)) {
-            fprintf(stderr, "sysflame top: --tables: '%s' is not one of syscalls, "
-                            "callsites, tests, subtests, threads\n", l.v[i]);
-            rc = -1;
+            rc = sf_error(err, "--tables: '%s' is not one of syscalls, callsites, tests, "
+                               "subtests, threads, all", l.v[i]);
         } else {
             *mask |= names[k].bit;
         }
     }
     strlist_release(&l);
-    return rc < 0 || *mask == 0 ? -1 : 1;
+    if (rc == 0 && *mask == 0)
+        rc = sf_error(err, "--tables: no table named");
+    return rc < 0 ? -1 : 1;
 }
 
-static int top_option(int code, const char *arg, void *vctx)
+static int top_option(int code, const char *arg, void *vctx, struct sf_err *err)
 {
     struct top_ctx *c = vctx;
     unsigned long long v;
     switch (code) {
     case OPT_SORT:
-        if (top_sort_parse(arg, &c->to.sort) < 0) {
-            fprintf(stderr, "sysflame top: --sort: '%s' is not one of count, name, errors, "
-                            "time, mean, p99, max\n", arg);
-            return -1;
-        }
+        if (top_sort_parse(arg, &c->to.sort) < 0)
+            return sf_error(err, "--sort: '%s' is not one of count, name, errors, time, mean, "
+                                 "p99, max", arg);
         return 1;
     case OPT_LIMIT:
     case OPT_STACKS:
-        if (options_parse_uint(arg, 1000000000ULL, &v) < 0) {
-            fprintf(stderr, "sysflame top: %s: '%s' is not a number\n",
-                    code == OPT_LIMIT ? "--limit" : "--stacks", arg);
-            return -1;
-        }
+        if (options_parse_uint(arg, 1000000000ULL, &v) < 0)
+            return sf_error(err, "%s: '%s' is not a number",
+                            code == OPT_LIMIT ? "--limit" : "--stacks", arg);
         if (code == OPT_LIMIT)
             c->to.limit = (size_t)v;
         else
             c->to.stacks = (size_t)v;
         return 1;
     case OPT_TABLES:
-        return parse_tables(arg, &c->to.tables);
+        return parse_tables(arg, &c->to.tables, err);
     }
     return 0;
 }
@@ -122,8 +119,7 @@ int cmd_top(int argc, char **argv)
     if (rc >= 0)
         goto out;
     if (nr_inputs == 0) {
-        fprintf(stderr, "sysflame top: no input file; see 'sysflame top --help'\n");
-        rc = SF_EXIT_USAGE;
+        rc = cmd_usage_error("top", "no input file");
         goto out;
     }
     struct profile p;

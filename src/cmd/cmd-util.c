@@ -2,6 +2,7 @@
  * options, load the inputs through the pipeline, report errors and the
  * missing-binary summary on standard error. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,56 @@
 #include "outfile.h"
 #include "profile.h"
 
+static void say(const char *kind, const char *fmt, va_list ap, const char *cmd)
+{
+    fputs("sysflame: ", stderr);
+    fputs(kind, stderr);
+    vfprintf(stderr, fmt, ap);
+    if (cmd)
+        fprintf(stderr, "; see 'sysflame %s --help'", cmd);
+    fputc('\n', stderr);
+}
+
+void cmd_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say("", fmt, ap, NULL);
+    va_end(ap);
+}
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say("", fmt, ap, cmd);
+    va_end(ap);
+    return SF_EXIT_USAGE;
+}
+
+void cmd_warn(int quiet, const char *fmt, ...)
+{
+    if (quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    say("warning: ", fmt, ap, NULL);
+    va_end(ap);
+}
+
+void cmd_fail_if_held(int quiet, const char *why)
+{
+    while (!quiet && *why) {
+        size_t n = strcspn(why, "\n");
+        cmd_error("--fail-if holds: %.*s", (int)n, why);
+        why += n + (why[n] == '\n');
+    }
+}
+
 int cmd_parse(int argc, char **argv, const char *name, const char *usage,
               const struct option *extra, size_t nr_extra,
-              int (*handle_extra)(int code, const char *arg, void *ctx),
+              int (*handle_extra)(int code, const char *arg, void *ctx,
+                                  struct sf_err *err),
               void *ctx, struct common_opts *co, char ***inputs,
               size_t *nr_inputs)
 {
@@ -32,31 +80,21 @@ int cmd_parse(int argc, char **argv, const char *name, const char *usage,
         if (c == '?' || c == ':') {
             const char *bad = argv[optind - 1];
             if (optopt && c == '?' && !strchr(OPTIONS_COMMON_SHORT, optopt))
-                fprintf(stderr, "sysflame %s: unknown option '-%c'; see 'sysflame %s --help'\n",
-                        name, optopt, name);
+                status = cmd_usage_error(name, "unknown option '-%c'", optopt);
             else
-                fprintf(stderr, "sysflame %s: bad option '%s'; see 'sysflame %s --help'\n",
-                        name, bad, name);
-            status = SF_EXIT_USAGE;
+                status = cmd_usage_error(name, "bad option '%s'", bad);
             break;
         }
         int r = options_common(c, optarg, co, &err);
-        if (r == 0 && handle_extra) {
-            r = handle_extra(c, optarg, ctx);
-            if (r < 0) {
-                status = SF_EXIT_USAGE;
-                break;
-            }
-        }
+        if (r == 0 && handle_extra)
+            r = handle_extra(c, optarg, ctx, &err);
         if (r < 0) {
-            fprintf(stderr, "sysflame %s: %s\n", name, err.msg);
-            status = SF_EXIT_USAGE;
+            status = cmd_usage_error(name, "%s", err.msg);
             break;
         }
         if (r == 0) {
-            fprintf(stderr, "sysflame %s: option '%s' does not apply; see 'sysflame %s --help'\n",
-                    name, argv[optind - 1], name);
-            status = SF_EXIT_USAGE;
+            status = cmd_usage_error(name, "option '%s' does not apply to %s", argv[optind - 1],
+                                     name);
             break;
         }
     }
@@ -77,7 +115,7 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
 {
     struct sf_err err = { { 0 } };
     if (profile_load((const char *const *)inputs, nr_inputs, &co->prof, p, &err) < 0) {
-        cmd_die_msg(err.msg);
+        cmd_error("%s", err.msg);
         return SF_EXIT_FAIL;
     }
     for (size_t i = 0; i < p->nr_missing; i++) {
@@ -111,18 +149,18 @@ int cmd_write_output(const char *path,
     struct sf_err err = { { 0 } };
     struct outfile *of = outfile_open(path, &err);
     if (!of) {
-        cmd_die_msg(err.msg);
+        cmd_error("%s", err.msg);
         return SF_EXIT_FAIL;
     }
     if (write_fn(outfile_fp(of), arg, &err) < 0) {
         outfile_abort(of);
         if (!err.msg[0])
             sf_error(&err, "'%s': write error", path ? path : "-");
-        cmd_die_msg(err.msg);
+        cmd_error("%s", err.msg);
         return SF_EXIT_FAIL;
     }
     if (outfile_commit(of, &err) < 0) {
-        cmd_die_msg(err.msg);
+        cmd_error("%s", err.msg);
         return SF_EXIT_FAIL;
     }
     return SF_EXIT_OK;

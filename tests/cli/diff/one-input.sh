@@ -1,0 +1,1 @@
+"$SYSFLAME" diff "$TESTDATA/rec/before-1.data"

@@ -1,0 +1,1 @@
+"$SYSFLAME" report "$TESTDATA/rec/go-oracle.data"

@@ -1,0 +1,1 @@
+"$SYSFLAME" script --width 10 "$TESTDATA/rec/go-oracle.data"
