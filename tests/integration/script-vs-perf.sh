@@ -2,8 +2,9 @@
 # sysflame script against perf's own output on the same recordings:
 #  - every sample header line equals perf script's, in the same order;
 #  - `sysflame info` counts the samples perf script printed;
-#  - for the C programs, unwound frame lines equal perf's for >= 99% of
-#    samples (perf unwinds C correctly with DWARF; Go it cannot);
+#  - for the C programs' DWARF captures, unwound frame lines equal perf's
+#    for >= 99% of samples (perf unwinds C correctly with DWARF; Go it
+#    cannot); frame-pointer captures are checked by fp-vs-perf.sh;
 #  - `sysflame fold --event E --no-leaf` equals stackcollapse-perf.pl's
 #    rules applied to `sysflame script` (tests/integration/collapse.py).
 set -u
@@ -49,6 +50,9 @@ for golden in "$TESTDATA"/rec/*.perf-script; do
         echo "FAIL $name: sysflame info counts '$ninfo' samples, perf script printed $nwant"
         fail=1
     fi
+    # Without call chains perf prints no frame lines, so stackcollapse has
+    # no stacks to collapse (fold still names each sample's ip).
+    case "$name" in go-nocg.data) continue ;; esac
     # fold == stackcollapse(script), event by event (one start of Python
     # collapses them all: it costs ~0.7 s here, more than the collapsing)
     evs=$(sed -n 's/^.*[0-9]: *\([a-z_0-9]*:[a-z_0-9]*\): .*$/\1/p' "$tmp/got.h" | sort -u | head -5)
@@ -65,7 +69,7 @@ for golden in "$TESTDATA"/rec/*.perf-script; do
         fi
     done
     case "$name" in
-    cprog-*)
+    cprog-fp.data|cprog-nofp.data)
         python3 "$SRCDIR/tests/integration/frames_match.py" "$golden" "$tmp/out" 0.99 ||
             fail=1 ;;
     esac
