@@ -856,8 +856,10 @@ static void comment_footer(struct sbuf *sb, const struct ctx *c, int truncated)
         char ch = *p == '`' || *p == '\n' || *p == '\r' ? '_' : *p;
         sbuf_addch(sb, ch);
     }
-    sbuf_addstr(sb, "/index.html` (graphs and sortable tables), with summary.md, diff.md "
-                    "and the flame graphs beside it.\n");
+    sbuf_addstr(sb, c->have_diff ? "/index.html` (graphs and sortable tables), with "
+                                   "summary.md, diff.md and the flame graphs beside it.\n"
+                                 : "/index.html` (graph and sortable tables), with "
+                                   "summary.md and top.md beside it.\n");
 }
 
 /* UTF-8 characters in s[0..n). */
@@ -1179,7 +1181,8 @@ static void html_graph(FILE *f, const char *file, const char *caption, unsigned 
     h(f, caption);
     fputs(" <a class=\"open\" href=\"", f);
     h(f, file);
-    fputs("\">open alone</a></figcaption>\n<object class=\"flame\" type=\"image/svg+xml\" data=\"", f);
+    fputs("\">open alone</a></figcaption>\n<div class=\"gbox\"><object class=\"flame\" "
+          "type=\"image/svg+xml\" data=\"", f);
     h(f, file);
     fprintf(f, "\" data-src=\"");
     h(f, file);
@@ -1188,7 +1191,7 @@ static void html_graph(FILE *f, const char *file, const char *caption, unsigned 
     h(f, file);
     fputs("\">", f);
     h(f, file);
-    fputs("</a></object></figure>\n", f);
+    fputs("</a></object></div></figure>\n", f);
 }
 
 /* Renders fn's output into a string. */
@@ -1293,7 +1296,7 @@ static int html_body(FILE *f, struct ctx *c, const char *key, struct sf_err *err
     } else if (!strcmp(key, "GRAPHS")) {
         fputs("<section id=\"graphs\">\n<h2>", f);
         fputs(c->n == 2 ? "Before and after" : "Flame graph", f);
-        fputs("</h2>\n<div class=\"pair\">\n", f);
+        fputs(c->n == 2 ? "</h2>\n<div class=\"pair\">\n" : "</h2>\n<div>\n", f);
         for (size_t i = 0; i < c->n; i++) {
             struct sbuf file = SBUF_INIT, cap = SBUF_INIT;
             sbuf_addf(&file, "%s.svg", c->side[i].stem);

@@ -51,6 +51,21 @@
         });
     });
 
+    // Flame graphs grow upwards: show a tall one from the bottom (its roots),
+    // once it has loaded (it may have before this script ran: window load
+    // comes after every object's).
+    function toBottom(o) {
+        var box = o.parentNode;
+        if (box && box.classList.contains("gbox")) box.scrollTop = box.scrollHeight;
+    }
+    var objects = document.querySelectorAll("object.flame");
+    Array.prototype.forEach.call(objects, function (o) {
+        o.addEventListener("load", function () { toBottom(o); });
+    });
+    window.addEventListener("load", function () {
+        Array.prototype.forEach.call(objects, toBottom);
+    });
+
     // One search for every graph: reload each with ?s=REGEX (the viewer
     // highlights matches and reports the matched share itself).
     var form = document.getElementById("find");
