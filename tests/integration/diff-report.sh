@@ -151,6 +151,8 @@ grep -q '<text id="title"[^>]*>Syscalls, before (perf.data.old)</text>' "$T/side
 grep -q '<text id="title"[^>]*>Syscalls, after (perf.data)</text>' "$T/sides/after.svg" || fail "after.svg title"
 grep -q '^## before (perf.data.old)$' "$T/sides/summary.md" || fail "summary.md: before heading"
 grep -q '^## after (perf.data)$' "$T/sides/summary.md" || fail "summary.md: after heading"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert sorted(d)==["after","before"], sorted(d); assert d["before"]["total"]==155 and d["after"]["total"]==175' \
+    "$T/sides/top.json" || fail "top.json should be {before, after} with 155 and 175 samples"
 
 # Issue 14.5: a folder always holds exactly one run.  A two-input report,
 # then a one-input report into the same folder: nothing of the first stays.
