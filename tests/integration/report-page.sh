@@ -10,7 +10,9 @@
 #   - names carrying markup or script (a frame, a process name, an input's
 #     file name) are shown as text in the page, its tables and its graphs,
 #     and never run (the payloads set data-pwned if they ever do);
-#   - at 400 px the page does not scroll sideways.
+#   - at 400 px the page does not scroll sideways;
+#   - without JavaScript the summary and tables are there and the search
+#     field (which needs the script) is hidden.
 # Skips (77) without /usr/bin/chromium or python3.
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 SYSFLAME=${SYSFLAME:-src/sysflame}
@@ -56,6 +58,7 @@ cat > "$T/harness.html" <<'EOF'
 <html><body><pre id="out">pending</pre>
 <iframe id="wide" src="rep/index.html" style="width:1400px;height:900px"></iframe>
 <iframe id="narrow" src="rep/index.html" style="width:400px;height:900px"></iframe>
+<iframe id="nojs" sandbox="allow-same-origin" src="rep/index.html" style="width:1000px;height:600px"></iframe>
 <script>
 var res = { graphs: {}, searched: {} }, out = document.getElementById("out");
 function fin() { out.textContent = JSON.stringify(res); }
@@ -108,6 +111,14 @@ function stage1() {
     // narrow: nothing wider than the frame
     var n = document.getElementById("narrow").contentDocument;
     res.narrow = { scroll: n.documentElement.scrollWidth, client: n.documentElement.clientWidth };
+    // without JavaScript (a sandboxed frame): the tables and the summary are
+    // there as written, the search field that needs the script stays hidden
+    var nj = document.getElementById("nojs").contentDocument;
+    res.nojs = { ready: nj.documentElement.getAttribute("data-report-ready"),
+                 form_hidden: nj.getElementById("find").hidden,
+                 tables: Array.prototype.map.call(nj.querySelectorAll("table[data-key]"),
+                                                  function (t) { return t.getAttribute("data-key"); }),
+                 text: nj.body.textContent.indexOf("Where the syscalls come from") >= 0 };
     // the page's search, as a user submits it
     var f = w.getElementById("find");
     res.form_hidden = f.hidden;
@@ -163,7 +174,9 @@ def check(cond, what):
         fails.append(what)
 
 for log in ('log', 'alone.log'):
-    lines = [l for l in open('%s/%s' % (T, log), errors='replace') if 'CONSOLE' in l]
+    # the harness's no-JS frame is sandboxed on purpose: its refusals are expected
+    lines = [l for l in open('%s/%s' % (T, log), errors='replace') if 'CONSOLE' in l
+             and not (log == 'log' and "because the document's frame is sandboxed" in l)]
     check(not lines, '%s: console messages: %r' % (log, lines[:3]))
 
 dom = open(T + '/dom', encoding='utf-8').read()
@@ -240,6 +253,13 @@ alone = open(T + '/alone.dom', encoding='utf-8').read()
 check('data-searched="write"' in alone and 'data-report-error=""' in alone,
       'index.html?s=write did not search on load')
 check(not re.search(r'<[^>]* data-pwned=', alone), 'index.html alone: injected code ran')
+
+nj = res.get('nojs', {})
+check(nj.get('ready') is None, 'no-JS frame: the script ran anyway')
+check(nj.get('form_hidden') is True, 'no-JS: the search field is shown without its script')
+for key in ('syscalls', 'callsites', 'tests'):
+    check(key in nj.get('tables', []), 'no-JS: the %s table is missing: %r' % (key, nj.get('tables')))
+check(nj.get('text'), 'no-JS: the summary is missing')
 
 if fails:
     for f in fails:
