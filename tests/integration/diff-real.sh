@@ -83,6 +83,19 @@ assert 'only in before' in svg or 'only in after' in svg
 print('ok   diff.svg: %d frames coloured by the sign of their change (%d grew, %d shrank)' % (n, grew, shrank))
 PY
 
+# The graph's root is AFTER's total, as `fold` counts it, and the stacks
+# only BEFORE has are set aside, at most a fifth of that width.
+# shellcheck disable=SC2086
+after_total=$("$SYSFLAME" fold -q --binary "$TESTDATA/bin/after.test" "$R/after-1.data" | awk '{ n += $NF } END { print n }')
+root=$(grep -o '<g data-n="[0-9]*" data-root' "$tmp/diff.svg" | grep -o '[0-9][0-9]*')
+aside=$(grep -o '<g data-n="[0-9]*" data-aside="1"><title>\[only in before\]' "$tmp/diff.svg" | grep -o '[0-9][0-9]*' | head -1)
+if [ -n "$after_total" ] && [ "$root" = "$after_total" ] && [ -n "$aside" ] && [ "$aside" -gt 0 ] &&
+   [ $((aside * 5)) -le $((after_total + 5)) ]; then
+    echo "ok   diff.svg root $root = after's total, [only in before] $aside wide"
+else
+    echo "FAIL: diff.svg root '$root' (after's total '$after_total'), [only in before] '$aside'"; fail=1
+fi
+
 # shellcheck disable=SC2086
 "$SYSFLAME" report -q $B --ignore-comm -o "$tmp/rep" "$R/before-1.data" "$R/after-1.data" ||
     { echo "FAIL: report exited $?"; fail=1; }
