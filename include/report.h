@@ -47,6 +47,8 @@ struct report_opts {
     const struct diff_conds *fail_if;   /* optional, evaluated on the diff */
     const char *fail_if_text;       /* the expression as given, for the verdict */
     size_t comment_max;             /* comment.md's limit in characters (REPORT_COMMENT_MAX) */
+    const char *report_url;         /* comment.md's pointer to the full report
+                                     * (NULL: DIR/index.html) */
 };
 
 /* Defaults: all top tables, md_limit 25, DIFF_OPTS_INIT, svg_opts_init,

@@ -845,17 +845,39 @@ static void comment_body(FILE *f, const struct ctx *c)
         fputs("\nCapture health: no problems found.\n", f);
 }
 
+/* A link target or a path in Markdown: no line break, and in a code span
+ * no backtick, so neither can end it or start markup. */
+static void md_plain(struct sbuf *sb, const char *s)
+{
+    for (const char *p = s; *p; p++)
+        sbuf_addch(sb, *p == '`' || *p == '\n' || *p == '\r' ? '_' : *p);
+}
+
 /* The closing line, never cut. */
 static void comment_footer(struct sbuf *sb, const struct ctx *c, int truncated)
 {
     if (truncated)
         sbuf_addstr(sb, "\n(cut here to fit a comment)\n");
-    sbuf_addstr(sb, "\nFull report: `");
-    for (const char *p = c->dir; *p; p++) {
-        /* a path in a code span: backticks and newlines cannot be in it */
-        char ch = *p == '`' || *p == '\n' || *p == '\r' ? '_' : *p;
-        sbuf_addch(sb, ch);
+    const char *url = c->o->report_url;
+    if (url && *url) {
+        /* <URL> is an autolink: the address shows as is; '<', '>' and
+         * spaces would end it, so they are percent-encoded */
+        sbuf_addstr(sb, "\nFull report: <");
+        for (const char *p = url; *p; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch <= ' ' || ch == '<' || ch == '>' || ch == '`' || ch == 0x7f)
+                sbuf_addf(sb, "%%%02X", ch);
+            else
+                sbuf_addch(sb, (char)ch);
+        }
+        sbuf_addstr(sb, c->have_diff ? ">: the page with every graph and table (summary.md, "
+                                       "diff.md and the flame graphs beside it).\n"
+                                     : ">: the page with the graph and tables (summary.md "
+                                       "and top.md beside it).\n");
+        return;
     }
+    sbuf_addstr(sb, "\nFull report: `");
+    md_plain(sb, c->dir);
     sbuf_addstr(sb, c->have_diff ? "/index.html` (graphs and sortable tables), with "
                                    "summary.md, diff.md and the flame graphs beside it.\n"
                                  : "/index.html` (graph and sortable tables), with "

@@ -37,11 +37,13 @@ static const char usage[] =
     "                         (default after)\n"
     "      --limit N          rows per table in the Markdown and HTML (default 25)\n"
     "      --fail-if EXPR     exit 3 if a diff condition holds (see 'sysflame diff')\n"
-    "      --title TEXT       title of the flame graphs\n";
+    "      --title TEXT       title of the flame graphs\n"
+    "      --report-url URL   where readers of comment.md find the folder (a CI\n"
+    "                         artifact's address; default: DIR/index.html)\n";
 
 enum {
     OPT_BEFORE_BIN = OPT_COMMAND_BASE, OPT_AFTER_BIN, OPT_NORMALIZE, OPT_LIMIT,
-    OPT_FAIL_IF, OPT_TITLE, OPT_IGNORE_COMM, OPT_SHAPE,
+    OPT_FAIL_IF, OPT_TITLE, OPT_IGNORE_COMM, OPT_SHAPE, OPT_REPORT_URL,
 };
 
 static const struct option report_options[] = {
@@ -53,6 +55,7 @@ static const struct option report_options[] = {
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "fail-if", required_argument, NULL, OPT_FAIL_IF },
     { "title", required_argument, NULL, OPT_TITLE },
+    { "report-url", required_argument, NULL, OPT_REPORT_URL },
 };
 
 struct report_ctx {
@@ -70,6 +73,7 @@ static int report_option(int code, const char *arg, void *vctx, struct sf_err *e
     case OPT_BEFORE_BIN: strlist_push(&c->before_bins, arg); return 1;
     case OPT_AFTER_BIN: strlist_push(&c->after_bins, arg); return 1;
     case OPT_NORMALIZE: c->ro.diff.normalize = 1; return 1;
+    case OPT_REPORT_URL: c->ro.report_url = arg; return 1;
     case OPT_SHAPE:
         if (diff_shape_parse(arg, &c->ro.diff) < 0)
             return sf_error(err, "--shape: '%s' is neither 'after' nor 'before'", arg);

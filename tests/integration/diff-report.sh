@@ -142,6 +142,13 @@ grep -q 'class="verdict warn"' "$T/rep/index.html" || fail "index.html lacks the
     || fail "report --fail-if write>+50% should exit 0"
 grep -q '^\*\*--fail-if passed\*\* (`write>+50%`)$' "$T/rep/comment.md" || fail "comment.md lacks the passed verdict"
 
+# --report-url replaces the path in comment.md's last line; what would end
+# the autolink is percent-encoded.
+"$SYSFLAME" report -q -o "$T/rep" --report-url 'https://ci.example/run 7/<x>' "$T/before.folded" "$T/after.folded" \
+    || fail "report --report-url exited $?"
+grep -q '^Full report: <https://ci.example/run%207/%3Cx%3E>: the page with every graph' "$T/rep/comment.md" \
+    || fail "comment.md lacks the --report-url line: $(tail -1 "$T/rep/comment.md")"
+
 # The sides are before and after in file names and titles, whatever the
 # files are called (perf.data.old vs perf.data used to give "perf").
 cp "$T/before.folded" "$T/perf.data.old"
