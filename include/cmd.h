@@ -39,8 +39,14 @@ int cmd_parse(int argc, char **argv, const char *name, const char *usage,
               void *ctx, struct common_opts *co, char ***inputs,
               size_t *nr_inputs);
 
-/* Loads inputs into p, prints the error or the missing-binary summary.
- * Returns 0 or an exit status. */
+/* -o must not replace what is read: refuses (prints, returns exit status 2)
+ * an output that is one of the inputs or --binary files, or a folder that
+ * holds one (report).  0 when it is none. */
+int cmd_check_output(const struct common_opts *co, char **inputs, size_t nr_inputs);
+
+/* Loads inputs into p (after cmd_check_output), prints the error or the
+ * missing-binary summary.  Returns 0 or an exit status; p is released
+ * with profile_release either way. */
 int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
              struct profile *p);
 

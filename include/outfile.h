@@ -32,4 +32,12 @@ int outfile_commit(struct outfile *o, struct sf_err *err);
  * NULL is accepted.  For stdout it only frees. */
 void outfile_abort(struct outfile *o);
 
+/* Refuses an output that would destroy an input: 0 when `output` is none
+ * of `paths` (same device and inode; "-" stands for standard input) and,
+ * when it is an existing folder (report's), holds none of them at any
+ * depth; otherwise -1 with err ("'x.data': is an input; ...").  An output
+ * or a path that does not exist conflicts with nothing. */
+int outfile_check_inputs(const char *output, const char *const *paths, size_t n,
+                         struct sf_err *err);
+
 #endif

@@ -247,3 +247,48 @@ void outfile_abort(struct outfile *o)
     }
     outfile_free(o);
 }
+
+/* Is the folder `dir` (its stat) `path` itself or one of its parents? */
+static int folder_holds(const struct stat *dir, const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real)
+        return 0;
+    int found = 0;
+    for (char *slash; !found && (slash = strrchr(real, '/')) != NULL;) {
+        slash[slash == real] = '\0';      /* "/a/b" -> "/a" -> "/" */
+        struct stat st;
+        found = stat(real, &st) == 0 && st.st_dev == dir->st_dev && st.st_ino == dir->st_ino;
+        if (slash == real)
+            break;
+    }
+    free(real);
+    return found;
+}
+
+int outfile_check_inputs(const char *output, const char *const *paths, size_t n,
+                         struct sf_err *err)
+{
+    struct stat out;
+    if (is_stdout(output) || stat(output, &out) != 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat in;
+        int std_in = !strcmp(paths[i], "-");
+        if ((std_in ? fstat(STDIN_FILENO, &in) : stat(paths[i], &in)) != 0)
+            continue;
+        if (in.st_dev == out.st_dev && in.st_ino == out.st_ino && std_in)
+            return sf_error(err, "'%s': is the standard input, which the output would "
+                            "overwrite; write the output elsewhere", output);
+        if (in.st_dev == out.st_dev && in.st_ino == out.st_ino && !strcmp(paths[i], output))
+            return sf_error(err, "'%s': is an input too, which the output would overwrite; "
+                            "write the output elsewhere", output);
+        if (in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return sf_error(err, "'%s': is the input '%s' (the same file), which the output "
+                            "would overwrite; write the output elsewhere", output, paths[i]);
+        if (S_ISDIR(out.st_mode) && !std_in && folder_holds(&out, paths[i]))
+            return sf_error(err, "'%s': holds the input '%s', which writing this folder would "
+                            "remove; choose another folder", output, paths[i]);
+    }
+    return 0;
+}

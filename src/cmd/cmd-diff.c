@@ -186,7 +186,9 @@ int cmd_diff(int argc, char **argv)
             goto out;
         }
     }
-    if ((rc = load_side(&c, &before, &c.before_bins, &pb)) != 0 ||
+    if ((rc = cmd_check_output(&c.co, (char **)before.v, before.n)) != 0 ||
+        (rc = cmd_check_output(&c.co, (char **)after.v, after.n)) != 0 ||
+        (rc = load_side(&c, &before, &c.before_bins, &pb)) != 0 ||
         (rc = load_side(&c, &after, &c.after_bins, &pa)) != 0)
         goto out;
 

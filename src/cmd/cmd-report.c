@@ -137,6 +137,9 @@ int cmd_report(int argc, char **argv)
         c.ro.fail_if = &conds;
         c.ro.fail_if_text = c.fail_if;
     }
+    for (size_t i = 0; i < nsides; i++)
+        if ((rc = cmd_check_output(&c.co, (char **)sides[i].v, sides[i].n)) != 0)
+            goto out;
     for (size_t i = 0; i < nsides; i++) {
         rc = cmd_load_side(&c.co, (char **)sides[i].v, sides[i].n,
                            i == 0 ? &c.before_bins : &c.after_bins, &prof[i]);

@@ -110,10 +110,28 @@ int cmd_parse(int argc, char **argv, const char *name, const char *usage,
     return -1;
 }
 
+int cmd_check_output(const struct common_opts *co, char **inputs, size_t nr_inputs)
+{
+    struct sf_err err = { { 0 } };
+    if (co->output &&
+        (outfile_check_inputs(co->output, (const char *const *)inputs, nr_inputs, &err) < 0 ||
+         outfile_check_inputs(co->output, co->prof.bin.binaries, co->prof.bin.nr_binaries,
+                              &err) < 0)) {
+        cmd_error("%s", err.msg);
+        return SF_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
              struct profile *p)
 {
     struct sf_err err = { { 0 } };
+    int rc = cmd_check_output(co, inputs, nr_inputs);
+    if (rc) {
+        memset(p, 0, sizeof(*p));       /* the caller releases it */
+        return rc;
+    }
     if (profile_load((const char *const *)inputs, nr_inputs, &co->prof, p, &err) < 0) {
         cmd_error("%s", err.msg);
         return SF_EXIT_FAIL;
