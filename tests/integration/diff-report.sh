@@ -178,7 +178,7 @@ grep -q "not empty and holds no earlier report" "$T/err" || fail "non-report fol
 [ "$(cat "$T/mine/notes.txt")" = keep ] && [ "$(ls -A "$T/mine")" = notes.txt ] || fail "non-report folder was touched"
 cp "$T/after.folded" "$T/one/input.folded"
 "$SYSFLAME" report -q -o "$T/one" "$T/one/input.folded" 2>"$T/err"
-[ $? -eq 1 ] || fail "report into the folder of its input should exit 1"
+[ $? -eq 2 ] || fail "report into the folder of its input should exit 2 (usage, as for every -o that is an input)"
 grep -q "holds the input" "$T/err" || fail "input inside: message: $(cat "$T/err")"
 [ -s "$T/one/input.folded" ] || fail "the input was deleted"
 
