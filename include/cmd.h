@@ -19,6 +19,7 @@ int cmd_svg(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 struct common_opts;
 struct profile;

@@ -41,6 +41,8 @@ struct common_opts {
     struct profile_opts prof;
     enum options_format format;
     int format_set;
+    int format_own;                /* the command checks --format itself */
+    const char *format_arg;        /* --format as given */
     int help;
 };
 

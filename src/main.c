@@ -27,6 +27,7 @@ static const struct command commands[] = {
     { "top", cmd_top, "syscall-hotspot tables" },
     { "diff", cmd_diff, "differential flame graph and delta tables" },
     { "report", cmd_report, "every artifact for one or two recordings in a folder" },
+    { "export", cmd_export, "stacks for pprof, speedscope or Perfetto (--format)" },
 };
 
 static void usage(FILE *f)

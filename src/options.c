@@ -22,7 +22,8 @@ const char options_common_help[] =
     "      --no-inline        do not expand inlined frames\n"
     "  -j, --jobs N           worker threads (default: number of CPUs)\n"
     "  -q, --quiet            no warnings on standard error (errors still print)\n"
-    "      --format FMT       text, md, csv or json (top, diff --table, info)\n"
+    "      --format FMT       text, md, csv or json (top, diff --table, info);\n"
+    "                         pprof, speedscope or trace (export)\n"
     "  -h, --help             this help\n";
 
 void strlist_push(struct strlist *l, const char *s)
@@ -164,6 +165,11 @@ int options_common(int code, const char *arg, struct common_opts *co,
         p->quiet = 1;
         return 1;
     case OPT_FORMAT:
+        co->format_arg = arg;
+        if (co->format_own) {
+            co->format_set = 1;
+            return 1;
+        }
         if (!strcmp(arg, "text"))
             co->format = FORMAT_TEXT;
         else if (!strcmp(arg, "md"))

@@ -1,0 +1,1 @@
+"$SYSFLAME" export --format svg "$TESTDATA/rec/go-oracle.data"

@@ -1,0 +1,1 @@
+"$SYSFLAME" export --format trace -o out.json "$TESTDATA/bad/truncated-header.data"

@@ -1,0 +1,1 @@
+"$SYSFLAME" export "$TESTDATA/rec/go-oracle.data"

@@ -1,0 +1,1 @@
+"$SYSFLAME" export --format pprof
