@@ -33,7 +33,8 @@ struct export_build {
     uint32_t *ids;                /* scratch: a stack's locations */
     size_t ids_cap;
     struct sym_frame sym[MAX_GROUP];
-    size_t cap_mappings, cap_functions, cap_lines, cap_locations, cap_samples;
+    struct binary **bins;         /* per mapping: the binary found, or NULL */
+    size_t cap_mappings, cap_bins, cap_functions, cap_lines, cap_locations, cap_samples;
 };
 
 int export_format_parse(const char *s, enum export_format *out)
@@ -84,6 +85,7 @@ void export_free(struct export *x)
         free(x->b->slot);
         free(x->b->pending);
         free(x->b->ids);
+        free(x->b->bins);
         sbuf_release(&x->b->key);
         free(x->b);
     }
@@ -155,16 +157,19 @@ static void add_line(struct export *x, uint32_t loc, const char *raw_name, const
     x->locations[loc].nr_lines++;
 }
 
-/* A frame without an address of its own: "[truncated]", the leaf. */
-static uint32_t pseudo_location(struct export *x, const char *name)
+/* A frame without an address of its own: "[truncated]", the leaf (whose
+ * system name is its event's, so a syscall "write" and libc's write()
+ * stay two functions). */
+static uint32_t pseudo_location(struct export *x, const char *name, const char *system_name)
 {
     struct export_build *b = x->b;
     key_start(b, 'P');
     key_str(b, name);
+    key_str(b, system_name);
     uint32_t *slot = key_slot(b);
     if (*slot == UNSET) {
         uint32_t loc = add_location(x, 0, 0);
-        add_line(x, loc, name, NULL, 0, 0);
+        add_line(x, loc, system_name, NULL, 0, 0);
         *slot = loc;
     }
     return *slot;
@@ -186,7 +191,6 @@ static const struct sess_map *find_map(const struct sess_maps *maps, const struc
 static uint32_t mapping_for(struct export *x, const struct sess_map *m, struct binary **bin)
 {
     struct export_build *b = x->b;
-    *bin = binary_for_map(b->bc, m);
     key_start(b, 'M');
     key_str(b, m->filename);
     key_u64(b, m->start);
@@ -194,8 +198,11 @@ static uint32_t mapping_for(struct export *x, const struct sess_map *m, struct b
     key_u64(b, m->pgoff);
     sbuf_add(&b->key, m->build_id, m->build_id_size);
     uint32_t *slot = key_slot(b);
-    if (*slot != UNSET)
+    if (*slot != UNSET) {
+        *bin = b->bins[*slot];
         return *slot;
+    }
+    *bin = binary_for_map(b->bc, m);
     struct export_mapping mp = { .start = m->start, .limit = m->end, .offset = m->pgoff };
     char *abs = *bin ? realpath(binary_path(*bin), NULL) : NULL;
     mp.file = str_id(x, abs ? abs : *bin ? binary_path(*bin) : m->filename);
@@ -209,6 +216,8 @@ static uint32_t mapping_for(struct export *x, const struct sess_map *m, struct b
     x->mappings = xgrow(x->mappings, sizeof(*x->mappings), x->nr_mappings + 1,
                         &b->cap_mappings);
     x->mappings[x->nr_mappings] = mp;
+    b->bins = xgrow(b->bins, sizeof(*b->bins), x->nr_mappings + 1, &b->cap_bins);
+    b->bins[x->nr_mappings] = *bin;
     *slot = (uint32_t)x->nr_mappings++;
     return *slot;
 }
@@ -220,7 +229,7 @@ static int same_name(const char *a, const char *b)
 
 /* The line of a function's first instruction: the line of its declaration
  * for Go (the prologue is attributed to it) and, near enough, for C. */
-static int64_t start_line(struct export_build *b, struct binary *bin, uint64_t sym_start)
+static int64_t start_line(struct binary *bin, uint64_t sym_start)
 {
     struct sym_frame f;
     if (symbolize(bin, sym_start, 0, 1, &f, 1) == 1 && f.name && f.line > 0)
@@ -294,7 +303,7 @@ static uint32_t frame_location(struct export *x, const struct sess_sample *ss,
     for (int k = 0; k < n; k++) {
         const struct sym_frame *s = &b->sym[k];
         add_line(x, loc, s->name, s->file, s->line > 0 ? s->line : 0,
-                 s->physical ? start_line(b, bin, s->sym_start) : 0);
+                 s->physical ? start_line(bin, s->sym_start) : 0);
     }
     /* key_slot may have moved: look the slot up again */
     key_start(b, 'G');
@@ -352,7 +361,7 @@ int export_sample(void *arg, const struct sess_sample *ss,
     size_t n = 0, need = ps->nr_frames + 2;
     b->ids = xgrow(b->ids, sizeof(*b->ids), need, &b->ids_cap);
     if (ps->stop == UNWIND_STOP_TRUNCATED)
-        b->ids[n++] = pseudo_location(x, "[truncated]");
+        b->ids[n++] = pseudo_location(x, "[truncated]", "[truncated]");
     size_t first_frame = n;
     for (size_t i = 0; i < ps->nr_frames;) {
         if (ps->frames[i].kernel && !o->kernel) {
@@ -369,10 +378,10 @@ int export_sample(void *arg, const struct sess_sample *ss,
         b->ids[lo] = b->ids[hi - 1];
         b->ids[hi - 1] = t;
     }
-    const char *leaf = ps->syscall ? ps->syscall
-                                   : ss->event_name ? ss->event_name : "[event]";
+    const char *event = ss->event_name ? ss->event_name : "[event]";
+    const char *leaf = ps->syscall ? ps->syscall : event;
     if (!o->no_leaf)
-        b->ids[n++] = pseudo_location(x, leaf);
+        b->ids[n++] = pseudo_location(x, leaf, event);
 
     x->samples = xgrow(x->samples, sizeof(*x->samples), x->nr_samples + 1, &b->cap_samples);
     struct export_sample *e = &x->samples[x->nr_samples++];

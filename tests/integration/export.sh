@@ -11,7 +11,9 @@
 #               stacks equal fold's; times and threads equal `sysflame script`'s;
 #               one duration event per paired exit, lasting top's latency
 # on a -z capture, an enter/exit capture, two captures summed, --no-inline and
-# --syscall filters, and a C capture; outputs identical for -j 1 and -j 2.
+# --syscall filters, and a C capture; outputs identical for -j 1 and -j 2
+# (one and two captures), and between two runs; -list shows the counts on
+# the source lines (testdata/src).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
 command -v python3 >/dev/null || { echo "export.sh: SKIP: python3 missing"; exit 77; }
@@ -56,13 +58,14 @@ case_() {
     "$SYSFLAME" top -q $opts --format json "$@" > "$tmp/$name.top" || { echo "FAIL $name: top"; fail=1; return; }
     for f in pprof speedscope trace; do
         # shellcheck disable=SC2086
-        if ! "$SYSFLAME" export -q $opts --format $f -o "$tmp/$name.$f" "$@" 2> "$tmp/$name.err"; then
+        if ! "$SYSFLAME" export -q -j 2 $opts --format $f -o "$tmp/$name.$f" "$@" 2> "$tmp/$name.err"; then
             echo "FAIL $name: export --format $f: $(cat "$tmp/$name.err")"; fail=1; return
         fi
+        [ "$jcheck" = 1 ] || continue
         # shellcheck disable=SC2086
         "$SYSFLAME" export -q -j 1 $opts --format $f -o "$tmp/$name.$f.j1" "$@"
         cmp -s "$tmp/$name.$f" "$tmp/$name.$f.j1" ||
-            { echo "FAIL $name: $f output differs between -j 1 and the default"; fail=1; }
+            { echo "FAIL $name: $f output differs between -j 1 and -j 2"; fail=1; }
     done
     top=
     grep -q '"exits": [1-9]' "$tmp/$name.top" && top="$tmp/$name.top"
@@ -98,14 +101,18 @@ raw() {
 }
 
 ob="$TESTDATA/bin/oracle.test"
+jcheck=1
 case_ go-oracle "--binary $ob" "$TESTDATA/rec/go-oracle.data"
 raw go-oracle "$ob"
+jcheck=0
 case_ go-enterexit "--binary $ob" "$TESTDATA/rec/go-enterexit.data"
 raw go-enterexit "$ob"
 case_ no-inline "--binary $ob --no-inline" "$TESTDATA/rec/go-oracle.data"
 case_ filtered "--binary $ob --syscall write,openat" "$TESTDATA/rec/go-oracle.data"
+jcheck=1
 case_ two-inputs "--binary $TESTDATA/bin/before.test" "$TESTDATA/rec/before-1.data" \
     "$TESTDATA/rec/before-2.data"
+jcheck=0
 case_ c-dwarf "--binary $TESTDATA/bin/cprog-nofp" "$TESTDATA/rec/cprog-nofp.data"
 
 if [ -n "$GO" ]; then
@@ -116,6 +123,23 @@ if [ -n "$GO" ]; then
         echo "ok   disasm: samples on CALL instructions of oracle.TestFiles"
     else
         echo "FAIL disasm:"; head -20 "$tmp/disasm"; fail=1
+    fi
+fi
+
+if [ -n "$GO" ]; then
+    # -list finds the source by the recorded file names: counts per line add
+    # up to the samples under oracle.TestFiles in fold.
+    "$GO" tool pprof -list=oracle.TestFiles -source_path="$TESTDATA/src" \
+        "$tmp/go-oracle.pprof" > "$tmp/list" 2>&1
+    want=$(awk '/;oracle\.TestFiles;/ { n += $NF } END { print n + 0 }' "$tmp/go-oracle.fold")
+    got=$(awk '/^ROUTINE/ { r++; ok = ($2 == "========================" && $3 == "oracle.TestFiles" &&
+                                    $NF == "oracle/oracle_test.go") }
+               r == 1 && ok && $3 ~ /^[0-9]+:/ && $2 ~ /^[0-9]+$/ { n += $2 }
+               END { print n + 0 }' "$tmp/list")
+    if [ "$got" = "$want" ] && [ "$want" != 0 ]; then
+        echo "ok   list: $got samples on the source lines of oracle.TestFiles"
+    else
+        echo "FAIL list: $got samples on its lines, fold has $want:"; head -12 "$tmp/list"; fail=1
     fi
 fi
 
