@@ -20,6 +20,7 @@ int cmd_top(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 struct common_opts;
 struct profile;
@@ -80,6 +81,8 @@ void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "sysflame: MSG; see 'sysflame CMD --help'"; returns SF_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* "sysflame: MSG", unless quiet: a summary of what was done (record). */
+void cmd_note(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "sysflame: warning: MSG", unless quiet. */
 void cmd_warn(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "sysflame: --fail-if holds: LINE" for each line of `why` (the conditions

@@ -28,6 +28,7 @@ static const struct command commands[] = {
     { "diff", cmd_diff, "differential flame graph and delta tables" },
     { "report", cmd_report, "every artifact for one or two recordings in a folder" },
     { "export", cmd_export, "stacks for pprof, speedscope or Perfetto (--format)" },
+    { "record", cmd_record, "run go test (or a program) under perf into a capture folder" },
 };
 
 static void usage(FILE *f)

@@ -5,7 +5,7 @@ set -u
 : "${SYSFLAME:?}" "${SRCDIR:?}"
 man="$SRCDIR/doc/sysflame.1"
 fail=0
-for cmd in info script fold svg top diff report export; do
+for cmd in info script fold svg top diff report export record; do
     if ! "$SYSFLAME" "$cmd" --help > /tmp/sync-docs.$$ 2>&1; then
         echo "FAIL: sysflame $cmd --help failed"; fail=1; continue
     fi

@@ -39,6 +39,16 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
     return SF_EXIT_USAGE;
 }
 
+void cmd_note(int quiet, const char *fmt, ...)
+{
+    if (quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    say("", fmt, ap, NULL);
+    va_end(ap);
+}
+
 void cmd_warn(int quiet, const char *fmt, ...)
 {
     if (quiet)

@@ -1,0 +1,3 @@
+module sysflame.test/recmod
+
+go 1.19

@@ -1,0 +1,1 @@
+"$SYSFLAME" record --mmap-pages 1000 -- true

@@ -1,0 +1,1 @@
+"$SYSFLAME" record --bogus -- true

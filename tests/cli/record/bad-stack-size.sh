@@ -1,0 +1,1 @@
+"$SYSFLAME" record --stack-size 12 -- true

@@ -1,0 +1,1 @@
+SYSFLAME_RECORD_DIR= "$SYSFLAME" record --go-exec ./x.test

@@ -1,0 +1,193 @@
+#!/bin/sh
+# sysflame record on testdata/src/recmod (two packages), checked against
+# go test itself and perf's own reading of the captures:
+#  - go test's output and exit status pass through (the same run without
+#    record is the reference), a failing test included;
+#  - one capture per package, made around the test binary only: perf script
+#    finds no go command, compiler or linker in any capture;
+#  - nothing lost: perf script counts the samples the manifest claims;
+#  - the copied binaries are the test binaries that ran;
+#  - Ctrl-C (SIGINT) leaves complete, readable captures;
+#  - the failure modes each say what to do in one line.
+# Needs root, perf and go (Go 1.19 from /usr/lib/go-1.19/bin is used when
+# go is not on PATH); SKIP without them.
+set -u
+: "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (syscall tracepoints with perf)"; exit 77; }
+command -v perf >/dev/null || { echo "SKIP: perf missing (Debian: apt-get install linux-perf)"; exit 77; }
+command -v go >/dev/null || PATH=/usr/lib/go-1.19/bin:$PATH
+command -v go >/dev/null || { echo "SKIP: go missing (Debian: apt-get install golang-1.19-go)"; exit 77; }
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+export PATH
+
+tmp=$(mktemp -d)
+bg=""
+cleanup() {
+    [ -n "$bg" ] && kill "$bg" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+# Offline, with nothing from HOME or a shared cache.
+export HOME="$tmp/home" GOCACHE="$tmp/gocache" GOPATH="$tmp/gopath" GOFLAGS=-mod=mod \
+    GOPROXY=off GOTOOLCHAIN=local GOTELEMETRY=off TMPDIR="$tmp/t"
+mkdir -p "$HOME" "$TMPDIR"
+cp -R "$TESTDATA/src/recmod" "$tmp/mod"
+cd "$tmp/mod" || exit 1
+fail=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fail=1; }
+
+# perf may be present but unusable here (a container without perf_event):
+# that is the environment's limit, not ours.
+if ! perf record -q -e syscalls:sys_enter_getpid -o "$tmp/probe.data" -- true 2> "$tmp/probe.err"; then
+    echo "SKIP: perf cannot record here: $(head -1 "$tmp/probe.err")"; exit 77
+fi
+
+manifest() { # DIR EXPR: a Python expression over m (the manifest)
+    python3 -c 'import json,sys; m=json.load(open(sys.argv[1]+"/manifest.json")); print(eval(sys.argv[2]))' "$1" "$2"
+}
+perf_samples() { perf script -i "$1" -F event 2>/dev/null | grep -c 'sys_enter'; }
+strip_times() { sed 's/\t[0-9.]*s$//; s/ ([0-9.]*s)$//' "$1"; }
+
+# --- 1. a passing run: output, status, captures --------------------------
+# record runs every test (-count=1: a cached result would record nothing)
+go test -count=1 ./... > "$tmp/go.out" 2>&1; go_rc=$?
+"$SYSFLAME" record -o "$tmp/rec" -- go test ./... > "$tmp/rec.out" 2> "$tmp/rec.err"; rc=$?
+[ "$rc" = "$go_rc" ] && ok "record exits with go test's status ($rc)" ||
+    bad "record exit $rc, go test $go_rc: $(cat "$tmp/rec.err")"
+strip_times "$tmp/go.out" > "$tmp/go.norm"; strip_times "$tmp/rec.out" > "$tmp/rec.norm"
+if cmp -s "$tmp/go.norm" "$tmp/rec.norm"; then
+    ok "go test's output passes through ($(wc -l < "$tmp/rec.out") lines, times aside)"
+else
+    bad "output differs from go test's:"; diff "$tmp/go.norm" "$tmp/rec.norm" | head -8
+fi
+n=$(manifest "$tmp/rec" 'len(m["packages"])')
+[ "$n" = 2 ] && ok "one capture per package (2)" || bad "manifest lists $n packages, want 2"
+for pkg in files sleepy; do
+    d="$tmp/rec/$pkg"
+    for f in perf.data "$pkg.test" events.json run.json; do
+        [ -s "$d/$f" ] || bad "$pkg: $f missing"
+    done
+    want=$(manifest "$tmp/rec" "[p for p in m['packages'] if p['name']=='$pkg'][0]['samples']")
+    got=$(perf_samples "$d/perf.data")
+    [ "$got" = "$want" ] && ok "$pkg: perf script reads the $got samples the manifest counts" ||
+        bad "$pkg: perf script reads $got samples, the manifest says $want"
+    comms=$(perf script -i "$d/perf.data" -F comm 2>/dev/null | tr -d ' ' | sort -u | tr '\n' ' ')
+    [ "$comms" = "$pkg.test " ] && ok "$pkg: the capture holds $pkg.test only (no go, compile, link)" ||
+        bad "$pkg: processes in the capture: $comms"
+    # the copied binary is the package's test binary
+    "$d/$pkg.test" -test.list '.*' 2>&1 | grep '^Test' > "$tmp/list"
+    go test -list '.*' "./$pkg" 2>/dev/null | grep '^Test' > "$tmp/list.want"
+    [ -s "$tmp/list" ] && cmp -s "$tmp/list" "$tmp/list.want" &&
+        ok "$pkg: the copied binary lists the package's tests ($(wc -l < "$tmp/list"))" ||
+        bad "$pkg: the copied binary is not the package's test binary"
+done
+lost=$(manifest "$tmp/rec" 'm["lost_events"] + m["lost_samples"]')
+[ "$lost" = 0 ] && ok "nothing lost (perf's LOST and LOST_SAMPLES records: 0)" || bad "$lost samples lost"
+manifest "$tmp/rec" 'm["go"] + " | " + m["perf"] + " | " + m["kernel"]' > "$tmp/versions"
+grep -q 'go version go' "$tmp/versions" && grep -q 'perf version' "$tmp/versions" &&
+    ok "manifest: $(cut -c1-60 "$tmp/versions")" || bad "manifest versions: $(cat "$tmp/versions")"
+
+# --- 2. a failing test -------------------------------------------------
+RECMOD_FAIL=1 go test -count=1 ./... > "$tmp/gofail.out" 2>&1; go_rc=$?
+RECMOD_FAIL=1 "$SYSFLAME" record -q -o "$tmp/recfail" -- go test ./... > "$tmp/recfail.out" 2>&1; rc=$?
+[ "$rc" = "$go_rc" ] && [ "$rc" != 0 ] && ok "a failing test: record exits $rc as go test does" ||
+    bad "a failing test: record exit $rc, go test $go_rc"
+strip_times "$tmp/gofail.out" > "$tmp/go.norm"; strip_times "$tmp/recfail.out" > "$tmp/rec.norm"
+cmp -s "$tmp/go.norm" "$tmp/rec.norm" && ok "a failing test: go test's output passes through" ||
+    { bad "a failing test: output differs:"; diff "$tmp/go.norm" "$tmp/rec.norm" | head -8; }
+want=$(manifest "$tmp/recfail" "[p for p in m['packages'] if p['name']=='files'][0]['samples']")
+got=$(perf_samples "$tmp/recfail/files/perf.data")
+[ "$got" = "$want" ] && [ "$got" -gt 0 ] && ok "a failing test: its package's capture is complete ($got samples)" ||
+    bad "a failing test: perf script reads $got samples, manifest $want"
+
+RECMOD_FAIL=1 go test -count=1 -v ./files > "$tmp/gofail.out" 2>&1; go_rc=$?
+RECMOD_FAIL=1 "$SYSFLAME" record -q -o "$tmp/recfailv" -- go test -v ./files > "$tmp/recfail.out" 2>&1; rc=$?
+strip_times "$tmp/gofail.out" > "$tmp/go.norm"; strip_times "$tmp/recfail.out" > "$tmp/rec.norm"
+[ "$rc" = "$go_rc" ] && cmp -s "$tmp/go.norm" "$tmp/rec.norm" && ok "go test -v: output and status pass through" ||
+    { bad "go test -v: exit $rc (go test $go_rc), output differs:"; diff "$tmp/go.norm" "$tmp/rec.norm" | head -8; }
+
+# --- 3. any command ----------------------------------------------------
+"$SYSFLAME" record -q -o "$tmp/cmd" -- "$tmp/rec/sleepy/sleepy.test" -test.run TestSleep > "$tmp/cmd.out" 2>&1; rc=$?
+comms=$(perf script -i "$tmp/cmd/sleepy/perf.data" -F comm 2>/dev/null | tr -d ' ' | sort -u | tr '\n' ' ')
+[ "$rc" = 0 ] && [ "$comms" = "sleepy.test " ] && [ -x "$tmp/cmd/sleepy/sleepy.test" ] &&
+    ok "a program: capture and binary copy in DIR/sleepy" || bad "a program: rc $rc, comms '$comms'"
+
+# --- 4. failure modes, one line each -----------------------------------
+one_line() { # NAME RC_WANT PATTERN FILE RC
+    if [ "$5" = "$2" ] && [ "$(wc -l < "$4")" = 1 ] && grep -q -- "$3" "$4"; then
+        ok "$1: $(cat "$4")"
+    else
+        bad "$1: exit $5 (want $2): $(cat "$4")"
+    fi
+}
+"$SYSFLAME" record -o "$tmp/rec" -- true > /dev/null 2> "$tmp/e"
+one_line "DIR exists" 1 "pass --force" "$tmp/e" $?
+"$SYSFLAME" record -q --force -o "$tmp/cmd" -- true > /dev/null 2> "$tmp/e"; rc=$?
+[ "$rc" = 0 ] && [ "$(manifest "$tmp/cmd" 'm["command"][0]')" = true ] &&
+    ok "--force replaces an earlier record folder" || bad "--force: exit $rc: $(cat "$tmp/e")"
+mkdir "$tmp/notrec" && touch "$tmp/notrec/precious"
+"$SYSFLAME" record --force -o "$tmp/notrec" -- true > /dev/null 2> "$tmp/e"; rc=$?
+[ -f "$tmp/notrec/precious" ] && one_line "--force on another folder" 1 "not a sysflame record folder" "$tmp/e" $rc
+mkdir -p "$tmp/bin-go" "$tmp/bin-perf"
+ln -s "$(command -v go)" "$tmp/bin-go/go"
+ln -s "$(command -v perf)" "$tmp/bin-perf/perf"
+PATH="$tmp/bin-go" "$SYSFLAME" record -o "$tmp/x1" -- go test ./... > /dev/null 2> "$tmp/e"
+one_line "perf missing" 1 "apt-get install linux-perf" "$tmp/e" $?
+PATH="$tmp/bin-perf" "$SYSFLAME" record -o "$tmp/x2" -- go test ./... > /dev/null 2> "$tmp/e"
+one_line "go missing" 1 "go not found on PATH" "$tmp/e" $?
+"$SYSFLAME" record -o "$tmp/x3" -- go test -exec foo ./... > /dev/null 2> "$tmp/e"
+one_line "go test -exec" 2 "cannot take another -exec" "$tmp/e" $?
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+if command -v setpriv >/dev/null && [ "$paranoid" -gt -1 ]; then
+    chmod 755 "$tmp"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$SYSFLAME" record -o "$tmp/x4" -- true \
+        > /dev/null 2> "$tmp/e"
+    one_line "no permission" 1 "perf_event_paranoid=-1" "$tmp/e" $?
+else
+    echo "skip no permission: needs setpriv and kernel.perf_event_paranoid > -1"
+fi
+# tracefs: unmounted in a mount namespace of our own (the machine keeps its
+# mount); record mounts it as root, and says how when it cannot.
+if command -v unshare >/dev/null && command -v setpriv >/dev/null &&
+    unshare -m sh -c 'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null
+                      umount /sys/kernel/debug 2>/dev/null; ! test -d /sys/kernel/tracing/events/syscalls' 2>/dev/null; then
+    unshare -m sh -c 'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null
+                      umount /sys/kernel/debug 2>/dev/null
+                      exec setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin "$0" record -o "$1" -- true' \
+        "$SYSFLAME" "$tmp/x5" > /dev/null 2> "$tmp/e"
+    one_line "tracefs not mounted" 1 "mount -t tracefs nodev /sys/kernel/tracing" "$tmp/e" $?
+    unshare -m sh -c 'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null
+                      umount /sys/kernel/debug 2>/dev/null
+                      exec "$0" record -o "$1" -- true' "$SYSFLAME" "$tmp/x6" > /dev/null 2> "$tmp/e"; rc=$?
+    [ "$rc" = 0 ] && grep -q "mounted it at /sys/kernel/tracing" "$tmp/e" &&
+        ok "tracefs not mounted, as root: record mounts it and says so" ||
+        bad "tracefs not mounted, as root: exit $rc: $(cat "$tmp/e")"
+else
+    echo "skip tracefs checks: needs unshare and setpriv, and a tracefs that can be unmounted"
+fi
+
+# --- 5. interrupted -----------------------------------------------------
+RECMOD_LONG=1 "$SYSFLAME" record -o "$tmp/int" -- go test ./sleepy > "$tmp/int.out" 2> "$tmp/int.err" &
+bg=$!
+i=0
+while [ ! -s "$tmp/int/sleepy/perf.data" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1.5   # TestLong (10 s) is running
+kill -INT "$bg"
+wait "$bg"; rc=$?
+bg=""
+if [ "$rc" != 0 ] && grep -q "^sysflame: interrupted: .* complete and readable" "$tmp/int.err" &&
+    [ "$(manifest "$tmp/int" 'm["interrupted"]')" = True ]; then
+    ok "Ctrl-C: record stops (exit $rc) and says what it kept"
+else
+    bad "Ctrl-C: exit $rc: $(cat "$tmp/int.err")"
+fi
+want=$(manifest "$tmp/int" "m['packages'][0]['samples']")
+got=$(perf_samples "$tmp/int/sleepy/perf.data")
+perf script -i "$tmp/int/sleepy/perf.data" > /dev/null 2> "$tmp/e"; prc=$?
+[ "$prc" = 0 ] && [ "$got" = "$want" ] && [ "$got" -gt 0 ] &&
+    ok "Ctrl-C: the capture is complete ($got samples, perf script reads it)" ||
+    bad "Ctrl-C: perf script exit $prc, $got samples, manifest $want: $(head -2 "$tmp/e")"
+
+[ $fail = 0 ] && echo "record: all checks passed"
+exit $fail
