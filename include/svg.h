@@ -15,17 +15,42 @@
 #include "sf.h"
 #include "stack.h"
 
-/* Colour palettes.  SVG_PAL_GO (the default) colours by kind of frame:
- * Go user code, Go runtime, C/cgo, kernel, syscall leaf (see svg_classify). */
+/* Colour palettes.  SVG_PAL_GO colours by kind of frame: Go user code, Go
+ * runtime, C/cgo, kernel, syscall leaf (see svg_classify).  The others are
+ * flamegraph.pl's: hot, mem, io; the multi-hue java, js, perl (by the
+ * frame's language, its _[j]/_[i]/_[k] annotations first), wakeup and
+ * chain (_[w] wakers); and the single hues.  SVG_PAL_AUTO (the default)
+ * picks java, js or perl when the names look like it, else go. */
 enum svg_palette {
     SVG_PAL_GO = 0,
     SVG_PAL_HOT,
     SVG_PAL_MEM,
     SVG_PAL_IO,
+    SVG_PAL_JAVA,
+    SVG_PAL_JS,
+    SVG_PAL_PERL,
+    SVG_PAL_WAKEUP,
+    SVG_PAL_CHAIN,
+    SVG_PAL_RED,
+    SVG_PAL_GREEN,
+    SVG_PAL_BLUE,
+    SVG_PAL_AQUA,
+    SVG_PAL_YELLOW,
+    SVG_PAL_PURPLE,
+    SVG_PAL_ORANGE,
+    SVG_PAL_AUTO,
 };
 
-/* "go", "hot", "mem", "io" -> palette; 0 ok, -1 unknown name. */
+/* "go", "hot", ..., "auto" -> palette; 0 ok, -1 unknown name. */
 int svg_palette_parse(const char *name, enum svg_palette *out);
+/* The palette SVG_PAL_AUTO resolves to for s. */
+enum svg_palette svg_palette_auto(const struct stack_set *s);
+/* "go, hot, mem, io, java, ..." for messages. */
+extern const char svg_palette_names[];
+
+/* Length of name without a trailing FlameGraph annotation ("_[k]" kernel,
+ * "_[j]" jitted, "_[i]" inlined, "_[w]" waker): what labels show. */
+size_t svg_label_len(const char *name, size_t len);
 
 /* Kinds of frame the go palette tells apart. */
 enum svg_kind {
@@ -67,13 +92,15 @@ struct svg_opts {
     unsigned width;             /* image width in px, 1200 */
     unsigned frame_height;      /* px, 16 */
     double minwidth;            /* px, 0.1: narrower frames (and their children) are omitted */
+    int minwidth_pct;           /* minwidth is a percentage of the total, not px */
     unsigned fontsize;          /* 12 */
     const char *fonttype;       /* "Verdana" */
-    enum svg_palette colors;    /* SVG_PAL_GO */
+    enum svg_palette colors;    /* SVG_PAL_AUTO */
     int hash;                   /* colour from a hash of the name (stable across graphs) */
     int inverted;               /* icicle graph: root on top */
     int reverse;                /* reverse each stack before merging */
-    const char *countname;      /* "syscalls" */
+    const char *countname;      /* "syscalls" (sysflame svg: "samples" for
+                                   inputs that are not syscall captures) */
     const char *nametype;       /* "Function:" */
     int flamechart;             /* time order (stack_runs, or folded order without
                                  * them); only adjacent samples merge */

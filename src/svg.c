@@ -23,22 +23,100 @@ void svg_opts_init(struct svg_opts *o)
     o->minwidth = 0.1;
     o->fontsize = 12;
     o->fonttype = "Verdana";
-    o->colors = SVG_PAL_GO;
+    o->colors = SVG_PAL_AUTO;
     o->countname = "syscalls";
     o->nametype = "Function:";
 }
 
+static const struct { const char *name; enum svg_palette pal; } palettes[] = {
+    { "go", SVG_PAL_GO }, { "hot", SVG_PAL_HOT }, { "mem", SVG_PAL_MEM }, { "io", SVG_PAL_IO },
+    { "java", SVG_PAL_JAVA }, { "js", SVG_PAL_JS }, { "perl", SVG_PAL_PERL },
+    { "red", SVG_PAL_RED }, { "green", SVG_PAL_GREEN }, { "blue", SVG_PAL_BLUE },
+    { "aqua", SVG_PAL_AQUA }, { "yellow", SVG_PAL_YELLOW }, { "purple", SVG_PAL_PURPLE },
+    { "orange", SVG_PAL_ORANGE }, { "wakeup", SVG_PAL_WAKEUP }, { "chain", SVG_PAL_CHAIN },
+    { "auto", SVG_PAL_AUTO },
+};
+
+const char svg_palette_names[] =
+    "auto, go, hot, mem, io, java, js, perl, red, green, blue, aqua, yellow, purple, "
+    "orange, wakeup, chain";
+
 int svg_palette_parse(const char *name, enum svg_palette *out)
 {
-    static const struct { const char *name; enum svg_palette pal; } pals[] = {
-        { "go", SVG_PAL_GO }, { "hot", SVG_PAL_HOT }, { "mem", SVG_PAL_MEM }, { "io", SVG_PAL_IO },
-    };
-    for (size_t i = 0; i < SF_ARRAY_SIZE(pals); i++)
-        if (strcmp(name, pals[i].name) == 0) {
-            *out = pals[i].pal;
+    for (size_t i = 0; i < SF_ARRAY_SIZE(palettes); i++)
+        if (strcmp(name, palettes[i].name) == 0) {
+            *out = palettes[i].pal;
             return 0;
         }
     return -1;
+}
+
+size_t svg_label_len(const char *name, size_t len)
+{
+    if (len > 4 && name[len - 4] == '_' && name[len - 3] == '[' && name[len - 1] == ']' &&
+        (name[len - 2] == 'k' || name[len - 2] == 'j' || name[len - 2] == 'i' ||
+         name[len - 2] == 'w'))
+        return len - 4;
+    return len;
+}
+
+static int contains(const char *s, size_t len, const char *p)
+{
+    size_t n = strlen(p);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(s + i, p, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Java: a jit annotation, perf-map-agent's ":::" or a package path of the
+ * JDK's or the usual top-level domains. */
+static int java_name(const char *s, size_t len)
+{
+    static const char *const roots[] = { "java/", "javax/", "jdk/", "sun/", "org/", "com/",
+                                         "net/", "io/" };
+    if (len > 4 && memcmp(s + len - 4, "_[j]", 4) == 0)
+        return 1;
+    if (contains(s, len, ":::"))
+        return 1;
+    const char *t = s;
+    size_t tl = len;
+    if (tl && *t == 'L') {
+        t++;
+        tl--;
+    }
+    for (size_t i = 0; i < SF_ARRAY_SIZE(roots); i++) {
+        size_t n = strlen(roots[i]);
+        if (tl >= n && memcmp(t, roots[i], n) == 0 && contains(t, tl, ":"))
+            return 1;
+    }
+    return 0;
+}
+
+/* JavaScript: a source path ending in ".js" */
+static int js_name(const char *s, size_t len)
+{
+    const char *slash = memchr(s, '/', len);
+    return slash && contains(slash, len - (size_t)(slash - s), ".js");
+}
+
+enum svg_palette svg_palette_auto(const struct stack_set *s)
+{
+    size_t java = 0, js = 0, perl = 0;
+    for (size_t i = 0; i < stack_nr_names(s); i++) {
+        const char *n = stack_name(s, (uint32_t)i);
+        size_t len = stack_name_len(s, (uint32_t)i);
+        java += java_name(n, len);
+        js += js_name(n, len);
+        perl += contains(n, len, "Perl_") || contains(n, len, ".pl:");
+    }
+    if (java && java >= js && java >= perl)
+        return SVG_PAL_JAVA;
+    if (js && js >= perl)
+        return SVG_PAL_JS;
+    if (perl)
+        return SVG_PAL_PERL;
+    return SVG_PAL_GO;
 }
 
 /* ---- frame classification (the go palette) ---- */
@@ -125,11 +203,71 @@ static void colour_vars(const struct svg_opts *o, struct colour_rng *rng,
     v[2] = (double)((h >> 32) & 0xffff) / 65536.0;
 }
 
-static void palette_colour(const struct svg_opts *o, enum svg_kind kind, const double v[3],
-                           char *out, size_t n)
+static int ends_with(const char *s, size_t len, const char *p)
+{
+    size_t n = strlen(p);
+    return len >= n && memcmp(s + len - n, p, n) == 0;
+}
+
+/* The single-hue palette a multi-hue one (java, js, perl, wakeup, chain)
+ * gives a frame, as flamegraph.pl's rules choose it. */
+static enum svg_palette hue_of(enum svg_palette pal, const char *name, size_t len)
+{
+    switch (pal) {
+    case SVG_PAL_JAVA:
+        if (ends_with(name, len, "_[j]"))
+            return SVG_PAL_GREEN;
+        if (ends_with(name, len, "_[i]"))
+            return SVG_PAL_AQUA;
+        if (java_name(name, len))
+            return SVG_PAL_GREEN;
+        if (contains(name, len, "::"))
+            return SVG_PAL_YELLOW;
+        if (ends_with(name, len, "_[k]"))
+            return SVG_PAL_ORANGE;
+        return SVG_PAL_RED;
+    case SVG_PAL_JS:
+        if (ends_with(name, len, "_[j]"))
+            return memchr(name, '/', len) ? SVG_PAL_GREEN : SVG_PAL_AQUA;
+        if (contains(name, len, "::"))
+            return SVG_PAL_YELLOW;
+        if (js_name(name, len))
+            return SVG_PAL_GREEN;
+        if (memchr(name, ':', len))
+            return SVG_PAL_AQUA;
+        if (len == 1 && name[0] == ' ')
+            return SVG_PAL_GREEN;
+        if (contains(name, len, "_[k]"))
+            return SVG_PAL_ORANGE;
+        return SVG_PAL_RED;
+    case SVG_PAL_PERL:
+        if (contains(name, len, "::"))
+            return SVG_PAL_YELLOW;
+        if (contains(name, len, "Perl") || contains(name, len, ".pl"))
+            return SVG_PAL_GREEN;
+        if (ends_with(name, len, "_[k]"))
+            return SVG_PAL_ORANGE;
+        return SVG_PAL_RED;
+    case SVG_PAL_WAKEUP:
+        return SVG_PAL_AQUA;
+    case SVG_PAL_CHAIN:
+        return contains(name, len, "_[w]") ? SVG_PAL_AQUA : SVG_PAL_BLUE;
+    default:
+        return pal;
+    }
+}
+
+static void palette_colour(enum svg_palette pal, enum svg_kind kind, const char *name,
+                           size_t len, const double v[3], char *out, size_t n)
 {
     int r, g, b;
-    switch (o->colors) {
+    if (kind == SVG_KIND_ROOT && pal != SVG_PAL_GO) {
+        r = g = 200 + (int)(20 * v[0]); b = 205 + (int)(20 * v[0]);
+        snprintf(out, n, "rgb(%d,%d,%d)", r, g, b);
+        return;
+    }
+    pal = hue_of(pal, name, len);
+    switch (pal) {
     case SVG_PAL_HOT:
         r = 205 + (int)(50 * v[2]); g = (int)(230 * v[0]); b = (int)(55 * v[1]);
         break;
@@ -138,6 +276,27 @@ static void palette_colour(const struct svg_opts *o, enum svg_kind kind, const d
         break;
     case SVG_PAL_IO:
         r = 80 + (int)(60 * v[0]); g = r; b = 190 + (int)(55 * v[1]);
+        break;
+    case SVG_PAL_RED:
+        r = 200 + (int)(55 * v[0]); g = b = 50 + (int)(80 * v[0]);
+        break;
+    case SVG_PAL_GREEN:
+        g = 200 + (int)(55 * v[0]); r = b = 50 + (int)(60 * v[0]);
+        break;
+    case SVG_PAL_BLUE:
+        b = 205 + (int)(50 * v[0]); r = g = 80 + (int)(60 * v[0]);
+        break;
+    case SVG_PAL_YELLOW:
+        r = g = 175 + (int)(55 * v[0]); b = 50 + (int)(20 * v[0]);
+        break;
+    case SVG_PAL_PURPLE:
+        r = b = 190 + (int)(65 * v[0]); g = 80 + (int)(60 * v[0]);
+        break;
+    case SVG_PAL_AQUA:
+        r = 50 + (int)(60 * v[0]); g = b = 165 + (int)(55 * v[0]);
+        break;
+    case SVG_PAL_ORANGE:
+        r = 190 + (int)(65 * v[0]); g = 90 + (int)(65 * v[0]); b = 0;
         break;
     case SVG_PAL_GO:
     default:
@@ -515,6 +674,7 @@ static void add_clipped(struct sbuf *sb, const char *name, size_t len, size_t ch
 }
 
 struct layout {
+    enum svg_palette pal;       /* o->colors, auto resolved */
     const struct svg_opts *o;
     struct stack_set *s;
     struct tree *t;
@@ -529,6 +689,8 @@ struct layout {
 
 static int node_visible(const struct layout *L, const struct node *n)
 {
+    if (L->o->minwidth_pct)
+        return (double)n->count * 100.0 >= L->o->minwidth * (double)L->shown;
     return (double)n->count * L->scale >= L->o->minwidth;
 }
 
@@ -632,7 +794,7 @@ static void emit_frame(struct layout *L, struct out *w, uint32_t id, const uint3
                          : svg_classify(name, len, leaf);
     double v[3];
     colour_vars(o, rng, name, len, v);
-    palette_colour(o, kind, v, st.fill, sizeof(st.fill));
+    palette_colour(L->pal, kind, name, len, v, st.fill, sizeof(st.fill));
     if (o->compare)
         diff_style(L, n, &st);
     if (o->style) {
@@ -656,7 +818,10 @@ static void emit_frame(struct layout *L, struct out *w, uint32_t id, const uint3
     uint64_t count = id ? n->count : L->shown;
     sbuf_addf(sb, "<g data-n=\"%llu\"%s><title>", (unsigned long long)count,
               id ? aside ? " data-aside=\"1\"" : "" : " data-root=\"1\"");
-    xml_escape(sb, name, len, 0);
+    /* FlameGraph's _[k]/_[j]/_[i]/_[w] annotations colour a frame; labels
+     * and tooltips show the name without them, as flamegraph.pl does */
+    size_t shown_len = id ? svg_label_len(name, len) : len;
+    xml_escape(sb, name, shown_len, 0);
     sbuf_add(sb, " (", 2);
     add_count(sb, count);
     sbuf_addch(sb, ' ');
@@ -674,7 +839,7 @@ static void emit_frame(struct layout *L, struct out *w, uint32_t id, const uint3
     sbuf_addf(sb, ")</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" "
               "rx=\"2\" ry=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
               x, y, wd, h, st.fill, x + 3, y + h / 2 + (double)o->fontsize / 2 - 2);
-    add_clipped(sb, name, len, (size_t)(wd / ((double)o->fontsize * FONTWIDTH)));
+    add_clipped(sb, name, shown_len, (size_t)(wd / ((double)o->fontsize * FONTWIDTH)));
     sbuf_add(sb, "</text></g>\n", 12);
     out_maybe_flush(w);
 }
@@ -787,6 +952,9 @@ static void emit_header(struct layout *L, struct out *w, uint64_t nr_stacks)
     sbuf_addf(sb, "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%u\">Reset Zoom</text>\n",
               XPAD, fs * 2);
     sbuf_addf(sb, "<text id=\"search\" x=\"%u\" y=\"%u\">Search</text>\n", o->width - XPAD, fs * 2);
+    /* left of "Reset Search": the case-insensitive toggle */
+    sbuf_addf(sb, "<text id=\"ignorecase\" x=\"%u\" y=\"%u\"><title>case-insensitive search "
+              "(Ctrl-I)</title>ic</text>\n", o->width - XPAD - fs * 8, fs * 2);
     sbuf_addf(sb, "<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n", XPAD,
               L->height - L->ypad2 + fs * 2);
     sbuf_addf(sb, "<text id=\"matched\" x=\"%u\" y=\"%u\"> </text>\n", o->width - XPAD,
@@ -801,8 +969,8 @@ static void emit_header(struct layout *L, struct out *w, uint64_t nr_stacks)
     if (L->omitted) {
         sbuf_add(sb, "; ", 2);
         add_count(sb, L->omitted);
-        sbuf_addf(sb, " frame%s narrower than %g px omitted", L->omitted == 1 ? "" : "s",
-                  o->minwidth);
+        sbuf_addf(sb, " frame%s narrower than %g%s omitted", L->omitted == 1 ? "" : "s",
+                  o->minwidth, o->minwidth_pct ? "%" : " px");
     }
     sbuf_add(sb, "</text>\n", 8);
     if (!L->t->nodes[0].count)
@@ -877,7 +1045,7 @@ int svg_write(struct stack_set *s, const struct svg_opts *o, FILE *out, struct s
         return sf_error(err, "svg: bad frame height %u (use 2..1000)", o->frame_height);
     if (o->fontsize < 1 || o->fontsize > 500)
         return sf_error(err, "svg: bad font size %u (use 1..500)", o->fontsize);
-    if (!(o->minwidth >= 0) || !isfinite(o->minwidth))
+    if (!(o->minwidth >= 0) || !isfinite(o->minwidth) || (o->minwidth_pct && o->minwidth > 100))
         return sf_error(err, "svg: bad minimum width %g", o->minwidth);
 
     struct tree t = { .names = s, .aside_name = NO_NODE };
@@ -897,6 +1065,7 @@ int svg_write(struct stack_set *s, const struct svg_opts *o, FILE *out, struct s
         tree_layout_sorted(&t);
     }
     struct layout L = { .o = o, .s = s, .t = &t, .aside = aside };
+    L.pal = o->colors == SVG_PAL_AUTO ? svg_palette_auto(s) : o->colors;
     uint64_t total = t.nodes[0].count;
     L.shown = total - (aside != NO_NODE ? t.nodes[aside].count : 0);
     L.scale = total ? (double)(o->width - 2 * XPAD) / (double)total : 0;

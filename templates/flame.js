@@ -9,6 +9,7 @@
     var xpad, fontsize, fontwidth, inverted, nametype, total;
     var searchColor = "rgb(230,0,230)";
     var currentSearch = null;
+    var ignoreCase = false, icBtn;
 
     svg.setAttribute("data-sf-error", "");
     window.addEventListener("error", function (e) {
@@ -148,7 +149,7 @@
     function search(term) {
         if (term === null || term === undefined || term === "") { resetSearch(); return; }
         var re;
-        try { re = new RegExp(term); } catch (e) {
+        try { re = new RegExp(term, ignoreCase ? "i" : ""); } catch (e) {
             matchedTxt.textContent = "Bad regex: " + e.message;
             return;
         }
@@ -179,12 +180,22 @@
             }
         }
         var pct = total > 0 ? (100 * sum / total) : 0;
-        matchedTxt.textContent = "Matched: " + pct.toFixed(2) + "%";
+        matchedTxt.textContent = "Matched: " + pct.toFixed(2) + "%" + (ignoreCase ? ", ignoring case" : "");
         matchedTxt.setAttribute("data-matched-samples", String(sum));
         matchedTxt.setAttribute("data-matched-frames", String(hits.length));
         searchBtn.textContent = "Reset Search";
         currentSearch = term;
         setParams({ s: term });
+    }
+
+    // "ic": case-insensitive search, as flamegraph.pl's toggle (also Ctrl-I, ?i=1)
+    function toggleIgnoreCase(on) {
+        ignoreCase = on === undefined ? !ignoreCase : !!on;
+        if (icBtn) {
+            if (ignoreCase) icBtn.classList.add("show"); else icBtn.classList.remove("show");
+        }
+        setParams({ i: ignoreCase ? "1" : null });
+        if (currentSearch !== null) search(currentSearch);
     }
 
     function askSearch() {
@@ -198,6 +209,7 @@
         details = document.getElementById("details");
         unzoomBtn = document.getElementById("unzoom");
         searchBtn = document.getElementById("search");
+        icBtn = document.getElementById("ignorecase");
         matchedTxt = document.getElementById("matched");
         xpad = num("data-xpad", 10);
         fontsize = num("data-fontsize", 12);
@@ -220,12 +232,17 @@
                 unzoom();
             } else if (e.target === searchBtn) {
                 askSearch();
+            } else if (icBtn && e.target === icBtn) {
+                toggleIgnoreCase();
             }
         });
         window.addEventListener("keydown", function (e) {
             if ((e.ctrlKey || e.metaKey) && (e.key === "f" || e.key === "F")) {
                 e.preventDefault();
                 askSearch();
+            } else if (e.ctrlKey && (e.key === "i" || e.key === "I")) {
+                e.preventDefault();
+                toggleIgnoreCase();
             } else if (e.key === "Escape") {
                 resetSearch();
                 unzoom();
@@ -244,9 +261,11 @@
                 }
             }
         }
+        if (p.get("i") === "1") toggleIgnoreCase(true);
         if (p.get("s")) search(p.get("s"));
         // Public hooks for tests and embedding pages.
-        window.sysflame = { zoom: zoom, unzoom: unzoom, search: search, resetSearch: resetSearch };
+        window.sysflame = { zoom: zoom, unzoom: unzoom, search: search, resetSearch: resetSearch,
+                            ignoreCase: toggleIgnoreCase };
         svg.setAttribute("data-sf-ready", "1");
     }
 

@@ -23,14 +23,18 @@ static const char usage[] =
     "      --subtitle TEXT    second line (default: the recorded command line)\n"
     "      --width PX         image width (default 1200)\n"
     "      --height PX        frame height (default 16)\n"
-    "      --minwidth PX      omit frames narrower than this (default 0.1)\n"
+    "      --minwidth PX|N%   omit frames narrower than this many pixels, or this\n"
+    "                         share of the total (default 0.1 px)\n"
     "      --fontsize N       font size (default 12)\n"
     "      --fonttype NAME    font family (default Verdana)\n"
-    "      --colors PALETTE   go (default), hot, mem or io\n"
+    "      --colors PALETTE   auto (default: java, js or perl when the names look so,\n"
+    "                         else go), go, hot, mem, io, java, js, perl, red, green,\n"
+    "                         blue, aqua, yellow, purple, orange, wakeup, chain\n"
     "      --hash             colour by a hash of the name (stable across graphs)\n"
     "      --inverted         icicle graph (root on top)\n"
     "      --reverse          reverse stacks before merging\n"
-    "      --countname TEXT   what a sample counts (default \"syscalls\")\n"
+    "      --countname TEXT   what a sample counts (default \"syscalls\" for syscall\n"
+    "                         captures, else \"samples\")\n"
     "      --nametype TEXT    tooltip label of a frame (default \"Function:\")\n"
     "      --flamechart       time order instead of merging by name\n"
     "      --notes TEXT       notes stored in the SVG\n"
@@ -71,6 +75,7 @@ struct svg_ctx {
     struct svg_opts so;
     char *cmdline;
     int nr_captures;
+    int countname_set;
 };
 
 static int parse_px(const char *opt, const char *arg, unsigned min, unsigned max, unsigned *out,
@@ -96,18 +101,21 @@ static int svg_option(int code, const char *arg, void *vctx, struct sf_err *err)
     case OPT_FONTSIZE: return parse_px("--fontsize", arg, 1, 200, &o->fontsize, err);
     case OPT_MINWIDTH:
         o->minwidth = strtod(arg, &end);
-        if (!*arg || *end || !(o->minwidth >= 0) || o->minwidth > 10000)
-            return sf_error(err, "--minwidth: '%s' is not a width in pixels", arg);
+        o->minwidth_pct = *end == '%';
+        if (!*arg || end == arg || end[o->minwidth_pct] || !(o->minwidth >= 0) ||
+            o->minwidth > (o->minwidth_pct ? 100 : 10000))
+            return sf_error(err, "--minwidth: '%s' is neither a width in pixels nor a "
+                            "percentage", arg);
         return 1;
     case OPT_FONTTYPE: o->fonttype = arg; return 1;
     case OPT_COLORS:
         if (svg_palette_parse(arg, &o->colors) < 0)
-            return sf_error(err, "--colors: '%s' is not one of go, hot, mem, io", arg);
+            return sf_error(err, "--colors: '%s' is not one of %s", arg, svg_palette_names);
         return 1;
     case OPT_HASH: o->hash = 1; return 1;
     case OPT_INVERTED: o->inverted = 1; return 1;
     case OPT_REVERSE: o->reverse = 1; return 1;
-    case OPT_COUNTNAME: o->countname = arg; return 1;
+    case OPT_COUNTNAME: o->countname = arg; c->countname_set = 1; return 1;
     case OPT_NAMETYPE: o->nametype = arg; return 1;
     case OPT_FLAMECHART: o->flamechart = 1; c->co.prof.record_order = 1; return 1;
     case OPT_NOTES: o->notes = arg; return 1;
@@ -171,6 +179,9 @@ int cmd_svg(int argc, char **argv)
     if (rc == 0) {
         if (!c.so.subtitle && c.cmdline && c.nr_captures == 1 && nr_inputs == 1)
             c.so.subtitle = c.cmdline;
+        /* flamegraph.pl's "samples", unless the counts are syscalls */
+        if (!c.countname_set && !p.nr_syscalls)
+            c.so.countname = "samples";
         struct svg_job j = { p.stacks, &c.so };
         rc = cmd_write_output(c.co.output, write_svg, &j);
     }

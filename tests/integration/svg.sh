@@ -21,6 +21,7 @@ fi
 cmp -s "$tmp/a.svg" "$tmp/b.svg" || { echo "svg.sh: FAIL: output differs between runs"; exit 1; }
 
 python3 - "$tmp/a.svg" "$in" <<'EOF'
+import re
 import sys, xml.etree.ElementTree as E
 ns = '{http://www.w3.org/2000/svg}'
 root = E.parse(sys.argv[1]).getroot()
@@ -32,7 +33,8 @@ for line in open(sys.argv[2], encoding='utf-8', newline=''):
         continue
     stack, count = line.rsplit(None, 1)
     total += int(count)
-    frames = stack.split(';')
+    # labels drop FlameGraph's annotations (_[k] ...), as flamegraph.pl's do
+    frames = [re.sub(r'_\[[kjiw]\]$', '', f) for f in stack.split(';')]
     for i in range(1, len(frames) + 1):
         key = ';'.join(frames[:i])
         sums[key] = sums.get(key, 0) + int(count)

@@ -282,10 +282,28 @@ static void render(struct stack_set *s, const struct svg_opts *o, struct svgdoc 
 /* Expected samples per path prefix, summed from folded text (no stack.h). */
 struct prefix_sum { char *path; uint64_t n; };
 
-static uint64_t expected_count(const char *folded, const char *path)
+/* folded without FlameGraph's _[k]/_[j]/_[i]/_[w] annotations, which
+ * labels do not show (caller frees) */
+static char *strip_annotations(const char *folded)
+{
+    char *out = strdup(folded), *w = out;
+    for (const char *r = folded; *r; r++) {
+        if (r[0] == '_' && r[1] == '[' && r[2] && strchr("kjiw", r[2]) && r[3] == ']' &&
+            (r[4] == ';' || r[4] == ' ')) {
+            r += 3;
+            continue;
+        }
+        *w++ = *r;
+    }
+    *w = '\0';
+    return out;
+}
+
+static uint64_t expected_count(const char *annotated, const char *path)
 {
     uint64_t sum = 0;
     size_t pl = strlen(path);
+    char *folded = strip_annotations(annotated);
     const char *line = folded;
     while (*line) {
         const char *nl = strchr(line, '\n');
@@ -298,6 +316,7 @@ static uint64_t expected_count(const char *folded, const char *path)
             sum += strtoull(sp, NULL, 10);
         line += ll + (nl ? 1 : 0);
     }
+    free(folded);
     return sum;
 }
 
@@ -613,7 +632,97 @@ static void test_classify(void **state)
     assert_int_equal(p, SVG_PAL_GO);
     assert_int_equal(svg_palette_parse("io", &p), 0);
     assert_int_equal(p, SVG_PAL_IO);
-    assert_int_equal(svg_palette_parse("java", &p), -1);
+    assert_int_equal(svg_palette_parse("java", &p), 0);
+    assert_int_equal(p, SVG_PAL_JAVA);
+    assert_int_equal(svg_palette_parse("rainbow", &p), -1);
+}
+
+/* Folded files of other tools: FlameGraph annotations coloured as
+ * flamegraph.pl's java palette does (picked from the content), labels and
+ * tooltips without them; a named palette overrides the pick. */
+static void test_annotations_and_palettes(void **state)
+{
+    (void)state;
+    static const char java[] =
+        "java;start_thread;JavaMain;Interpreter_[j];java/io/PrintStream:::print_[j];"
+        "java/io/Writer:::write_[i];sys_write_[k] 6\n"
+        "java;start_thread;JavaMain;Interpreter_[j];Ljava/lang/Thread;::run 4\n";
+    struct stack_set *s = parse(java);
+    assert_int_equal(svg_palette_auto(s), SVG_PAL_JAVA);
+    struct svg_opts o;
+    svg_opts_init(&o);
+    struct svgdoc d;
+    render(s, &o, &d);
+    int seen = 0;
+    for (size_t i = 0; i < d.nr; i++) {
+        const struct frame *f = &d.f[i];
+        int r, g, b;
+        assert_int_equal(sscanf(f->fill, "rgb(%d,%d,%d)", &r, &g, &b), 3);
+        assert_null(strstr(f->name, "_["));        /* no annotation shown */
+        assert_null(strstr(f->text, "_["));
+        if (!strcmp(f->name, "Interpreter") || !strcmp(f->name, "java/io/PrintStream:::print")) {
+            assert_true(g >= 200 && r == b && r < 120);      /* green: jitted */
+            seen |= 1;
+        } else if (!strcmp(f->name, "java/io/Writer:::write")) {
+            assert_true(r < 120 && g >= 165 && g == b);      /* aqua: inlined */
+            seen |= 2;
+        } else if (!strcmp(f->name, "sys_write")) {
+            assert_true(r >= 190 && g >= 90 && b == 0);      /* orange: kernel */
+            seen |= 4;
+        } else if (!strcmp(f->name, "JavaMain")) {
+            assert_true(r >= 200 && g == b && g < 140);      /* red: system */
+            seen |= 8;
+        }
+    }
+    assert_int_equal(seen, 15);
+    doc_free(&d);
+    /* --colors blue: one hue for all but the root */
+    assert_int_equal(svg_palette_parse("blue", &o.colors), 0);
+    render(s, &o, &d);
+    for (size_t i = 0; i < d.nr; i++) {
+        int r, g, b;
+        sscanf(d.f[i].fill, "rgb(%d,%d,%d)", &r, &g, &b);
+        if (d.f[i].depth >= 2)
+            assert_true(b >= 205 && r == g && r < 150);
+    }
+    doc_free(&d);
+    stack_set_free(s);
+    /* Go content keeps the go palette */
+    s = parse(basic);
+    assert_int_equal(svg_palette_auto(s), SVG_PAL_GO);
+    assert_int_equal(svg_label_len("write_[k]", 9), 5);
+    assert_int_equal(svg_label_len("write_[x]", 9), 9);
+    assert_int_equal(svg_label_len("_[k]", 4), 4);
+    stack_set_free(s);
+}
+
+/* --minwidth N%: frames under N% of the total are omitted, whatever the width. */
+static void test_minwidth_percent(void **state)
+{
+    (void)state;
+    struct stack_set *s = parse("a;big 96\na;small 3\na;tiny 1\n");
+    struct svg_opts o;
+    svg_opts_init(&o);
+    o.minwidth = 2;
+    o.minwidth_pct = 1;
+    struct svgdoc d;
+    render(s, &o, &d);
+    int big = 0, small = 0, tiny = 0;
+    for (size_t i = 0; i < d.nr; i++) {
+        big += !strcmp(d.f[i].name, "big");
+        small += !strcmp(d.f[i].name, "small");
+        tiny += !strcmp(d.f[i].name, "tiny");
+    }
+    assert_int_equal(big + small + tiny, 2);
+    assert_int_equal(tiny, 0);
+    assert_non_null(strstr(d.text, "1 frame narrower than 2% omitted"));
+    doc_free(&d);
+    o.minwidth = 101;
+    FILE *f = fopen("/dev/null", "w");
+    struct sf_err err;
+    assert_int_equal(svg_write(s, &o, f, &err), -1);
+    fclose(f);
+    stack_set_free(s);
 }
 
 static void test_go_palette_colours(void **state)
@@ -628,9 +737,11 @@ static void test_go_palette_colours(void **state)
     for (size_t i = 0; i < d.nr; i++) {
         int r, g, b;
         assert_int_equal(sscanf(d.f[i].fill, "rgb(%d,%d,%d)", &r, &g, &b), 3);
-        if (!strcmp(d.f[i].name, "write") || !strcmp(d.f[i].name, "openat"))
+        /* write_[k] and entry_SYSCALL_64_[k] are labelled without _[k] */
+        int kernel = strstr(d.f[i].path, "__libc_write;") != NULL;
+        if (!kernel && (!strcmp(d.f[i].name, "write") || !strcmp(d.f[i].name, "openat")))
             assert_true(r > 200 && g < 120 && b < 120);
-        if (strstr(d.f[i].name, "_[k]"))
+        if (kernel)
             assert_true(r > 220 && g >= 140 && g < 190 && b < 80);
         if (!strcmp(d.f[i].name, "main.main"))
             assert_true(b > 190 && r < 100);
@@ -799,6 +910,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_minwidth_counts),
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_go_palette_colours),
+        cmocka_unit_test(test_annotations_and_palettes),
+        cmocka_unit_test(test_minwidth_percent),
         cmocka_unit_test(test_modes),
         cmocka_unit_test(test_diff_hook),
     };
