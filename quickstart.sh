@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config \
-libtraceevent-dev libelf-dev libdw-dev libzstd-dev zlib1g-dev libdeflate-dev libcmocka-dev \
+libtraceevent-dev libelf-dev libdw-dev libzstd-dev zlib1g-dev libdeflate-dev libiberty-dev libcmocka-dev \
 python3 zstd binutils golang-1.19-go"
 # Only for the browser test of the SVG (skipped where absent).
 OPTIONAL_PACKAGES="chromium"

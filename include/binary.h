@@ -41,6 +41,9 @@ struct binary_cache *binary_cache_new(const struct binary_opts *o);
 int binary_cache_open(const struct binary_opts *o, struct binary_cache **out,
                       struct sf_err *err);
 void binary_cache_free(struct binary_cache *c);
+/* A --binary PATH must be an existing regular ELF file: 0, or -1 with
+ * "'PATH': No such file or directory (--binary)" / "not an ELF file". */
+int binary_check_file(const char *path, struct sf_err *err);
 
 /* The binary for a mapping, opened and cached; NULL if none was found or
  * usable (then the mapping is recorded as missing, with the reason).  The
@@ -63,6 +66,10 @@ size_t binary_nr_segs(const struct binary *b);
 const struct binary_seg *binary_seg(const struct binary *b, size_t i);
 uint64_t binary_load_bias_hint(const struct binary *b); /* lowest PT_LOAD vaddr */
 int binary_is_pie(const struct binary *b);            /* ET_DYN */
+uint64_t binary_entry(const struct binary *b);        /* e_entry (0: none) */
+/* 1 if link-time vaddr lies in a PLT section (.plt, .plt.sec, .plt.got,
+ * .iplt): a call there reaches another function through a stub. */
+int binary_in_plt(const struct binary *b, uint64_t vaddr);
 /* Separate debug file (by build-id in the debug dirs, or .gnu_debuglink
  * under them), used for symbols and DWARF; NULL if none.  Code and CFI
  * (.eh_frame) still come from binary_elf(). */
@@ -113,6 +120,22 @@ void binary_cache_missing_rollback(struct binary_cache *c, const uint64_t *sampl
 /* Adds another cache's entry (same path and reason: its samples count). */
 void binary_cache_add_missing(struct binary_cache *c, const struct binary_missing *m);
 const struct binary_missing *binary_cache_missing(const struct binary_cache *c, size_t i);
+
+/* What became of each --binary (index as in binary_opts.binaries): a
+ * mapping claimed it by base name or build-id, or, when its name matched
+ * no mapping, a mapping took it by content (a Go binary without build-id
+ * whose segments and text fit the mapping exactly: the first such mapping
+ * left unresolved by every other source, and only if no other --binary
+ * fits it too).  recorded_path: the first mapping it served (NULL when
+ * unclaimed).  Read after the load. */
+enum binary_use_how {
+    BINARY_UNCLAIMED = 0, BINARY_BY_NAME, BINARY_BY_BUILD_ID, BINARY_BY_CONTENT,
+};
+struct binary_use {
+    enum binary_use_how how;
+    char *recorded_path;
+};
+const struct binary_use *binary_cache_use(const struct binary_cache *c, size_t i);
 
 /* Kernel symbols from --kallsyms (NULL if none given). */
 const char *binary_kernel_symbol(struct binary_cache *c, uint64_t addr, uint64_t *offset);

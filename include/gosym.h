@@ -55,6 +55,12 @@ struct gosym_frame {
     uint64_t entry;             /* entry pc of the physical function */
 };
 
+/* Go 1.21+'s runtime.funcNameForPrint: the brackets from the first '[' to
+ * the last ']' become "[...]" (pkg.F[go.shape.int].func1 -> pkg.F[...].func1).
+ * A malloc'd copy, or NULL when the name is unchanged.  Tables of Go 1.21+
+ * (or, without a version, names with a shape) report names this way. */
+char *gosym_name_for_print(const char *name);
+
 /* Returns 0 and a table, 1 if `elf` is not a Go binary (no pclntab), or -1
  * on a corrupt table (err says what: "pclntab: funcoff 0x.. out of range").
  * `name` is used in messages.  The Elf must outlive the table. */

@@ -42,6 +42,12 @@ struct sym_frame {
 int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
               struct sym_frame *out, int max);
 
+/* The ELF symbol containing link-time `vaddr` of b (perf's pick among
+ * aliases, as stored in the table: not demangled): 0 with its start and
+ * name, -1 if none.  For the unwinder, which needs function starts and
+ * names of C code (call targets, outermost functions).  Thread-safe. */
+int symbolize_symbol(struct binary *b, uint64_t vaddr, uint64_t *start, const char **name);
+
 /* Loads now what the first C address of b would load (symbols, DWARF), so
  * a warm-up thread can take that cost off the critical path.  Go binaries
  * are left alone: their C addresses rarely need DWARF.  Thread-safe. */

@@ -17,20 +17,34 @@ enum unwind_how {
     UNWIND_HOW_IP = 0,         /* the sampled ip */
     UNWIND_HOW_GO,             /* pclntab SP delta */
     UNWIND_HOW_CFI,            /* DWARF CFI */
-    UNWIND_HOW_FP,             /* frame-pointer fallback */
+    UNWIND_HOW_FP,             /* frame-pointer fallback (or the return address
+                                  at SP of a leaf stub, or a Go function found
+                                  between a C frame and its frame pointer),
+                                  each step proven: the return address follows
+                                  a call whose direct target is the callee */
     UNWIND_HOW_KERNEL,         /* from the kernel callchain */
     UNWIND_HOW_CALLCHAIN,      /* user part of the recorded callchain */
 };
 
 enum unwind_stop {
-    UNWIND_STOP_ROOT = 0,      /* reached goexit/mstart/rt0_go/_start/main thread root */
+    UNWIND_STOP_ROOT = 0,      /* reached an outermost function: goexit, mstart,
+                                  rt0_go, _start, __libc_start_main/_call_main,
+                                  clone/clone3's child, start_thread */
     UNWIND_STOP_TRUNCATED,     /* ran off the copied stack */
     UNWIND_STOP_UNKNOWN_PC,    /* pc in no mapping or no function */
     UNWIND_STOP_NO_BINARY,     /* mapping's binary not found */
-    UNWIND_STOP_SYSTEMSTACK,   /* stopped at a g0/gsignal stack switch */
+    UNWIND_STOP_SYSTEMSTACK,   /* stopped at a g0 stack switch */
     UNWIND_STOP_NO_REGS,       /* sample has no user registers/stack */
     UNWIND_STOP_BAD_FRAME,     /* CFI/SP delta inconsistent (SP went backwards...) */
     UNWIND_STOP_MAX_DEPTH,
+    UNWIND_STOP_NOT_ROOT,      /* the chain ended (zero or undefined return
+                                  address, zero frame pointer) in a function
+                                  that is not an outermost one */
+    UNWIND_STOP_UNPROVEN,      /* no unwind table, and the frame-pointer guess
+                                  is not provably the caller: stopped there */
+    UNWIND_STOP_SIGNAL,        /* at a signal return trampoline (__restore_rt,
+                                  runtime.sigreturn): the interrupted context
+                                  is on another stack or out of the copy */
     UNWIND_STOP_NR,
 };
 const char *unwind_stop_name(enum unwind_stop s);

@@ -35,6 +35,9 @@ struct binary {
     int is_pie;
     struct binary_seg *segs;
     size_t nr_segs;
+    uint64_t entry;             /* e_entry */
+    uint64_t plt[4][2];         /* [start, end) of .plt, .plt.sec, .plt.got, .iplt */
+    size_t nr_plt;
 
     pthread_mutex_t lock;       /* lazy members below */
     int gosym_tried;
@@ -71,6 +74,11 @@ struct binary_cache {
     struct kernel_sym *ksyms;
     size_t nr_ksyms;
     int ksyms_loaded;
+    struct binary_use *uses;    /* one per --binary, in order */
+    struct {                    /* each --binary's build-id, read once */
+        uint8_t bid[20];
+        size_t len;
+    } *bin_ids;
 };
 
 /* ---- small path helpers ---- */
@@ -309,12 +317,25 @@ static int map_is_exec(const struct sess_map *m)
 }
 
 /* Does the mapping fit a PT_LOAD of the file?  (Used when there is no
- * build-id to compare.) */
+ * build-id to compare.)  For an ET_DYN image (`is_dyn`) the kernel first
+ * maps the first segment with the length of the whole reservation (every
+ * PT_LOAD's span), then maps the others over it; perf records that first
+ * mapping as it was made, longer than the segment, so a mapping of the
+ * first segment's offset may be as long as the span. */
 static int segs_fit_map(const struct binary_seg *segs, size_t nr,
-                        const struct sess_map *m)
+                        const struct sess_map *m, int is_dyn)
 {
     uint64_t len = m->end - m->start;
     int want_x = map_is_exec(m);
+    uint64_t span = 0;
+    if (is_dyn && nr) {
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (size_t i = 0; i < nr; i++) {
+            lo = SF_MIN(lo, ALIGN_DOWN(segs[i].vaddr));
+            hi = SF_MAX(hi, ALIGN_UP(segs[i].vaddr + segs[i].memsz));
+        }
+        span = hi > lo ? hi - lo : 0;
+    }
     for (size_t i = 0; i < nr; i++) {
         const struct binary_seg *s = &segs[i];
         if (want_x && !(s->flags & PF_X))
@@ -323,8 +344,17 @@ static int segs_fit_map(const struct binary_seg *segs, size_t nr,
         uint64_t hi = ALIGN_UP(s->offset + SF_MAX(s->memsz, s->filesz));
         if (m->pgoff >= lo && m->pgoff < hi && len <= hi - m->pgoff)
             return 1;
+        /* the reservation: the first segment's offset, at most the span */
+        if (span && i == 0 && m->pgoff == lo && len <= span)
+            return 1;
     }
     return 0;
+}
+
+static int elf_is_dyn(Elf *elf)
+{
+    GElf_Ehdr eh;
+    return gelf_getehdr(elf, &eh) && eh.e_type == ET_DYN;
 }
 
 /* ---- cache ---- */
@@ -362,6 +392,18 @@ struct binary_cache *binary_cache_new(const struct binary_opts *o)
     if (o)
         c->opts = *o;
     pthread_mutex_init(&c->lock, NULL);
+    if (c->opts.nr_binaries) {
+        c->uses = xcalloc(c->opts.nr_binaries, sizeof(*c->uses));
+        c->bin_ids = xcalloc(c->opts.nr_binaries, sizeof(*c->bin_ids));
+        for (size_t i = 0; i < c->opts.nr_binaries; i++) {
+            struct elf_file f;
+            if (elf_file_open(c->opts.binaries[i], &f) == 0) {
+                memcpy(c->bin_ids[i].bid, f.bid, f.bid_len);
+                c->bin_ids[i].len = f.bid_len;
+                elf_file_close(&f);
+            }
+        }
+    }
     size_t cap = 0;
     if (o && o->debug_dirs) {
         for (size_t i = 0; i < o->nr_debug_dirs; i++)
@@ -376,6 +418,20 @@ struct binary_cache *binary_cache_new(const struct binary_opts *o)
         add_debug_dir(c, "/usr/lib/debug", &cap);
     }
     return c;
+}
+
+int binary_check_file(const char *path, struct sf_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return sf_error(err, "'%s': %s (--binary)", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return sf_error(err, "'%s': not a regular file (--binary)", path);
+    struct elf_file f;
+    if (elf_version(EV_CURRENT) == EV_NONE || elf_file_open(path, &f) != 0)
+        return sf_error(err, "'%s': not an ELF file (--binary)", path);
+    elf_file_close(&f);
+    return 0;
 }
 
 int binary_cache_open(const struct binary_opts *o, struct binary_cache **out,
@@ -445,8 +501,40 @@ void binary_cache_free(struct binary_cache *c)
     for (size_t i = 0; i < c->nr_ksyms; i++)
         free(c->ksyms[i].name);
     free(c->ksyms);
+    for (size_t i = 0; c->uses && i < c->opts.nr_binaries; i++)
+        free(c->uses[i].recorded_path);
+    free(c->uses);
+    free(c->bin_ids);
     pthread_mutex_destroy(&c->lock);
     free(c);
+}
+
+const struct binary_use *binary_cache_use(const struct binary_cache *c, size_t i)
+{
+    return c && c->uses && i < c->opts.nr_binaries ? &c->uses[i] : NULL;
+}
+
+static void set_use(struct binary_cache *c, size_t i, enum binary_use_how how,
+                    const char *recorded)
+{
+    if (c->uses[i].how != BINARY_UNCLAIMED)
+        return;
+    c->uses[i].how = how;
+    c->uses[i].recorded_path = xstrdup(recorded);
+}
+
+/* A mapping claims the --binary files of its base name or build-id, found
+ * through them or not (a build-id cache may serve first). */
+static void claim_binaries(struct binary_cache *c, const struct sess_map *m,
+                           const char *recorded)
+{
+    for (size_t i = 0; c->uses && i < c->opts.nr_binaries; i++) {
+        if (m->build_id_size && c->bin_ids[i].len == m->build_id_size &&
+            memcmp(c->bin_ids[i].bid, m->build_id, m->build_id_size) == 0)
+            set_use(c, i, BINARY_BY_BUILD_ID, recorded);
+        else if (strcmp(base_name(c->opts.binaries[i]), base_name(recorded)) == 0)
+            set_use(c, i, BINARY_BY_NAME, recorded);
+    }
 }
 
 /* ---- lookup ---- */
@@ -490,7 +578,8 @@ static int candidate_ok(struct lookup *lk, const char *path, struct elf_file *f,
         return 0;
     struct binary_seg *segs;
     size_t nr;
-    int fits = read_segs(f->elf, &segs, &nr) == 0 && segs_fit_map(segs, nr, m);
+    int fits = read_segs(f->elf, &segs, &nr) == 0 &&
+               segs_fit_map(segs, nr, m, elf_is_dyn(f->elf));
     free(segs);
     if (fits)
         return 1;
@@ -566,7 +655,8 @@ static int try_vdso_scan(struct lookup *lk, struct elf_file *f, char **found)
             if (elf_file_open(p, &t) == 0) {
                 struct binary_seg *segs;
                 size_t nr;
-                if (read_segs(t.elf, &segs, &nr) == 0 && segs_fit_map(segs, nr, lk->m)) {
+                if (read_segs(t.elf, &segs, &nr) == 0 &&
+                    segs_fit_map(segs, nr, lk->m, elf_is_dyn(t.elf))) {
                     n++;
                     free(only);
                     only = xstrdup(p);
@@ -615,6 +705,83 @@ static int try_binaries(struct lookup *lk, struct elf_file *f, char **found)
             return 1;
         }
     }
+    return 0;
+}
+
+/* An exact fit: a segment's whole page range, or for an ET_DYN image the
+ * whole reservation, at the mapping's offset; and the Go text inside. */
+static int fits_exactly(struct elf_file *f, const struct sess_map *m)
+{
+    struct binary_seg *segs;
+    size_t nr;
+    int ok = 0;
+    if (read_segs(f->elf, &segs, &nr) < 0) {
+        free(segs);
+        return 0;
+    }
+    uint64_t len = m->end - m->start, vstart = 0;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < nr; i++) {
+        lo = SF_MIN(lo, ALIGN_DOWN(segs[i].vaddr));
+        hi = SF_MAX(hi, ALIGN_UP(segs[i].vaddr + segs[i].memsz));
+    }
+    for (size_t i = 0; i < nr && !ok; i++) {
+        const struct binary_seg *sg = &segs[i];
+        if (!(sg->flags & PF_X) || ALIGN_DOWN(sg->offset) != m->pgoff)
+            continue;
+        vstart = ALIGN_DOWN(sg->vaddr);
+        ok = len == ALIGN_UP(sg->offset + sg->filesz) - m->pgoff ||
+             (i == 0 && elf_is_dyn(f->elf) && len == hi - lo);
+    }
+    free(segs);
+    if (!ok)
+        return 0;
+    struct gosym_table *t = NULL;
+    struct sf_err err = { { 0 } };
+    if (gosym_open_elf("--binary", f->elf, &t, &err) != 0)
+        return 0;               /* not Go: without a build-id, too weak */
+    uint64_t tlo, thi;
+    gosym_text_range(t, &tlo, &thi);
+    gosym_free(t);
+    return tlo >= vstart && thi <= vstart + len && tlo < thi;
+}
+
+/* Last resort for a mapping nothing else resolved: the single --binary no
+ * mapping has claimed that fits it by content (Go, no build-id on the
+ * mapping).  Several fitting files are refused, naming them. */
+static int try_by_content(struct lookup *lk, struct elf_file *f, char **found)
+{
+    struct binary_cache *c = lk->c;
+    const struct binary_opts *o = &c->opts;
+    size_t hit = 0, n = 0;
+    struct sbuf names = SBUF_INIT;
+    if (lk->m->build_id_size || !c->uses)
+        return 0;
+    for (size_t i = 0; i < o->nr_binaries; i++) {
+        if (c->uses[i].how != BINARY_UNCLAIMED)
+            continue;
+        struct elf_file t;
+        if (elf_file_open(o->binaries[i], &t) != 0)
+            continue;
+        if (fits_exactly(&t, lk->m)) {
+            sbuf_addf(&names, "%s%s", n ? ", " : "", o->binaries[i]);
+            hit = i;
+            n++;
+        }
+        elf_file_close(&t);
+    }
+    if (n == 1 && elf_file_open(o->binaries[hit], f) == 0) {
+        sbuf_release(&names);
+        set_use(c, hit, BINARY_BY_CONTENT, lk->recorded);
+        *found = xstrdup(o->binaries[hit]);
+        return 1;
+    }
+    if (n > 1) {
+        struct sbuf sb = SBUF_INIT;
+        sbuf_addf(&sb, "several --binary files fit it (%s)", sbuf_str(&names));
+        refuse(lk, sbuf_detach(&sb));
+    }
+    sbuf_release(&names);
     return 0;
 }
 
@@ -715,9 +882,21 @@ static struct binary *binary_make(struct binary_cache *c, const char *recorded,
     memcpy(b->build_id, f->bid, f->bid_len);
     b->build_id_len = f->bid_len;
     GElf_Ehdr eh;
-    if (gelf_getehdr(b->elf, &eh))
+    if (gelf_getehdr(b->elf, &eh)) {
         b->is_pie = eh.e_type == ET_DYN;
+        b->entry = eh.e_entry;
+    }
     read_segs(b->elf, &b->segs, &b->nr_segs);
+    static const char *const plts[] = { ".plt", ".plt.sec", ".plt.got", ".iplt" };
+    for (size_t i = 0; i < SF_ARRAY_SIZE(plts); i++) {
+        Elf_Scn *scn = section_by_name(b->elf, plts[i]);
+        GElf_Shdr sh;
+        if (scn && gelf_getshdr(scn, &sh) && sh.sh_size) {
+            b->plt[b->nr_plt][0] = sh.sh_addr;
+            b->plt[b->nr_plt][1] = sh.sh_addr + sh.sh_size;
+            b->nr_plt++;
+        }
+    }
     pthread_mutex_init(&b->lock, NULL);
     /* A file whose text is NOBITS is itself a debug file: symbols only. */
     Elf_Scn *text = section_by_name(b->elf, ".text");
@@ -801,6 +980,40 @@ static struct binary *adopt(struct binary_cache *c, const char *recorded,
     return b;
 }
 
+/* Is `p` a test binary in go's temporary build folder,
+ * .../go-build<digits>/b<digits>/NAME (go test deletes it after the run)? */
+static int in_go_build_dir(const char *p)
+{
+    const char *d = strstr(p, "/go-build");
+    while (d) {
+        const char *q = d + 9;
+        if (isdigit((unsigned char)*q)) {
+            while (isdigit((unsigned char)*q))
+                q++;
+            if (q[0] == '/' && q[1] == 'b' && isdigit((unsigned char)q[2])) {
+                q += 2;
+                while (isdigit((unsigned char)*q))
+                    q++;
+                if (*q == '/' && q[1] && !strchr(q + 1, '/'))
+                    return 1;
+            }
+        }
+        d = strstr(d + 1, "/go-build");
+    }
+    return 0;
+}
+
+static char *not_found_reason(const char *recorded)
+{
+    if (!in_go_build_dir(recorded))
+        return xstrdup("not found");
+    struct sbuf sb = SBUF_INIT;
+    const char *bn = base_name(recorded);
+    sbuf_addf(&sb, "not found: go test deleted it after the run (keep it with "
+              "'go test -c -o %s', 'go test -work' or 'sysflame record')", bn);
+    return sbuf_detach(&sb);
+}
+
 static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
                               int *is_missing, size_t *missing_idx)
 {
@@ -826,6 +1039,8 @@ static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
         found = xstrdup(lk.recorded);
         ok = 1;
     }
+    if (!ok && !is_vdso && map_is_exec(m))
+        ok = try_by_content(&lk, &f, &found);
     struct binary *b = NULL;
     if (ok) {
         b = adopt(c, lk.recorded, &f, found);
@@ -833,7 +1048,7 @@ static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
     } else {
         *is_missing = 1;
         *missing_idx = add_missing(c, m, lk.recorded,
-                                   lk.refusal ? lk.refusal : xstrdup("not found"));
+                                   lk.refusal ? lk.refusal : not_found_reason(lk.recorded));
     }
     free(lk.recorded);
     return b;
@@ -849,6 +1064,9 @@ struct binary *binary_for_map(struct binary_cache *c, const struct sess_map *m)
     if (!k) {
         int missing = 0;
         size_t idx = 0;
+        char *rec = recorded_clean(m->filename);
+        claim_binaries(c, m, rec);
+        free(rec);
         struct binary *b = resolve(c, m, &missing, &idx);
         c->keys = xgrow(c->keys, sizeof(*c->keys), c->nr_keys + 1, &c->cap_keys);
         k = &c->keys[c->nr_keys++];
@@ -861,7 +1079,7 @@ struct binary *binary_for_map(struct binary_cache *c, const struct sess_map *m)
     }
     struct binary *b = k->bin;
     /* Without build-ids, every mapping of the file must fit it. */
-    if (b && !m->build_id_size && !segs_fit_map(b->segs, b->nr_segs, m)) {
+    if (b && !m->build_id_size && !segs_fit_map(b->segs, b->nr_segs, m, b->is_pie)) {
         struct sbuf sb = SBUF_INIT;
         sbuf_addf(&sb, "does not match the recorded mapping (%s)", b->path);
         char *rec = recorded_clean(m->filename);
@@ -987,6 +1205,16 @@ uint64_t binary_load_bias_hint(const struct binary *b)
 }
 
 int binary_is_pie(const struct binary *b) { return b->is_pie; }
+
+uint64_t binary_entry(const struct binary *b) { return b->entry; }
+
+int binary_in_plt(const struct binary *b, uint64_t vaddr)
+{
+    for (size_t i = 0; i < b->nr_plt; i++)
+        if (vaddr >= b->plt[i][0] && vaddr < b->plt[i][1])
+            return 1;
+    return 0;
+}
 
 static const struct binary_seg *seg_for_offset(const struct binary *b, uint64_t off,
                                                int want_x, int aligned)

@@ -59,6 +59,10 @@ struct gosym_table {
     pthread_mutex_t lock;
     atomic_int wrapper_ready;
     int wrapper_id;             /* -1: none known */
+    /* Names as Go 1.21+ prints them (shapes elided), by name offset;
+     * open addressing under `lock`, cap a power of two or 0. */
+    struct print_name { uint32_t off; char *s; } *pnames;
+    size_t nr_pnames, cap_pnames;
 };
 
 /* A decoded _func record. */
@@ -218,11 +222,75 @@ static int func_decode(const struct gosym_table *t, uint64_t idx,
     return 0;
 }
 
-static const char *func_name(const struct gosym_table *t, uint32_t nameoff)
+static const char *raw_func_name(const struct gosym_table *t, uint32_t nameoff)
 {
     if (t->format == 12)
         return region_str(t, 0, t->size, nameoff);
     return region_str(t, t->names_off, t->names_size, nameoff);
+}
+
+char *gosym_name_for_print(const char *name)
+{
+    const char *i = strchr(name, '['), *j = strrchr(name, ']');
+    if (!i || !j || j <= i || (j - i == 4 && strncmp(i, "[...]", 5) == 0))
+        return NULL;
+    size_t a = (size_t)(i - name), c = strlen(j + 1);
+    char *out = xmalloc(a + 5 + c + 1);
+    memcpy(out, name, a);
+    memcpy(out + a, "[...]", 5);
+    memcpy(out + a + 5, j + 1, c + 1);
+    return out;
+}
+
+static size_t pname_slot(const struct print_name *p, size_t cap, uint32_t off)
+{
+    size_t i = (size_t)(off * 0x9E3779B1u) & (cap - 1);
+    while (p[i].s && p[i].off != off)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+/* A function name as the runtime prints it.  Go 1.21+ writes generic
+ * instantiations with their shapes (pkg.F[go.shape.int]) and prints them
+ * as pkg.F[...] (runtime.funcNameForPrint); earlier tables already say
+ * [...].  Without a version, a name with a shape is taken as 1.21+. */
+static const char *func_name(const struct gosym_table *t, uint32_t nameoff)
+{
+    const char *name = raw_func_name(t, nameoff);
+    if (!name || t->format < 120 || !strchr(name, '[') ||
+        (t->go_minor ? t->go_minor < 21 : !strstr(name, "shape.")))
+        return name;
+    struct gosym_table *mt = (struct gosym_table *)t;   /* the cache only */
+    pthread_mutex_lock(&mt->lock);
+    const char *r = name;
+    if (mt->cap_pnames) {
+        size_t i = pname_slot(mt->pnames, mt->cap_pnames, nameoff);
+        if (mt->pnames[i].s) {
+            r = mt->pnames[i].s;
+            pthread_mutex_unlock(&mt->lock);
+            return r;
+        }
+    }
+    char *p = gosym_name_for_print(name);
+    if (p) {
+        if ((mt->nr_pnames + 1) * 2 > mt->cap_pnames) {
+            size_t cap = mt->cap_pnames ? mt->cap_pnames * 2 : 64;
+            struct print_name *n = xcalloc(cap, sizeof(*n));
+            for (size_t k = 0; k < mt->cap_pnames; k++)
+                if (mt->pnames[k].s)
+                    n[pname_slot(n, cap, mt->pnames[k].off)] = mt->pnames[k];
+            free(mt->pnames);
+            mt->pnames = n;
+            mt->cap_pnames = cap;
+        }
+        size_t i = pname_slot(mt->pnames, mt->cap_pnames, nameoff);
+        mt->pnames[i].off = nameoff;
+        mt->pnames[i].s = p;
+        mt->nr_pnames++;
+        r = p;
+    }
+    pthread_mutex_unlock(&mt->lock);
+    return r;
 }
 
 /* Largest idx with entry(idx) <= pc and pc < entry(idx+1). */
@@ -376,7 +444,7 @@ static int learn_wrapper_id(const struct gosym_table *t)
             continue;
         if (f.funcid > max_id)
             max_id = f.funcid;
-        const char *name = func_name(t, f.nameoff);
+        const char *name = raw_func_name(t, f.nameoff);
         if (f.funcid && name && !strcmp(name, "runtime.deferreturn"))
             return f.funcid;
     }
@@ -525,7 +593,7 @@ static int parse_header(struct gosym_table *t, struct sf_err *err)
     if (func_decode(t, 0, &f) < 0)
         return sf_error(err, "'%s': pclntab: funcoff 0x%llx out of range", n,
                         (unsigned long long)ftab_funcoff(t, 0));
-    if (!func_name(t, f.nameoff))
+    if (!raw_func_name(t, f.nameoff))
         return sf_error(err, "'%s': pclntab: name offset 0x%x out of range",
                         n, f.nameoff);
     return 0;
@@ -545,6 +613,9 @@ void gosym_free(struct gosym_table *t)
     if (!t)
         return;
     pthread_mutex_destroy(&t->lock);
+    for (size_t i = 0; i < t->cap_pnames; i++)
+        free(t->pnames[i].s);
+    free(t->pnames);
     free(t->segs);
     free(t->name);
     free(t);

@@ -125,6 +125,8 @@ int options_common(int code, const char *arg, struct common_opts *co,
         co->output = arg;
         return 1;
     case OPT_BINARY:
+        if (binary_check_file(arg, err) < 0)
+            return -1;
         p->bin.binaries = xrealloc(p->bin.binaries,
                                    (p->bin.nr_binaries + 1) * sizeof(char *));
         p->bin.binaries[p->bin.nr_binaries++] = arg;

@@ -3,6 +3,7 @@
  * C frames from the ELF symbol table plus inlined frames and file:line from
  * DWARF, named the way perf 6.1 (with binutils addr2line) names them. */
 #include "symbolize.h"
+#include "demangle.h"
 #include "dwimage.h"
 #include "gosym.h"
 
@@ -85,7 +86,60 @@ struct symstate {
     struct cu_fns *fns;        /* function indexes of the CUs looked up */
     size_t nr_fns, cap_fns;
     struct stripe *stripes;
+    pthread_mutex_t dm_lock;   /* demangled names, keyed by the mangled
+                                  string's address (symbols and DWARF
+                                  strings live as long as the binary) */
+    struct dm_ent *dm;
+    size_t nr_dm, cap_dm;      /* cap_dm: a power of two, or 0 */
 };
+
+struct dm_ent {
+    const char *from;          /* NULL = empty slot */
+    char *to;                  /* NULL: not demangled, keep `from` */
+};
+
+/* ---- C++ names ---- */
+
+static size_t dm_slot(const struct dm_ent *t, size_t cap, const char *from)
+{
+    size_t i = (size_t)(((uintptr_t)from >> 3) * 0x9E3779B97F4A7C15ull) & (cap - 1);
+    while (t[i].from && t[i].from != from)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+/* `name` as perf prints it: C++ names demangled (once per string). */
+static const char *pretty(struct symstate *st, const char *name)
+{
+    if (!name || name[0] != '_' || name[1] != 'Z')
+        return name;
+    pthread_mutex_lock(&st->dm_lock);
+    if (st->cap_dm) {
+        size_t i = dm_slot(st->dm, st->cap_dm, name);
+        if (st->dm[i].from) {
+            const char *r = st->dm[i].to ? st->dm[i].to : name;
+            pthread_mutex_unlock(&st->dm_lock);
+            return r;
+        }
+    }
+    if ((st->nr_dm + 1) * 2 > st->cap_dm) {
+        size_t cap = st->cap_dm ? st->cap_dm * 2 : 64;
+        struct dm_ent *t = xcalloc(cap, sizeof(*t));
+        for (size_t k = 0; k < st->cap_dm; k++)
+            if (st->dm[k].from)
+                t[dm_slot(t, cap, st->dm[k].from)] = st->dm[k];
+        free(st->dm);
+        st->dm = t;
+        st->cap_dm = cap;
+    }
+    char *d = sf_demangle(name);
+    size_t i = dm_slot(st->dm, st->cap_dm, name);
+    st->dm[i].from = name;
+    st->dm[i].to = d;
+    st->nr_dm++;
+    pthread_mutex_unlock(&st->dm_lock);
+    return d ? d : name;
+}
 
 /* ---- ELF symbols, perf style ---- */
 
@@ -478,6 +532,7 @@ static void *symstate_create(struct binary *b)
 {
     struct symstate *st = xcalloc(1, sizeof(*st));
     pthread_mutex_init(&st->dw_lock, NULL);
+    pthread_mutex_init(&st->dm_lock, NULL);
     Elf *dbg = binary_debug_elf(b), *code = binary_elf(b);
     Elf_Scn *scn = NULL;
     Elf *from = NULL;
@@ -516,6 +571,10 @@ static void symstate_free(void *p)
     else if (st->dw)
         dwarf_end(st->dw);
     pthread_mutex_destroy(&st->dw_lock);
+    for (size_t i = 0; i < st->cap_dm; i++)
+        free(st->dm[i].to);
+    free(st->dm);
+    pthread_mutex_destroy(&st->dm_lock);
     free(st->syms);
     free(st->cus);
     for (size_t i = 0; i < st->nr_fns; i++) {
@@ -574,6 +633,7 @@ static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
         out[0] = (struct sym_frame){ .physical = 1 };
         return 1;
     }
+    const char *sym_name = pretty(st, s->name);
     struct dw_frame df[MAX_FRAMES];
     int n = 0;
     pthread_mutex_lock(&st->dw_lock);
@@ -582,24 +642,24 @@ static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
         n = dwarf_chain(st, addr, df, SF_MIN(max, MAX_FRAMES));
     pthread_mutex_unlock(&st->dw_lock);
     if (n == 0) {
-        out[0] = (struct sym_frame){ .name = s->name, .sym_start = s->start, .physical = 1 };
+        out[0] = (struct sym_frame){ .name = sym_name, .sym_start = s->start, .physical = 1 };
         return 1;
     }
     if (no_inline) {
         /* the physical function only, named as perf names it */
-        const char *name = df[n - 1].name ? df[n - 1].name : s->bfd_name;
+        const char *name = pretty(st, df[n - 1].name ? df[n - 1].name : s->bfd_name);
         out[0] = (struct sym_frame){
             .name = name, .sym_start = s->start, .file = df[n - 1].file,
-            .line = df[n - 1].line, .inlined = strcmp(name, s->name) != 0,
+            .line = df[n - 1].line, .inlined = strcmp(name, sym_name) != 0,
             .physical = 1,
         };
         return 1;
     }
     for (int i = 0; i < n; i++) {
-        const char *name = df[i].name ? df[i].name : s->bfd_name;
+        const char *name = pretty(st, df[i].name ? df[i].name : s->bfd_name);
         out[i] = (struct sym_frame){
             .name = name, .sym_start = s->start, .file = df[i].file,
-            .line = df[i].line, .inlined = strcmp(name, s->name) != 0,
+            .line = df[i].line, .inlined = strcmp(name, sym_name) != 0,
             .physical = i == n - 1,
         };
     }
@@ -662,6 +722,19 @@ int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
     n = SF_MIN(n, max);
     memcpy(out, tmp, (size_t)n * sizeof(*out));
     return n;
+}
+
+int symbolize_symbol(struct binary *b, uint64_t vaddr, uint64_t *start, const char **name)
+{
+    if (!b)
+        return -1;
+    struct symstate *st = binary_priv(b, symstate_create, symstate_free);
+    const struct csym *s = find_sym(st, vaddr);
+    if (!s)
+        return -1;
+    *start = s->start;
+    *name = s->name;
+    return 0;
 }
 
 void symbolize_prepare(struct binary *b)

@@ -4,9 +4,11 @@
  * pointers as the last resort; kernel frames come from the callchain.
  * Hands the symbolizer a list of pcs (innermost first) and why it stopped. */
 #include "unwind_int.h"
+#include "symbolize.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define DEFAULT_MAX_FRAMES 1024
 #define RULE_CACHE_BITS 13        /* 8192 rules per worker, 2-way */
@@ -50,6 +52,9 @@ static const char *const stop_names[UNWIND_STOP_NR] = {
     [UNWIND_STOP_NO_REGS] = "no-regs",
     [UNWIND_STOP_BAD_FRAME] = "bad-frame",
     [UNWIND_STOP_MAX_DEPTH] = "max-depth",
+    [UNWIND_STOP_NOT_ROOT] = "not-root",
+    [UNWIND_STOP_UNPROVEN] = "fp-unproven",
+    [UNWIND_STOP_SIGNAL] = "signal-frame",
 };
 
 const char *unwind_stop_name(enum unwind_stop s)
@@ -135,9 +140,11 @@ static int ends_with_call(const uint8_t b[8])
 /* The step rule at vaddr; `caller` = pc is a return address (CFI looks the
  * row up at pc-1; Go uses the return address itself, as the runtime). */
 static const struct rule_slot *rule_lookup(struct unwind_ctx *u, const struct map_slot *ms,
-                                           uint64_t vaddr, int caller)
+                                           uint64_t vaddr, int caller, int after_syscall)
 {
     uint64_t key = vaddr << 1 | (uint64_t)(caller != 0);
+    if (after_syscall)
+        key |= (uint64_t)1 << 63;
     uint64_t h = (key ^ (uintptr_t)ms->bin) * 0x9E3779B97F4A7C15ull;
     /* two ways per set: hot pcs of one binary rarely evict each other */
     struct rule_slot *set = &u->rules[(h >> (64 - RULE_CACHE_BITS)) & ~(uint64_t)1];
@@ -159,7 +166,11 @@ static const struct rule_slot *rule_lookup(struct unwind_ctx *u, const struct ma
         return s;
     }
     struct uw_cfi_rule cfi;
-    if (uw_cfi_rule(ms->bin, vaddr - (uint64_t)(caller != 0), &cfi) == 0) {
+    /* The ip after an innermost SYSCALL may lie past its function's FDE
+     * (__restore_rt ends with SYSCALL): SYSCALL moves no register CFI
+     * tracks, so the row of the SYSCALL itself is as good. */
+    if (uw_cfi_rule(ms->bin, vaddr - (uint64_t)(caller != 0), &cfi) == 0 ||
+        (after_syscall && vaddr && uw_cfi_rule(ms->bin, vaddr - 1, &cfi) == 0)) {
         if (!s->cfi)
             s->cfi = xmalloc(sizeof(*s->cfi));
         *s->cfi = cfi;
@@ -256,7 +267,7 @@ static int fp_step(const struct uw_stack *st, struct uw_regs *regs, enum unwind_
         return -1;
     }
     if (!(regs->valid & (1u << UW_RBP)) || bp < regs->r[UW_RSP] || bp > UINT64_MAX - 16) {
-        *why = UNWIND_STOP_UNKNOWN_PC;
+        *why = UNWIND_STOP_UNPROVEN;     /* no usable frame pointer */
         return -1;
     }
     if (uw_read8(st, bp, &nbp) < 0 || uw_read8(st, bp + 8, &ra) < 0) {
@@ -267,6 +278,7 @@ static int fp_step(const struct uw_stack *st, struct uw_regs *regs, enum unwind_
     regs->r[UW_RBP] = nbp;
     regs->r[UW_RIP] = ra;
     regs->valid = (1u << UW_RSP) | (1u << UW_RBP) | (1u << UW_RIP);
+    regs->ra_in_reg = 0;
     return 0;
 }
 
@@ -276,6 +288,16 @@ static int go_step(const struct uw_go_rule *g, const struct uw_stack *st,
                    struct uw_regs *regs, enum unwind_stop *why)
 {
     uint64_t sp = regs->r[UW_RSP], fp, ra, bp;
+    if (g->flags & UW_GO_RA_R12) {
+        /* syscall.rawVforkSyscall between POPQ R12 and PUSHQ R12 */
+        if (!(regs->valid & (1u << UW_R12))) {
+            *why = UNWIND_STOP_BAD_FRAME;
+            return -1;
+        }
+        regs->r[UW_RIP] = regs->r[UW_R12];
+        regs->ra_in_reg = 1;
+        return 0;
+    }
     if (sp > UINT64_MAX - (uint64_t)g->delta - 8) {
         *why = UNWIND_STOP_BAD_FRAME;
         return -1;
@@ -291,7 +313,162 @@ static int go_step(const struct uw_go_rule *g, const struct uw_stack *st,
     }
     regs->r[UW_RSP] = fp;
     regs->r[UW_RIP] = ra;
+    regs->ra_in_reg = 0;
     return 0;
+}
+
+/* The mapping, binary and link-time address of a process pc, for checks
+ * outside the walk's own lookups; 0 ok, -1 when any is missing. */
+static int locate(struct unwind_ctx *u, const struct sess_sample *ss, uint64_t pc,
+                  const struct sess_map **map, struct map_slot **ms, uint64_t *vaddr)
+{
+    const struct sess_map *m = ss->maps ? sess_maps_find(ss->maps, pc) : NULL;
+    if (!m || m->kernel || (m->prot && !(m->prot & PROT_EXEC)))
+        return -1;
+    struct map_slot *s = map_lookup(u, m);
+    if (!s->bin || binary_to_vaddr(s->bin, m, pc, vaddr) < 0)
+        return -1;
+    *map = m;
+    *ms = s;
+    return 0;
+}
+
+/* The function containing link-time `vaddr` of a binary: Go's from the
+ * pclntab, else the ELF symbol.  0 with [start, end) (end 0: unknown). */
+static int func_at(const struct map_slot *ms, uint64_t vaddr, uint64_t *start,
+                   uint64_t *end, const char **name)
+{
+    struct gosym_func gf;
+    if (ms->gosym && vaddr >= ms->text_start && vaddr < ms->text_end &&
+        gosym_find_func(ms->gosym, vaddr, &gf) == 0) {
+        *start = gf.entry;
+        *end = gf.end;
+        *name = gf.name;
+        return 0;
+    }
+    *end = 0;
+    return symbolize_symbol(ms->bin, vaddr, start, name);
+}
+
+/* The link-time address that names a frame's function (the call
+ * instruction for a return address). */
+static uint64_t frame_lookup_vaddr(const struct unwind_frame *f)
+{
+    return f->is_return && f->vaddr ? f->vaddr - 1 : f->vaddr;
+}
+
+enum fp_verdict { FP_NO = 0, FP_YES, FP_VIA };
+
+/* May `ra` be the return address of the frame `callee` (whose unwind
+ * tables are missing)?  Proven when ra lies in an executable mapping with
+ * its binary, the bytes before it end with a call instruction, and a
+ * direct call (E8 rel32) targets the callee's function or a PLT stub.
+ * Indirect calls cannot be checked further and are accepted.  FP_VIA: the
+ * direct target is another Go function, [*via_lo, *via_hi) in process
+ * addresses: the callee was called from it (callCgoMmap and the like call C
+ * through a register), and that frame has to be found first. */
+static enum fp_verdict fp_check(struct unwind_ctx *u, const struct sess_sample *ss,
+                                const struct unwind_frame *callee, uint64_t ra,
+                                uint64_t *via_lo, uint64_t *via_hi)
+{
+    const struct sess_map *m;
+    struct map_slot *ms;
+    uint64_t vaddr;
+    uint8_t b[8];
+    if (locate(u, ss, ra, &m, &ms, &vaddr) < 0 || vaddr < 8 ||
+        binary_read(ms->bin, vaddr - 8, b, 8) < 0 || !ends_with_call(b))
+        return FP_NO;
+    if (b[3] != 0xE8)
+        return FP_YES;
+    int32_t rel = (int32_t)((uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
+                            (uint32_t)b[7] << 24);
+    uint64_t target = ra + (uint64_t)(int64_t)rel;
+    uint64_t tvaddr = vaddr + (uint64_t)(int64_t)rel;
+    if (binary_in_plt(ms->bin, tvaddr))
+        return FP_YES;
+    /* the callee's function start, in process addresses */
+    const struct map_slot *cs = callee->map ? map_lookup(u, callee->map) : NULL;
+    uint64_t start, end;
+    const char *name;
+    if (cs && cs->bin && func_at(cs, frame_lookup_vaddr(callee), &start, &end, &name) == 0 &&
+        target == callee->pc - (callee->vaddr - start))
+        return FP_YES;
+    if (via_lo && ms->gosym && func_at(ms, tvaddr, &start, &end, &name) == 0 && end &&
+        start == tvaddr) {
+        *via_lo = target;
+        *via_hi = target + (end - start);
+        return FP_VIA;
+    }
+    return FP_NO;
+}
+
+/* The return address into [lo, hi) that a Go function left between a C
+ * frame's SP and the Go function's frame pointer: the lowest stack word in
+ * range that follows a call instruction.  0 if none. */
+static uint64_t scan_for_return(struct unwind_ctx *u, const struct sess_sample *ss,
+                                const struct uw_stack *st, uint64_t sp, uint64_t bp,
+                                uint64_t lo, uint64_t hi)
+{
+    for (uint64_t a = sp; a + 8 <= bp && a - sp < 4096; a += 8) {
+        uint64_t v, vaddr;
+        const struct sess_map *m;
+        struct map_slot *ms;
+        uint8_t b[8];
+        if (uw_read8(st, a, &v) < 0)
+            return 0;
+        if (v <= lo || v >= hi)
+            continue;
+        if (locate(u, ss, v, &m, &ms, &vaddr) == 0 && vaddr >= 8 &&
+            binary_read(ms->bin, vaddr - 8, b, 8) == 0 && ends_with_call(b))
+            return v;
+    }
+    return 0;
+}
+
+/* Outermost functions: where a thread's or goroutine's stack begins. */
+static int root_name(const char *n)
+{
+    static const char *const go_roots[] = {
+        "runtime.goexit", "runtime.mstart", "runtime.rt0_go",
+        "runtime.clone",        /* its child half starts a new M's stack */
+    };
+    static const char *const c_roots[] = {
+        "start", "libc_start_main", "libc_start_main_impl", "libc_start_call_main",
+        "clone", "clone3", "start_thread", "thread_start",
+    };
+    if (!n)
+        return 0;
+    for (size_t i = 0; i < SF_ARRAY_SIZE(go_roots); i++)
+        if (strcmp(n, go_roots[i]) == 0)
+            return 1;
+    if (strncmp(n, "_rt0_", 5) == 0)
+        return 1;
+    if (strncmp(n, "__GI_", 5) == 0)
+        n += 5;
+    while (*n == '_')
+        n++;
+    for (size_t i = 0; i < SF_ARRAY_SIZE(c_roots); i++)
+        if (strcmp(n, c_roots[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Is the frame's function an outermost one (a real root)? */
+static int frame_is_root(struct unwind_ctx *u, const struct unwind_frame *f)
+{
+    if (!f->map || !f->bin)
+        return 0;
+    const struct map_slot *ms = map_lookup(u, f->map);
+    uint64_t start, end, at = frame_lookup_vaddr(f);
+    const char *name;
+    if (!ms->bin)
+        return 0;
+    if (func_at(ms, at, &start, &end, &name) == 0)
+        return root_name(name);
+    /* No symbol (a stripped executable): _start is the ELF entry point,
+     * and calls __libc_start_main within its first few instructions. */
+    uint64_t entry = binary_entry(ms->bin);
+    return entry && at >= entry && at - entry < 64;
 }
 
 int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
@@ -329,6 +506,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
     enum unwind_stop why = UNWIND_STOP_ROOT;
     const struct sess_map *last_map = NULL;
     struct map_slot *last_ms = NULL;
+    int go_root = 0, after_signal = 0;
 
     for (;;) {
         uint64_t pc = regs.r[UW_RIP], sp = regs.r[UW_RSP];
@@ -376,7 +554,8 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             ms->win_delta = f->vaddr - pc;
         }
 
-        const struct rule_slot *r = rule_lookup(u, ms, f->vaddr, !innermost && is_return);
+        const struct rule_slot *r = rule_lookup(u, ms, f->vaddr, !innermost && is_return,
+                                                innermost && is_return);
         /* goroutines "return" to goexit+1, set up by the runtime, not a call */
         int root = r->kind == RULE_GO && r->go.stop == UW_GO_ROOT;
         if (trusted && !innermost && !root && r->after_call == 0 && !res->suspect_map)
@@ -389,9 +568,14 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
                        !(callee_go && (callee_flags & UW_GO_PANIC));
             if (g->stop == UW_GO_ROOT) {
                 why = UNWIND_STOP_ROOT;
+                go_root = 1;
                 break;
             }
-            if ((g->stop == UW_GO_SWITCH && !innermost) || g->stop == UW_GO_SIGNAL) {
+            if (g->stop == UW_GO_SIGNAL) {
+                why = UNWIND_STOP_SIGNAL;
+                break;
+            }
+            if (g->stop == UW_GO_SWITCH && !innermost) {
                 why = UNWIND_STOP_SYSTEMSTACK;
                 break;
             }
@@ -409,6 +593,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             callee_go = 0;
             callee_flags = 0;
             if (r->kind == RULE_CFI) {
+                after_signal |= r->cfi->signal_frame;
                 rc = uw_cfi_step(r->cfi, &st, &regs, &why);
                 if (rc < 0)
                     break;
@@ -420,26 +605,57 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
         if (rc < 0) {
             /* Neither pclntab nor CFI knows this pc.  An innermost pc is
              * most likely in a leaf stub (glibc ends clone3's FDE before
-             * its SYSCALL): try the return address at [SP] if it leads
-             * into a mapping, else walk the frame pointers. */
-            struct uw_regs leaf = regs;
-            uint64_t ra;
-            if (innermost && uw_read8(&st, sp, &ra) == 0 && ss->maps &&
-                sess_maps_find(ss->maps, ra)) {
-                leaf.r[UW_RIP] = ra;
-                leaf.r[UW_RSP] = sp + 8;
-                regs = leaf;
-            } else if (fp_step(&st, &regs, &why) < 0) {
-                break;
+             * its SYSCALL): try the return address at [SP], else walk the
+             * frame pointers.  Either guess is taken only when it is
+             * provably the caller (fp_check); a Go function that called C
+             * through a register sits between the C frame and the frame
+             * pointer's return address, and is found on the stack. */
+            struct uw_regs next = regs;
+            uint64_t ra, via_lo = 0, via_hi = 0, via_pc = 0;
+            int ok = 0;
+            if (innermost && uw_read8(&st, sp, &ra) == 0 &&
+                fp_check(u, ss, f, ra, NULL, NULL) == FP_YES) {
+                next.r[UW_RIP] = ra;
+                next.r[UW_RSP] = sp + 8;
+                next.ra_in_reg = 0;
+                ok = 1;
             }
+            if (!ok) {
+                if (fp_step(&st, &next, &why) < 0)
+                    break;
+                enum fp_verdict v = next.r[UW_RIP] == 0 ? FP_YES :
+                    fp_check(u, ss, f, next.r[UW_RIP], &via_lo, &via_hi);
+                if (v == FP_VIA)
+                    via_pc = scan_for_return(u, ss, &st, sp, regs.r[UW_RBP], via_lo, via_hi);
+                if (v == FP_NO || (v == FP_VIA && !via_pc)) {
+                    why = UNWIND_STOP_UNPROVEN;
+                    break;
+                }
+            }
+            /* the checks may have reused the walker's mapping slot */
+            last_map = NULL;
+            regs = next;
             how = UNWIND_HOW_FP;
             res->fp_steps++;
+            if (via_pc) {
+                if (res->nr >= max_frames) {
+                    why = UNWIND_STOP_MAX_DEPTH;
+                    break;
+                }
+                struct unwind_frame *g = push_frame(res, via_pc, UNWIND_HOW_FP, 1);
+                struct map_slot *gms;
+                if (locate(u, ss, via_pc, &g->map, &gms, &g->vaddr) == 0)
+                    g->bin = gms->bin;
+                res->fp_steps++;
+                callee_go = 1;
+                callee_flags = 0;
+            }
         }
 
         /* Sanity: the stack grows down, so callers sit strictly higher,
          * and a frame must stay inside the copy. */
         uint64_t nsp = regs.r[UW_RSP], npc = regs.r[UW_RIP];
-        if (nsp <= sp || (nsp == sp && npc == pc)) {
+        if (nsp < sp || (nsp == sp && (npc == pc || !regs.ra_in_reg))) {
             why = UNWIND_STOP_BAD_FRAME;
             break;
         }
@@ -459,6 +675,18 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
         innermost = 0;
         is_return = next_is_return;
     }
+    /* Past a signal frame (__restore_rt's CFI reads the interrupted
+     * registers from the ucontext) the interrupted stack is usually another
+     * one (Go handles signals on the sigaltstack): say so rather than
+     * "truncated" or "unknown". */
+    if (after_signal && (why == UNWIND_STOP_TRUNCATED || why == UNWIND_STOP_UNKNOWN_PC ||
+                         why == UNWIND_STOP_BAD_FRAME || why == UNWIND_STOP_UNPROVEN))
+        why = UNWIND_STOP_SIGNAL;
+    /* A zero or undefined return address, or a zero frame pointer, ends
+     * the chain; it is a root only in a function stacks start in. */
+    if (why == UNWIND_STOP_ROOT && !go_root &&
+        (!res->nr || !frame_is_root(u, &res->frames[res->nr - 1])))
+        why = UNWIND_STOP_NOT_ROOT;
     res->stop = why;
     return 0;
 }

@@ -319,8 +319,12 @@ int uw_cfi_step(const struct uw_cfi_rule *r, const struct uw_stack *st,
     } else {
         return fail(why, -2);
     }
-    /* The caller's SP lies above ours: a CFA below is a hostile value. */
-    if ((regs->valid & (1u << UW_RSP)) && cfa <= regs->r[UW_RSP])
+    /* The caller's SP lies above ours: a CFA below is a hostile value.
+     * Equal only when the return address is kept in a register (libc's
+     * vfork pops it into RDI: DW_CFA_register rip, rdi). */
+    int ra_in_reg = r->reg[0].kind == UW_LOC_REG;
+    if ((regs->valid & (1u << UW_RSP)) &&
+        (cfa < regs->r[UW_RSP] || (cfa == regs->r[UW_RSP] && !ra_in_reg)))
         return fail(why, -2);
 
     out = *regs;
@@ -384,6 +388,7 @@ int uw_cfi_step(const struct uw_cfi_rule *r, const struct uw_stack *st,
         out.r[reg] = v;
         out.valid |= 1u << reg;
     }
+    out.ra_in_reg = ra_in_reg;
     *regs = out;
     return 0;
 }

@@ -60,9 +60,16 @@ int uw_go_rule(const struct gosym_table *t, uint64_t vaddr, struct uw_go_rule *o
     if (f.kind == GOSYM_SIGPANIC || name_is(&f, "runtime.asyncPreempt") ||
         name_is(&f, "runtime.debugCallV2"))
         out->flags |= UW_GO_INJECTED;
-    if (gosym_sp_delta(t, &f, vaddr, &delta) == 0 && delta >= 0) {
-        out->delta = delta;
-        out->flags |= UW_GO_HAS_DELTA;
+    if (gosym_sp_delta(t, &f, vaddr, &delta) == 0) {
+        if (delta >= 0) {
+            out->delta = delta;
+            out->flags |= UW_GO_HAS_DELTA;
+        } else if (delta == -8 && name_is(&f, "syscall.rawVforkSyscall")) {
+            /* POPQ R12 before SYSCALL (the vfork child must not write
+             * the return address on the shared stack), PUSHQ R12 after */
+            out->delta = delta;
+            out->flags |= UW_GO_HAS_DELTA | UW_GO_RA_R12;
+        }
     }
     return 0;
 }

@@ -19,6 +19,9 @@ enum {
 struct uw_regs {
     uint64_t r[UW_NREGS];
     uint32_t valid;            /* bit n: r[n] known */
+    int ra_in_reg;             /* set by the last step: the return address
+                                  came from a register, not the stack, so the
+                                  caller's SP may equal this frame's */
 };
 
 /* The sample's stack copy: `size` valid bytes that were at [base, base+size). */
@@ -56,6 +59,8 @@ enum uw_go_stop {
 #define UW_GO_INJECTED 0x04  /* sigpanic/asyncPreempt/debugCallV2: the caller
                                 pc is a faulting pc, not a return address */
 #define UW_GO_HAS_DELTA 0x08 /* pcsp covered the pc */
+#define UW_GO_RA_R12   0x10  /* syscall.rawVforkSyscall after POPQ R12: the
+                                return address is in R12, SP is the caller's */
 
 struct uw_go_rule {
     int32_t delta;     /* pcsp value at the pc */

@@ -193,3 +193,5 @@ du -sh "$TD"
 # ---------------------------------------------------------------------------------------------------
 # Frame-pointer, no-call-chain and system-wide captures, and perf script text dumps (issue 16).
 REC=$REC "$TD/regen-inputs.sh"
+log "recording testdata/stacks (PIE, vfork, cgo without unwind tables, wrappers)"
+"$TD/stacks/regen.sh"

@@ -13,7 +13,7 @@ mkdir -p "$OUT/obj"
 command -v "$CLANG" >/dev/null 2>&1 || { echo "build.sh: $CLANG not found" >&2; exit 1; }
 PKGS="libtraceevent libdw libelf libzstd"
 PKG_CFLAGS=$(pkg-config --cflags $PKGS 2>/dev/null || echo -I/usr/include/traceevent)
-PKG_LIBS=$(pkg-config --libs $PKGS 2>/dev/null || echo -ltraceevent -ldw -lelf -lzstd)
+PKG_LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -ltraceevent -ldw -lelf -lzstd) -lz"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CFLAGS="-std=gnu11 -g -O1 -pthread -Wall -Wextra -Wno-unused-parameter $SAN \

@@ -14,6 +14,9 @@ CC=${CC:-cc}
 SAN=
 grep -q fsanitize "$BUILDDIR/Makefile" && SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 PKG_CFLAGS=$(pkg-config --cflags libtraceevent 2>/dev/null || echo -I/usr/include/traceevent)
+# what configure found besides the pkg-config libraries named below
+# (libiberty for demangling, zlib/libdeflate for debug sections)
+EXTRA_LIBS=$(sed -n 's/^\(LIBS\|ZLIB_LIBS\|LIBDEFLATE_LIBS\) = //p' "$BUILDDIR/Makefile" | tr '\n' ' ')
 OUT=$BUILDDIR/tests/fuzz-replay
 mkdir -p "$OUT"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
@@ -25,7 +28,7 @@ for src in "$SRCDIR"/tests/fuzz/fuzz_*.c; do
     bin=$OUT/$name
     if ! $CC -std=gnu11 -g -O1 -pthread $SAN -I"$SRCDIR/include" $PKG_CFLAGS \
             -DSF_TESTDATA="\"$TESTDATA\"" "$src" "$SRCDIR/tests/fuzz/replay_main.c" \
-            "$LIB" -ltraceevent -ldw -lelf -lzstd -lm -o "$bin" 2>"$OUT/$name.cc.log"; then
+            "$LIB" -ltraceevent -ldw -lelf -lzstd $EXTRA_LIBS -lm -o "$bin" 2>"$OUT/$name.cc.log"; then
         echo "FAIL: $name: does not compile"; cat "$OUT/$name.cc.log"; fail=$((fail + 1)); continue
     fi
     dir=$TESTDATA/fuzz/$name

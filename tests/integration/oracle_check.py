@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""oracle_check.py SCRIPT_OUTPUT ORACLE_FILE [--min-rate R]
+"""oracle_check.py SCRIPT_OUTPUT ORACLE_FILE [--min-rate R] [--marker FUNC]
 
 Compares the stacks `sysflame script` unwound for the oracle test's marker
 syscalls (prctl with option 0x5f5f0000+id) with the Go runtime's own view of
 the same call sites (runtime.Callers + CallersFrames, written by the test at
 record time).  A complete stack must equal the runtime's from oracle.marker
 outward; a stack marked [truncated] must be the innermost part of it.
+--marker names the marker function (default oracle.marker; testdata/stacks'
+stackprobe has main.marker).
 Prints the match rate; exits 1 on any mismatch or if markers are missing."""
 import re
 import sys
@@ -59,6 +61,11 @@ def main():
         i = args.index('--min-rate')
         min_rate = float(args[i + 1])
         del args[i:i + 2]
+    marker = 'oracle.marker'
+    if '--marker' in args:
+        i = args.index('--marker')
+        marker = args[i + 1]
+        del args[i:i + 2]
     script_out, oracle_path = args
     oracle = parse_oracle(oracle_path)
     seen = {}
@@ -76,11 +83,11 @@ def main():
         if truncated:
             frames = frames[:-1]
         want = oracle[ident]
-        if 'oracle.marker' not in frames:
+        if marker not in frames:
             bad += 1
-            print('marker %d: no oracle.marker frame in %s' % (ident, frames), file=sys.stderr)
+            print('marker %d: no %s frame in %s' % (ident, marker, frames), file=sys.stderr)
             continue
-        got = frames[frames.index('oracle.marker'):]
+        got = frames[frames.index(marker):]
         if truncated:
             ok = len(got) <= len(want) and want[:len(got)] == got
             trunc += ok

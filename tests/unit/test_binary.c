@@ -583,6 +583,133 @@ static void test_prefetch_misses_record_nothing(void **state)
     bid_dir_remove(&d);
 }
 
+/* A cache with the given --binary files and no debug directory. */
+static struct binary_cache *cache_with(const char **bins, size_t nbins)
+{
+    static const char *dirs[1] = { "" };
+    struct binary_opts o = { .binaries = bins, .nr_binaries = nbins, .debug_dirs = dirs,
+                             .nr_debug_dirs = 1 };
+    return binary_cache_new(&o);
+}
+
+/* The mapping of a file's executable PT_LOAD (no build-id), `extra` bytes
+ * longer than the segment's pages. */
+static struct sess_map exec_map_nobid(const struct file_info *fi, const char *rec,
+                                      uint64_t extra)
+{
+    struct sess_map m = exec_map_of(fi, rec, NULL, 0);
+    m.end += extra;
+    return m;
+}
+
+/* go test deletes the binaries it builds: the warning says so and how to
+ * keep one; other missing paths stay "not found". */
+static void test_missing_go_build_reason(void **state)
+{
+    (void)state;
+    struct binary_cache *c = cache_with(NULL, 0);
+    struct sess_map m = { .filename = "/tmp/go-build1234/b001/pkg.test",
+                          .start = 0x400000, .end = 0x500000, .prot = PROT_READ | PROT_EXEC };
+    assert_null(binary_for_map(c, &m));
+    struct sess_map o = m, d = m;
+    o.filename = "/tmp/x/pkg.test";
+    d.filename = "/tmp/go-build1234/b001/sub/pkg.test";
+    assert_null(binary_for_map(c, &o));
+    assert_null(binary_for_map(c, &d));
+    assert_int_equal(binary_cache_nr_missing(c), 3);
+    assert_string_equal(binary_cache_missing(c, 0)->reason,
+                        "not found: go test deleted it after the run (keep it with "
+                        "'go test -c -o pkg.test', 'go test -work' or 'sysflame record')");
+    assert_string_equal(binary_cache_missing(c, 1)->reason, "not found");
+    assert_string_equal(binary_cache_missing(c, 2)->reason, "not found");
+    binary_cache_free(c);
+}
+
+/* A --binary whose name matches no mapping serves the one mapping it fits
+ * exactly by content; a file of the same layout as another --binary is
+ * ambiguous and refused; a mapping of another size takes neither. */
+static void test_binary_by_content(void **state)
+{
+    (void)state;
+    struct file_info fi;
+    char *oracle = strdup(testdata_path("bin/oracle.test"));
+    char *before = strdup(testdata_path("bin/before.test"));
+    char *after = strdup(testdata_path("bin/after.test"));
+    file_info(oracle, &fi);
+    const char *one[] = { oracle };
+    struct binary_cache *c = cache_with(one, 1);
+    struct sess_map m = exec_map_nobid(&fi, "/tmp/go-build9/b001/renamed.test", 0);
+    struct binary *b = binary_for_map(c, &m);
+    assert_non_null(b);
+    assert_string_equal(binary_path(b), one[0]);
+    assert_int_equal(binary_cache_use(c, 0)->how, BINARY_BY_CONTENT);
+    assert_string_equal(binary_cache_use(c, 0)->recorded_path, m.filename);
+    /* taken: another mapping does not get it */
+    struct sess_map m2 = m;
+    m2.filename = "/tmp/other.test";
+    assert_null(binary_for_map(c, &m2));
+    binary_cache_free(c);
+
+    /* one page longer than the segment: no exact fit */
+    c = cache_with(one, 1);
+    struct sess_map longer = exec_map_nobid(&fi, "/tmp/renamed.test", 4096);
+    assert_null(binary_for_map(c, &longer));
+    assert_int_equal(binary_cache_use(c, 0)->how, BINARY_UNCLAIMED);
+    binary_cache_free(c);
+
+    /* before.test and after.test have one layout: which one is meant? */
+    struct file_info fb;
+    file_info(before, &fb);
+    const char *two[] = { before, after };
+    c = cache_with(two, 2);
+    struct sess_map mb = exec_map_nobid(&fb, "/tmp/pkg.test", 0);
+    assert_null(binary_for_map(c, &mb));
+    assert_non_null(strstr(binary_cache_missing(c, 0)->reason, "several --binary files fit it"));
+    binary_cache_free(c);
+
+    /* a name match claims the file even when it does not fit */
+    const char *named[] = { oracle };
+    c = cache_with(named, 1);
+    struct sess_map mn = exec_map_nobid(&fi, "/tmp/sfrec/oracle.test", 4096);
+    assert_null(binary_for_map(c, &mn));
+    assert_int_equal(binary_cache_use(c, 0)->how, BINARY_BY_NAME);
+    binary_cache_free(c);
+    free(oracle);
+    free(before);
+    free(after);
+}
+
+/* The kernel's first mapping of an ET_DYN image is the whole reservation
+ * (every PT_LOAD's span) at the first segment's offset: a Go PIE fits it,
+ * one page more does not. */
+static void test_pie_reservation_fits(void **state)
+{
+    (void)state;
+    const char *path = testdata_path("stacks/bin/stackprobe");
+    struct file_info fi;
+    file_info(path, &fi);
+    assert_true(fi.is_pie);
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < fi.nr_load; i++) {
+        lo = DOWN(fi.load[i].p_vaddr) < lo ? DOWN(fi.load[i].p_vaddr) : lo;
+        uint64_t e = UP(fi.load[i].p_vaddr + fi.load[i].p_memsz);
+        hi = e > hi ? e : hi;
+    }
+    assert_true(fi.load[0].p_flags & PF_X);
+    const char *bins[] = { path };
+    struct sess_map m = { .filename = "/tmp/sfstacks/stackprobe", .start = 0x555555554000ULL,
+                          .pgoff = 0, .prot = PROT_READ | PROT_EXEC };
+    m.end = m.start + (hi - lo);
+    struct binary_cache *c = cache_with(bins, 1);
+    assert_non_null(binary_for_map(c, &m));
+    binary_cache_free(c);
+    m.end += 4096;
+    c = cache_with(bins, 1);
+    assert_null(binary_for_map(c, &m));
+    assert_non_null(strstr(binary_cache_missing(c, 0)->reason, "does not match"));
+    binary_cache_free(c);
+}
+
 /* perf keeps the vdso image in the same cache: a "[vdso]" mapping with a
  * build-id resolves there, so prefetch must agree with binary_for_map
  * (NULL while the id is absent, the same binary when present). */
@@ -689,6 +816,9 @@ int main(void)
         cmocka_unit_test(test_prefetch_vdso_name),
         cmocka_unit_test(test_prefetch_only_build_id_dirs),
         cmocka_unit_test(test_prefetch_concurrent),
+        cmocka_unit_test(test_missing_go_build_reason),
+        cmocka_unit_test(test_binary_by_content),
+        cmocka_unit_test(test_pie_reservation_fits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -512,6 +512,33 @@ static void test_go127(void **state)
                14471);
 }
 
+/* Go 1.21+ pclntabs spell generic instantiations out; the runtime prints
+ * them with the shapes elided (runtime.funcNameForPrint: from the first
+ * '[' to the last ']'), so a folded stack of a Go 1.21+ binary reads
+ * like runtime.Callers' Function. */
+static void test_name_for_print(void **state)
+{
+    static const char *const cases[][2] = {
+        { "sync.OnceValue[go.shape.interface { Error() string }].func1.1",
+          "sync.OnceValue[...].func1.1" },
+        { "slices.SortFunc[go.shape.[]string,go.shape.string]", "slices.SortFunc[...]" },
+        { "main.(*Stack[go.shape.int]).Push", "main.(*Stack[...]).Push" },
+        { "iter.Pull2[go.shape.int,go.shape.*uint8].func1.deferwrap2",
+          "iter.Pull2[...].func1.deferwrap2" },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *p = gosym_name_for_print(cases[i][0]);
+        assert_non_null(p);
+        assert_string_equal(p, cases[i][1]);
+        free(p);
+    }
+    /* already printed, or no brackets: unchanged */
+    assert_null(gosym_name_for_print("oracle.SumOf[...]"));
+    assert_null(gosym_name_for_print("runtime.goexit"));
+    assert_null(gosym_name_for_print("weird]name[x"));
+}
+
 /* Lookups from several threads at once, including the first one (which
  * learns the wrapper funcID lazily), agree with a single-threaded run. */
 struct thread_arg {
@@ -804,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_go120),
         cmocka_unit_test(test_go127),
+        cmocka_unit_test(test_name_for_print),
         cmocka_unit_test(test_corrupt_header),
         cmocka_unit_test(test_corrupt_body),
         cmocka_unit_test(test_corrupt_elf),

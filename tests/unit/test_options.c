@@ -4,10 +4,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "options.h"
+#include "testutil.h"
 
 static void test_jobs_and_format(void **state)
 {
@@ -49,13 +51,22 @@ static void test_filters(void **state)
     assert_string_equal(err.msg, "--tid: 'x' is not a process or thread id");
     assert_int_equal(options_common(OPT_SYSCALL, "write,openat", &co, &err), 1);
     assert_true(strlist_has(&co.prof.syscalls, "openat"));
-    assert_int_equal(options_common(OPT_BINARY, "/a/x.test", &co, &err), 1);
-    assert_int_equal(options_common(OPT_BINARY, "/b/y.test", &co, &err), 1);
+    /* --binary must name an ELF file: a typo is a usage error */
+    assert_int_equal(options_common(OPT_BINARY, "/a/x.test", &co, &err), -1);
+    assert_string_equal(err.msg, "'/a/x.test': No such file or directory (--binary)");
+    char *x = strdup(testdata_path("bin/oracle.test")), *y = strdup(testdata_path("bin/cgo"));
+    assert_int_equal(options_common(OPT_BINARY, testdata_path("README"), &co, &err), -1);
+    assert_non_null(strstr(err.msg, "README': not an ELF file (--binary)"));
+    assert_int_equal(options_common(OPT_BINARY, x, &co, &err), 1);
+    assert_int_equal(options_common(OPT_BINARY, y, &co, &err), 1);
     assert_int_equal(co.prof.bin.nr_binaries, 2);
-    assert_string_equal(co.prof.bin.binaries[1], "/b/y.test");
+    assert_string_equal(co.prof.bin.binaries[1], y);
+    assert_string_equal(co.prof.bin.binaries[0], x);
     assert_int_equal(options_common(OPT_NO_INLINE, NULL, &co, &err), 1);
     assert_int_equal(co.prof.no_inline, 1);
     common_opts_release(&co);
+    free(x);
+    free(y);
 }
 
 static void test_parse_uint(void **state)

@@ -638,12 +638,13 @@ static void binary_option_by_base_name_and_fit(void **state)
     snprintf(want, sizeof(want), "does not match the recorded mapping (%s)", go);
     assert_string_equal(x->reason, want);
 
-    /* other base name: not found */
+    /* other base name: not found (go test deleted it: say how to keep it) */
     exec_map(&fm, go, "/tmp/go-build44/b001/other.test", 0x400000, 0);
     assert_null(binary_for_map(c, &fm.m));
     x = missing_for(c, "/tmp/go-build44/b001/other.test");
     assert_non_null(x);
-    assert_string_equal(x->reason, "not found");
+    assert_string_equal(x->reason, "not found: go test deleted it after the run (keep it "
+                        "with 'go test -c -o other.test', 'go test -work' or 'sysflame record')");
     binary_cache_free(c);
     free(go);
 }

@@ -1,0 +1,3 @@
+module stackcgo
+
+go 1.19

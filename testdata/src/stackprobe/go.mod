@@ -1,0 +1,3 @@
+module stackprobe
+
+go 1.19

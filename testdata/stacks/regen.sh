@@ -1,0 +1,56 @@
+#!/bin/bash
+# Regenerates testdata/stacks/: two programs of ours recorded as the mission
+# records (issues 14 and 15: PIE, vfork, the cgo boundary, wrappers), their
+# binaries, the system binaries their child processes ran, perf's view of the
+# C stacks, and the runtime.Callers oracle.  Called by testdata/regen.sh; run
+# alone as root:  testdata/stacks/regen.sh
+# Needs Go 1.19 ($GO), gcc/g++, perf, zstd.  Runs from $STACKS_REC (default
+# /tmp/sfstacks, removed afterwards): the captures name binaries there, a
+# path that does not exist later, so tests must pass --binary/--symfs.
+set -euo pipefail
+
+S=$(cd "$(dirname "$0")" && pwd)
+TD=$(dirname "$S")
+GO=${GO:-/usr/lib/go-1.19/bin/go}
+REC=${STACKS_REC:-/tmp/sfstacks}
+export GOFLAGS=-buildvcs=false GOPROXY=off GO111MODULE=on GOTOOLCHAIN=local GOWORK=off
+[ "$(id -u)" = 0 ] || { echo "stacks/regen.sh: run as root (perf tracepoints)" >&2; exit 1; }
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing
+
+rm -rf "$REC" && mkdir -p "$REC" "$S/bin"
+# stackprobe: pure Go, -buildmode=pie (internally linked ET_DYN, no GNU
+# build-id), stripped (the pclntab survives -s -w).
+(cd "$TD/src/stackprobe" &&
+	CGO_ENABLED=0 "$GO" build -buildmode=pie -trimpath -ldflags='-s -w' -o "$REC/stackprobe" .)
+# stackcgo: cgo with C code (its own and runtime/cgo's) compiled without
+# unwind tables; .symtab kept for the C names.
+(cd "$TD/src/stackcgo" &&
+	CGO_ENABLED=1 CC=gcc CXX=g++ CGO_CFLAGS='-O2 -fno-asynchronous-unwind-tables' CGO_CXXFLAGS='-O2' \
+	"$GO" build -trimpath -ldflags=-w -o "$REC/stackcgo" .)
+
+# record NAME ENV COMMAND...: the mission command, -m doubled until nothing is lost
+record() {
+	local name=$1 envv=$2 m=8192 lost
+	shift 2
+	while :; do
+		(cd "$REC" && env "$envv" perf record -e 'syscalls:sys_enter_*' -g --call-graph dwarf -m "$m" -z \
+			-o "$S/$name.data" -- "$@" >/dev/null 2>"$REC/$name.err")
+		lost=$(perf script -D -i "$S/$name.data" 2>/dev/null | grep -c 'PERF_RECORD_LOST' || true)
+		[ "$lost" = 0 ] && break
+		[ "$m" -ge 65536 ] && { echo "  $name: still losing with -m $m, keeping it" >&2; break; }
+		m=$((m * 2))
+	done
+	chmod 0644 "$S/$name.data"
+	printf '  %-16s samples %5s  lost records %s  (-m %s -z)\n' "$name.data" \
+		"$(perf script -D -i "$S/$name.data" 2>/dev/null | grep -c 'PERF_RECORD_SAMPLE')" "$lost" "$m"
+}
+record stackprobe "ORACLE_OUT=$S/stackprobe.oracle" "$REC/stackprobe"
+record stackcgo - "$REC/stackcgo"
+
+cp "$REC/stackprobe" "$REC/stackcgo" "$S/bin/"
+# The child processes ran these system binaries (matched by build-id).
+cp /usr/bin/dash /usr/bin/true "$S/bin/"
+# perf's view of the stacks it can unwind: the shell's (dash, libc, ld.so).
+perf script -i "$S/stackprobe.data" 2>/dev/null |
+	awk 'BEGIN { RS = ""; ORS = "\n\n" } /^sh / { print }' >"$S/stackprobe.sh.perf-script"
+rm -rf "$REC"

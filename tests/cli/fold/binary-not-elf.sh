@@ -1,0 +1,1 @@
+"$SYSFLAME" fold "$TESTDATA/rec/go-oracle.data" --binary "$TESTDATA/README"

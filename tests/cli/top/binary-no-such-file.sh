@@ -1,0 +1,1 @@
+"$SYSFLAME" top "$TESTDATA/rec/go-oracle.data" --binary del.tset

@@ -1,0 +1,140 @@
+#!/bin/sh
+# Stacks of real programs (issue 15), on captures of our own programs in
+# testdata/stacks (see testdata/README, "Stacks of real programs"):
+#  - stackprobe, a Go PIE without build-id: its samples get their binary and
+#    reach a root; syscall.rawVforkSyscall's caller (forkAndExecInChild1,
+#    whose return address sits in R12) is shown; the shell's stacks equal
+#    perf's, vfork's included (libc's vfork keeps the return address in RDI),
+#    and go on through signal frames where perf stops;
+#  - stackcgo, whose C code has no unwind tables: frame-pointer guesses
+#    invent no frames (every fallback frame follows a call to the frame
+#    below), runtime.callCgoMmap is found under x_cgo_mmap, stacks that end
+#    in C helpers do not count as reaching a root, C++ names are demangled.
+set -u
+: "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+S=$TESTDATA/stacks
+fail=0
+probe="--binary $S/bin/stackprobe --binary $S/bin/dash --binary $S/bin/true --symfs $TESTDATA/sysroot"
+cgo="--binary $S/bin/stackcgo --symfs $TESTDATA/sysroot"
+
+# shellcheck disable=SC2086
+"$SYSFLAME" script -q $probe "$S/stackprobe.data" > "$tmp/probe.script" 2> "$tmp/err" &&
+"$SYSFLAME" info -q --format json $probe "$S/stackprobe.data" > "$tmp/probe.json" 2>> "$tmp/err" &&
+"$SYSFLAME" script -q $cgo "$S/stackcgo.data" > "$tmp/cgo.script" 2>> "$tmp/err" &&
+"$SYSFLAME" info -q --format json $cgo "$S/stackcgo.data" > "$tmp/cgo.json" 2>> "$tmp/err" ||
+    { echo "FAIL: sysflame failed: $(cat "$tmp/err")"; exit 1; }
+
+python3 - "$tmp" "$S" <<'PY' || fail=1
+import json, re, sys
+tmp, S = sys.argv[1], sys.argv[2]
+FRAME = re.compile(r'^\t\s*([0-9a-f]+) (.*) \((.*)\)$')
+bad = 0
+
+def check(ok, msg):
+    global bad
+    print(('ok   ' if ok else 'FAIL ') + msg)
+    bad += not ok
+
+def blocks(path):
+    out = []
+    for b in open(path, encoding='utf-8', errors='replace').read().split('\n\n'):
+        lines = [l for l in b.split('\n') if l]
+        if not lines:
+            continue
+        frames = []
+        for l in lines[1:]:
+            m = FRAME.match(l)
+            if m:
+                frames.append((m.group(1), re.sub(r'\+0x[0-9a-f]+$', '', m.group(2)), m.group(3)))
+        out.append((lines[0], frames, [' '.join(l.split()) for l in lines[1:]]))
+    return out
+
+# --- stackprobe: PIE -------------------------------------------------------
+info = json.load(open(tmp + '/probe.json'))
+u = info['unwinding'][0]
+check(u['no_binary'] == 0 and not info.get('missing'),
+      'PIE: every sample has its binary (no_binary %s)' % u['no_binary'])
+check(u['root'] >= 0.9, 'PIE: %.1f%% of the samples reach a root' % (100 * u['root']))
+probe = blocks(tmp + '/probe.script')
+go = [b for b in probe if b[0].startswith('stackprobe ')]
+goexit = sum(1 for b in go if b[1] and b[1][-1][1] in ('runtime.goexit', 'runtime.rt0_go', 'runtime.mstart'))
+check(len(go) > 500 and goexit >= 0.8 * len(go),
+      'PIE: %d of %d Go samples end at goexit/rt0_go/mstart' % (goexit, len(go)))
+
+# --- rawVforkSyscall: the return address is in R12 ---------------------------
+vf = [b for b in go if b[1] and b[1][0][1] == 'syscall.rawVforkSyscall']
+good = [b for b in vf if len(b[1]) > 2 and b[1][1][1] == 'syscall.forkAndExecInChild1'
+        and b[1][-1][1] == 'runtime.goexit']
+check(len(vf) >= 4 and len(good) == len(vf),
+      'rawVforkSyscall: %d of %d clone samples show forkAndExecInChild1 and reach goexit'
+      % (len(good), len(vf)))
+
+# --- dash's vfork (DW_CFA_register rip in rdi): equal to perf ---------------
+want = {b[0]: b[2] for b in blocks(S + '/stackprobe.sh.perf-script')}
+sh = [b for b in probe if b[0] in want]
+sig = [b for b in sh if 'sys_enter_rt_sigreturn' in b[0]]
+rest = [b for b in sh if b not in sig]
+same = sum(1 for b in rest if b[2] == want[b[0]])
+vfork = [b for b in sh if 'sys_enter_vfork' in b[0]]
+vsame = sum(1 for b in vfork if b[2] == want[b[0]] and len(b[2]) >= 8)
+check(len(sh) == len(want) and same >= 0.99 * len(rest),
+      "shell: %d of %d samples' frames equal perf script's" % (same, len(rest)))
+# perf stops at the signal trampoline; the interrupted context is on the
+# same stack (dash has no sigaltstack): sysflame goes on to _start
+through = [b for b in sig if b[2][:len(want[b[0]])] == want[b[0]] and len(b[2]) > 8
+           and b[1][-1][0] == '4780' and b[1][-1][2] == '/usr/bin/dash']
+check(len(sig) >= 2 and len(through) == len(sig),
+      'signal frames: %d of %d rt_sigreturn samples unwound through __restore_rt to _start'
+      % (len(through), len(sig)))
+check(len(vfork) >= 2 and vsame == len(vfork),
+      'vfork: %d of %d samples unwound through libc vfork as perf does' % (vsame, len(vfork)))
+
+# --- stackcgo: no invented frames ------------------------------------------
+cgo = blocks(tmp + '/cgo.script')
+mmap = [b for b in cgo if any(f[1] == 'x_cgo_mmap' for f in b[1])]
+callers = [b[1][[f[1] for f in b[1]].index('x_cgo_mmap') + 1][1]
+           if [f[1] for f in b[1]].index('x_cgo_mmap') + 1 < len(b[1]) else None for b in mmap]
+check(len(mmap) >= 10 and all(c == 'runtime.callCgoMmap' for c in callers),
+      'x_cgo_mmap: %d of %d samples show runtime.callCgoMmap as its caller'
+      % (sum(c == 'runtime.callCgoMmap' for c in callers), len(mmap)))
+# C functions of the binary without unwind tables: whatever follows them
+# must be a proven caller; these never call Go heap code or unknown pcs.
+helpers = {'_cgo_sys_thread_start', '_cgo_try_pthread_create', 'x_cgo_sigaction',
+           'c_nofp_leaf', 'threadentry'}
+invented = []
+for b in cgo:
+    names = [f[1] for f in b[1]]
+    for i, n in enumerate(names[:-1]):
+        if n in helpers and (names[i + 1] == '[unknown]' or names[i + 1].startswith('runtime.(*mheap)')):
+            invented.append(b[0])
+unknown = sum(1 for b in cgo for f in b[1] if f[1] == '[unknown]')
+check(not invented and unknown == 0,
+      'stackcgo: no frame invented past C code without unwind tables (%d, %d unknown frames)'
+      % (len(invented), unknown))
+fp = [b for b in cgo if any(f[1] == 'c_fp_leaf' for f in b[1])]
+check(len(fp) >= 3 and all([f[1] for f in b[1]][-3:] == ['c_fp_leaf', 'c_fp_write', 'runtime.asmcgocall']
+                            for b in fp),
+      'stackcgo: frame pointers kept in C are followed to runtime.asmcgocall (%d samples)' % len(fp))
+# C++: perf prints probe::Emitter::emit (libiberty, no parameter types)
+cc = [b for b in cgo if any(f[1] == 'cc_write' for f in b[1])]
+check(len(cc) >= 3 and all([f[1] for f in b[1]][-3:-1] == ['probe::Emitter::emit', 'cc_write']
+                            for b in cc) and
+      not any(f[1].startswith('_Z') for b in cgo for f in b[1]),
+      'stackcgo: C++ frames demangled as perf names them (%d samples)' % len(cc))
+cinfo = json.load(open(tmp + '/cgo.json'))
+stops = {s['reason']: s['samples'] for s in cinfo['stops']}
+sig = sum(1 for b in cgo if b[1] and b[1][-1][1] == 'x_cgo_sigaction')
+check(sig >= 50 and stops.get('not-root', 0) + stops.get('fp-unproven', 0) >= sig,
+      'stackcgo: the %d stacks that end in x_cgo_sigaction do not count as reaching a root '
+      '(not-root %d, fp-unproven %d)' % (sig, stops.get('not-root', 0), stops.get('fp-unproven', 0)))
+roots = {'runtime.goexit', 'runtime.rt0_go', 'runtime.mstart', 'runtime.clone', '_start',
+         'clone3', '__libc_start_call_main', 'start_thread'}
+nroot = stops.get('root', 0)
+real = sum(1 for b in cgo if b[1] and b[1][-1][1] in roots)
+check(nroot <= real, "stackcgo: info's 'to root' (%d) counts only stacks ending at a root (%d)"
+      % (nroot, real))
+sys.exit(1 if bad else 0)
+PY
+exit $fail
