@@ -100,4 +100,13 @@ struct ps_fold_stats {
 int ps_fold(const char *name, const char *text, size_t len, const struct ps_fold_opts *o,
             struct stack_set *s, struct ps_fold_stats *st, struct sf_err *err);
 
+/* The same, streaming: feed the text in chunks of any size (lines may be
+ * cut anywhere), then finish.  Memory stays bounded by one sample. */
+struct ps_folder;
+struct ps_folder *ps_folder_new(const char *name, const struct ps_fold_opts *o,
+                                struct stack_set *s);
+int ps_folder_feed(struct ps_folder *f, const char *buf, size_t len, struct sf_err *err);
+int ps_folder_finish(struct ps_folder *f, struct ps_fold_stats *st, struct sf_err *err);
+void ps_folder_free(struct ps_folder *f);
+
 #endif

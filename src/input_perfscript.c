@@ -694,26 +694,84 @@ static int fold_sample(void *arg, const struct ps_sample *s, struct sf_err *err)
     return 0;
 }
 
+struct ps_folder {
+    struct fold_ctx c;
+    struct ps_fold_stats st;
+    struct ps_parser *p;
+    struct sbuf partial;         /* a line the last chunk cut */
+};
+
+struct ps_folder *ps_folder_new(const char *name, const struct ps_fold_opts *o,
+                                struct stack_set *s)
+{
+    struct ps_folder *f = xcalloc(1, sizeof(*f));
+    f->c = (struct fold_ctx){ .file = name, .o = o, .s = s, .st = &f->st };
+    f->p = ps_parser_new(fold_sample, &f->c);
+    return f;
+}
+
+static int feed_line(struct ps_folder *f, const char *line, size_t len, struct sf_err *err)
+{
+    return ps_parser_line(f->p, line, len, err);
+}
+
+int ps_folder_feed(struct ps_folder *f, const char *buf, size_t len, struct sf_err *err)
+{
+    const char *q = buf, *end = buf + len;
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        if (!nl) {
+            sbuf_add(&f->partial, q, (size_t)(end - q));
+            break;
+        }
+        int rc;
+        if (f->partial.len) {
+            sbuf_add(&f->partial, q, (size_t)(nl - q));
+            rc = feed_line(f, f->partial.buf, f->partial.len, err);
+            sbuf_reset(&f->partial);
+        } else {
+            rc = feed_line(f, q, (size_t)(nl - q), err);
+        }
+        if (rc < 0)
+            return -1;
+        q = nl + 1;
+    }
+    return 0;
+}
+
+int ps_folder_finish(struct ps_folder *f, struct ps_fold_stats *st, struct sf_err *err)
+{
+    int rc = 0;
+    if (f->partial.len)
+        rc = feed_line(f, f->partial.buf, f->partial.len, err);
+    if (rc == 0)
+        rc = ps_parser_finish(f->p, err);
+    f->st.unrecognized = ps_parser_unrecognized(f->p, &f->st.first_unrecognized);
+    if (st)
+        *st = f->st;
+    return rc;
+}
+
+void ps_folder_free(struct ps_folder *f)
+{
+    if (!f)
+        return;
+    ps_parser_free(f->p);
+    sbuf_release(&f->partial);
+    sbuf_release(&f->c.name);
+    free(f->c.ids);
+    free(f);
+}
+
 int ps_fold(const char *name, const char *text, size_t len, const struct ps_fold_opts *o,
             struct stack_set *s, struct ps_fold_stats *st, struct sf_err *err)
 {
-    struct ps_fold_stats dummy;
-    struct fold_ctx c = { .file = name, .o = o, .s = s, .st = st ? st : &dummy };
-    memset(c.st, 0, sizeof(*c.st));
-    struct ps_parser *p = ps_parser_new(fold_sample, &c);
-    const char *q = text, *end = text + len;
-    int rc = 0;
-    while (q < end && rc == 0) {
-        const char *nl = memchr(q, '\n', (size_t)(end - q));
-        const char *le = nl ? nl : end;
-        rc = ps_parser_line(p, q, (size_t)(le - q), err);
-        q = nl ? nl + 1 : end;
-    }
+    struct ps_folder *f = ps_folder_new(name, o, s);
+    int rc = ps_folder_feed(f, text, len, err);
     if (rc == 0)
-        rc = ps_parser_finish(p, err);
-    c.st->unrecognized = ps_parser_unrecognized(p, &c.st->first_unrecognized);
-    ps_parser_free(p);
-    sbuf_release(&c.name);
-    free(c.ids);
+        rc = ps_folder_finish(f, st, err);
+    else if (st)
+        *st = f->st;
+    ps_folder_free(f);
     return rc;
 }

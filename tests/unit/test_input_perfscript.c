@@ -231,6 +231,35 @@ static void test_unrecognized(void **state)
     free(got);
 }
 
+/* Streaming: the text fed in chunks of every size folds the same. */
+static void test_chunks(void **state)
+{
+    (void)state;
+    char *want = fold_text(default_layout, NULL, NULL);
+    size_t len = strlen(default_layout);
+    for (size_t chunk = 1; chunk <= 64; chunk *= 3) {
+        struct stack_set *s = stack_set_new();
+        struct ps_fold_opts o = { 0 };
+        struct sf_err err;
+        struct ps_folder *f = ps_folder_new("t.txt", &o, s);
+        for (size_t i = 0; i < len; i += chunk)
+            assert_int_equal(ps_folder_feed(f, default_layout + i, SF_MIN(chunk, len - i), &err), 0);
+        struct ps_fold_stats st;
+        assert_int_equal(ps_folder_finish(f, &st, &err), 0);
+        ps_folder_free(f);
+        assert_int_equal(st.samples, 2);
+        char *got = NULL;
+        size_t glen = 0;
+        FILE *out = open_memstream(&got, &glen);
+        assert_int_equal(fold_write(s, out, &err), 0);
+        fclose(out);
+        assert_string_equal(got, want);
+        free(got);
+        stack_set_free(s);
+    }
+    free(want);
+}
+
 static void test_sniff(void **state)
 {
     (void)state;
@@ -257,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_no_callchain),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_unrecognized),
+        cmocka_unit_test(test_chunks),
         cmocka_unit_test(test_sniff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

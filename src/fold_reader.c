@@ -1,0 +1,293 @@
+/* fold_reader.c - INPUT: folded stacks as other tools write them (see
+ * fold_reader.h), read line by line from chunks so a large file never has
+ * to be in memory: one- and two-column lines, fractional counts, comments
+ * and bad lines skipped and counted. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fold_reader.h"
+
+#define TOTAL_MAX (UINT64_C(1) << 53)
+
+struct frac { uint32_t id; double sum; int before; };
+
+struct fold_reader {
+    const char *name;
+    struct stack_set *s, *before;
+    struct fold_reader_opts o;
+    uint32_t *frames;
+    size_t cap;
+    size_t lineno;
+    uint64_t skipped;
+    size_t first_skipped;
+    uint64_t total;
+    struct sbuf partial;
+    struct frac *fracs;          /* fractional sums, per (set, stack) */
+    size_t nr_fracs, cap_fracs;
+    uint32_t *frac_slot;         /* open addressing over fracs, by stack id */
+    size_t frac_slots;
+};
+
+struct fold_reader *fold_reader_new(const char *name, struct stack_set *s,
+                                    const struct fold_reader_opts *o)
+{
+    struct fold_reader *r = xcalloc(1, sizeof(*r));
+    r->name = name;
+    r->s = s;
+    if (o)
+        r->o = *o;
+    return r;
+}
+
+void fold_reader_free(struct fold_reader *r)
+{
+    if (!r)
+        return;
+    stack_set_free(r->before);
+    free(r->frames);
+    sbuf_release(&r->partial);
+    free(r->fracs);
+    free(r->frac_slot);
+    free(r);
+}
+
+uint64_t fold_reader_skipped(const struct fold_reader *r, size_t *first_line)
+{
+    if (first_line)
+        *first_line = r->first_skipped;
+    return r->skipped;
+}
+
+uint64_t fold_reader_total(const struct fold_reader *r)
+{
+    return r->total;
+}
+
+struct stack_set *fold_reader_take_before(struct fold_reader *r)
+{
+    struct stack_set *b = r->before;
+    r->before = NULL;
+    return b;
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* A count token: decimal digits with an optional fraction ("12", "0.5",
+ * "3."), or with a leading '-' (negative).  1 number, 0 not one. */
+static int parse_number(const char *p, const char *end, double *v, int *neg, int *frac)
+{
+    const char *q = p;
+    *neg = 0;
+    *frac = 0;
+    if (q < end && *q == '-') {
+        *neg = 1;
+        q++;
+    }
+    const char *d = q;
+    while (q < end && *q >= '0' && *q <= '9')
+        q++;
+    if (q == d)
+        return 0;
+    if (q < end && *q == '.') {
+        *frac = 1;
+        for (q++; q < end && *q >= '0' && *q <= '9'; q++)
+            ;
+    }
+    if (q != end || end - p > 40)
+        return 0;
+    char buf[48];
+    memcpy(buf, p, (size_t)(end - p));
+    buf[end - p] = '\0';
+    *v = strtod(buf, NULL);
+    return 1;
+}
+
+/* The last blank-separated token of [line, le): its start. */
+static const char *last_token(const char *line, const char *le)
+{
+    const char *t = le;
+    while (t > line && t[-1] != ' ' && t[-1] != '\t')
+        t--;
+    return t;
+}
+
+static void skip(struct fold_reader *r)
+{
+    if (!r->skipped++)
+        r->first_skipped = r->lineno;
+}
+
+static struct frac *frac_of(struct fold_reader *r, uint32_t id, int before)
+{
+    if (r->nr_fracs * 2 >= r->frac_slots) {
+        size_t n = r->frac_slots ? r->frac_slots * 2 : 64;
+        free(r->frac_slot);
+        r->frac_slot = xmalloc(n * sizeof(*r->frac_slot));
+        memset(r->frac_slot, 0xff, n * sizeof(*r->frac_slot));
+        r->frac_slots = n;
+        for (size_t i = 0; i < r->nr_fracs; i++) {
+            size_t h = ((size_t)r->fracs[i].id * 2 + (size_t)r->fracs[i].before) * 0x9E3779B1u;
+            while (r->frac_slot[h & (n - 1)] != UINT32_MAX)
+                h++;
+            r->frac_slot[h & (n - 1)] = (uint32_t)i;
+        }
+    }
+    size_t n = r->frac_slots;
+    size_t h = ((size_t)id * 2 + (size_t)before) * 0x9E3779B1u;
+    for (;; h++) {
+        uint32_t k = r->frac_slot[h & (n - 1)];
+        if (k == UINT32_MAX)
+            break;
+        if (r->fracs[k].id == id && r->fracs[k].before == before)
+            return &r->fracs[k];
+    }
+    r->fracs = xgrow(r->fracs, sizeof(*r->fracs), r->nr_fracs + 1, &r->cap_fracs);
+    r->frac_slot[h & (n - 1)] = (uint32_t)r->nr_fracs;
+    struct frac *f = &r->fracs[r->nr_fracs++];
+    *f = (struct frac){ .id = id, .before = before };
+    return f;
+}
+
+/* Adds the stack [line, se) with value v to set t (fractions kept aside). */
+static int add_stack(struct fold_reader *r, struct stack_set *t, int before, const char *line,
+                     const char *se, double v, struct sf_err *err)
+{
+    size_t nr = 0;
+    for (const char *f = line;;) {
+        const char *semi = memchr(f, ';', (size_t)(se - f));
+        const char *fe = semi ? semi : se;
+        r->frames = xgrow(r->frames, sizeof(*r->frames), nr + 1, &r->cap);
+        if (nr == 0 && r->o.comm_label)
+            r->frames[nr++] = stack_intern(t, r->o.comm_label, strlen(r->o.comm_label));
+        else
+            r->frames[nr++] = stack_intern(t, f, (size_t)(fe - f));
+        if (!semi)
+            break;
+        f = semi + 1;
+    }
+    double whole = floor(v);
+    if (whole >= (double)TOTAL_MAX || (uint64_t)whole > TOTAL_MAX - stack_total(t))
+        return sf_error(err, "'%s': line %zu: sample count out of range", r->name, r->lineno);
+    uint32_t id = stack_add(t, r->frames, nr, (uint64_t)whole);
+    if (!before)
+        r->total += (uint64_t)whole;
+    if (v > whole)
+        frac_of(r, id, before)->sum += v - whole;
+    return 0;
+}
+
+static int keep_comm(const struct fold_reader *r, const char *line, const char *se)
+{
+    if (!r->o.nr_comms)
+        return 1;
+    const char *semi = memchr(line, ';', (size_t)(se - line));
+    size_t n = (size_t)((semi ? semi : se) - line);
+    for (size_t i = 0; i < r->o.nr_comms; i++) {
+        size_t k = strlen(r->o.comms[i]);
+        if (k <= n && memcmp(line, r->o.comms[i], k) == 0 &&
+            (k == n || (line[k] == '-' && k + 1 < n && line[k + 1] >= '0' && line[k + 1] <= '9')))
+            return 1;
+    }
+    return 0;
+}
+
+static int one_line(struct fold_reader *r, const char *line, size_t len, struct sf_err *err)
+{
+    r->lineno++;
+    const char *le = line + len;
+    while (le > line && is_blank(le[-1]))
+        le--;
+    const char *ls = line;
+    while (ls < le && is_blank(*ls))
+        ls++;
+    if (ls == le)
+        return 0;
+    if (*ls == '#') {
+        skip(r);
+        return 0;
+    }
+    const char *t2 = last_token(line, le);
+    double v2, v1;
+    int neg2, frac2, neg1, frac1;
+    if (t2 == line || !parse_number(t2, le, &v2, &neg2, &frac2)) {
+        skip(r);                        /* no count */
+        return 0;
+    }
+    const char *e1 = t2;
+    while (e1 > line && is_blank(e1[-1]))
+        e1--;
+    const char *t1 = last_token(line, e1);
+    int two = t1 > line && e1 > line && parse_number(t1, e1, &v1, &neg1, &frac1);
+    const char *se = two ? t1 : e1;
+    while (se > line && is_blank(se[-1]))
+        se--;
+    if (se == line) {
+        skip(r);                        /* a count and no stack */
+        return 0;
+    }
+    if (neg2 || (two && neg1)) {
+        skip(r);
+        return 0;
+    }
+    if (!keep_comm(r, line, se))
+        return 0;
+    if (two) {
+        if (!r->before)
+            r->before = stack_set_new();
+        if (add_stack(r, r->before, 1, line, se, v1, err) < 0)
+            return -1;
+    }
+    return add_stack(r, r->s, 0, line, se, v2, err);
+}
+
+int fold_reader_feed(struct fold_reader *r, const char *buf, size_t len, struct sf_err *err)
+{
+    const char *q = buf, *end = buf + len;
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        if (!nl) {
+            sbuf_add(&r->partial, q, (size_t)(end - q));
+            break;
+        }
+        int rc;
+        if (r->partial.len) {
+            sbuf_add(&r->partial, q, (size_t)(nl - q));
+            rc = one_line(r, r->partial.buf, r->partial.len, err);
+            sbuf_reset(&r->partial);
+        } else {
+            rc = one_line(r, q, (size_t)(nl - q), err);
+        }
+        if (rc < 0)
+            return -1;
+        q = nl + 1;
+    }
+    return 0;
+}
+
+int fold_reader_finish(struct fold_reader *r, struct sf_err *err)
+{
+    if (r->partial.len) {
+        int rc = one_line(r, r->partial.buf, r->partial.len, err);
+        sbuf_reset(&r->partial);
+        if (rc < 0)
+            return -1;
+    }
+    /* each stack's fractions, summed, rounded once */
+    for (size_t i = 0; i < r->nr_fracs; i++) {
+        struct frac *f = &r->fracs[i];
+        uint64_t add = (uint64_t)llround(f->sum);
+        struct stack_set *t = f->before ? r->before : r->s;
+        if (!add)
+            continue;
+        if (add > TOTAL_MAX - stack_total(t))
+            return sf_error(err, "'%s': sample count out of range", r->name);
+        stack_add_to(t, f->id, add);
+        if (!f->before)
+            r->total += add;
+    }
+    r->nr_fracs = 0;
+    return 0;
+}

@@ -1,0 +1,156 @@
+/* test_fold_reader.c - folded stacks as other tools write them, with the
+ * expectations flamegraph.pl's documented semantics give: two-column
+ * difffolded lines (width = second column, the first kept as "before",
+ * never a number in a name), fractional counts summed, comments, lines
+ * without a count and negative counts skipped and counted, file order
+ * kept for flame charts, the comm filter by first frame, chunked input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "fold_reader.h"
+#include "fold.h"
+
+static char *folded(struct stack_set *s)
+{
+    char *out = NULL;
+    size_t len = 0;
+    struct sf_err err;
+    FILE *f = open_memstream(&out, &len);
+    assert_int_equal(fold_write(s, f, &err), 0);
+    fclose(f);
+    return out;
+}
+
+/* Reads text in chunks of `chunk` bytes; returns the reader (finished). */
+static struct fold_reader *read_text(const char *text, size_t chunk, struct stack_set *s,
+                                     const struct fold_reader_opts *o)
+{
+    struct fold_reader *r = fold_reader_new("t.folded", s, o);
+    struct sf_err err;
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len; i += chunk)
+        if (fold_reader_feed(r, text + i, SF_MIN(chunk, len - i), &err) < 0)
+            fail_msg("%s", err.msg);
+    if (fold_reader_finish(r, &err) < 0)
+        fail_msg("%s", err.msg);
+    return r;
+}
+
+static void test_two_columns(void **state)
+{
+    (void)state;
+    const char *text = "main;foo 274 300\nmain;bar 10 0\nmain;baz 0 5\n";
+    struct stack_set *s = stack_set_new();
+    struct fold_reader *r = read_text(text, 7, s, NULL);
+    char *after = folded(s);
+    assert_string_equal(after, "main;bar 0\nmain;baz 5\nmain;foo 300\n");
+    struct stack_set *b = fold_reader_take_before(r);
+    assert_non_null(b);
+    char *before = folded(b);
+    assert_string_equal(before, "main;bar 10\nmain;baz 0\nmain;foo 274\n");
+    assert_int_equal(fold_reader_total(r), 305);
+    free(after);
+    free(before);
+    stack_set_free(b);
+    fold_reader_free(r);
+    stack_set_free(s);
+}
+
+static void test_fractions_and_skips(void **state)
+{
+    (void)state;
+    const char *text =
+        "# a comment\n"
+        "main;foo 0.5\n"
+        "main;foo 1.25\n"
+        "main;foo 0.75\n"
+        "no count here\n"
+        "main;neg -3\n"
+        "   \n"
+        "main;bar 2\n"
+        "7\n"
+        "main;last 1";                 /* no final newline */
+    struct stack_set *s = stack_set_new();
+    struct fold_reader *r = read_text(text, 3, s, NULL);
+    char *out = folded(s);
+    assert_string_equal(out, "main;bar 2\nmain;foo 3\nmain;last 1\n");
+    size_t first;
+    assert_int_equal(fold_reader_skipped(r, &first), 4);
+    assert_int_equal(first, 1);
+    assert_null(fold_reader_take_before(r));
+    free(out);
+    fold_reader_free(r);
+    stack_set_free(s);
+}
+
+/* File order, as flamegraph.pl --flamechart draws it: a repeated stack
+ * later in the file is a run of its own. */
+static void test_order(void **state)
+{
+    (void)state;
+    const char *text = "m;a 1\nm;b 2\nm;a 3\n";
+    struct stack_set *s = stack_set_new();
+    stack_record_order(s, 1);
+    struct fold_reader *r = read_text(text, 64, s, NULL);
+    assert_int_equal(stack_nr_runs(s), 3);
+    const struct stack_run *run = stack_runs(s);
+    assert_int_equal(run[0].count, 1);
+    assert_int_equal(run[1].count, 2);
+    assert_int_equal(run[2].count, 3);
+    assert_int_equal(run[0].stack_id, run[2].stack_id);
+    fold_reader_free(r);
+    stack_set_free(s);
+}
+
+static void test_comm_filter_and_label(void **state)
+{
+    (void)state;
+    const char *text = "app;x 1\napp-12/13;y 2\napplet;z 4\nother;w 8\n";
+    const char *comms[] = { "app" };
+    struct fold_reader_opts o = { .comms = comms, .nr_comms = 1 };
+    struct stack_set *s = stack_set_new();
+    struct fold_reader *r = read_text(text, 5, s, &o);
+    char *out = folded(s);
+    assert_string_equal(out, "app-12/13;y 2\napp;x 1\n");
+    free(out);
+    fold_reader_free(r);
+    stack_set_free(s);
+    struct fold_reader_opts l = { .comm_label = "build" };
+    s = stack_set_new();
+    r = read_text(text, 64, s, &l);
+    out = folded(s);
+    assert_string_equal(out, "build;w 8\nbuild;x 1\nbuild;y 2\nbuild;z 4\n");
+    free(out);
+    fold_reader_free(r);
+    stack_set_free(s);
+}
+
+static void test_out_of_range(void **state)
+{
+    (void)state;
+    struct stack_set *s = stack_set_new();
+    struct fold_reader *r = fold_reader_new("t.folded", s, NULL);
+    struct sf_err err;
+    const char *text = "a 9007199254740992\n";
+    assert_int_equal(fold_reader_feed(r, text, strlen(text), &err), -1);
+    assert_non_null(strstr(err.msg, "line 1: sample count out of range"));
+    fold_reader_free(r);
+    stack_set_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_columns),
+        cmocka_unit_test(test_fractions_and_skips),
+        cmocka_unit_test(test_order),
+        cmocka_unit_test(test_comm_filter_and_label),
+        cmocka_unit_test(test_out_of_range),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
