@@ -22,8 +22,8 @@ const char options_common_help[] =
     "      --no-inline        do not expand inlined frames\n"
     "  -j, --jobs N           worker threads (default: number of CPUs)\n"
     "  -q, --quiet            no warnings on standard error (errors still print)\n"
-    "      --format FMT       text, md, csv or json (top, diff --table, info);\n"
-    "                         pprof, speedscope or trace (export)\n"
+    "      --format FMT       tables: text (default), md, csv or json;\n"
+    "                         export: pprof, speedscope or trace\n"
     "  -h, --help             this help\n";
 
 void strlist_push(struct strlist *l, const char *s)

@@ -68,6 +68,40 @@ void cmd_fail_if_held(int quiet, const char *why)
     }
 }
 
+/* Common options that not every command takes: the others refuse them
+ * (exit 2) and do not list them in --help, so no option is listed and then
+ * silently ignored (tests/sync-docs.sh checks both). */
+static int common_applies(const char *cmd, int code)
+{
+    if (code == OPT_FORMAT)        /* the table writers' layouts, export's formats */
+        return !strcmp(cmd, "info") || !strcmp(cmd, "top") || !strcmp(cmd, "diff") ||
+               !strcmp(cmd, "export");
+    return 1;
+}
+
+/* The common options block of --help, as `cmd` takes them. */
+static void print_common_help(const char *cmd)
+{
+    const char *line = options_common_help;
+    int skip = 0;
+    while (*line) {
+        size_t n = strcspn(line, "\n");
+        /* an option's first line starts within its first six columns; the
+         * lines that go on describing it are indented further */
+        if (strspn(line, " ") < 7) {
+            const char *f = strstr(line, "--format ");
+            skip = !common_applies(cmd, OPT_FORMAT) && f && (size_t)(f - line) < n;
+            if (!strcmp(cmd, "report") && !strncmp(line, "  -o, --output", 14)) {
+                printf("  -o, --output DIR       the folder to write (required)\n");
+                skip = 1;
+            }
+        }
+        if (!skip)
+            printf("%.*s\n", (int)n, line);
+        line += n + (line[n] == '\n');
+    }
+}
+
 int cmd_parse(int argc, char **argv, const char *name, const char *usage,
               const struct option *extra, size_t nr_extra,
               int (*handle_extra)(int code, const char *arg, void *ctx,
@@ -83,10 +117,10 @@ int cmd_parse(int argc, char **argv, const char *name, const char *usage,
         memcpy(all + nc, extra, nr_extra * sizeof(*all));
 
     struct sf_err err = { { 0 } };
-    int c, status = -1;
+    int c, li = -1, status = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, OPTIONS_COMMON_SHORT, all, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, OPTIONS_COMMON_SHORT, all, &li)) != -1) {
         if (c == '?' || c == ':') {
             const char *bad = argv[optind - 1];
             if (optopt && c == '?' && !strchr(OPTIONS_COMMON_SHORT, optopt))
@@ -95,24 +129,29 @@ int cmd_parse(int argc, char **argv, const char *name, const char *usage,
                 status = cmd_usage_error(name, "bad option '%s'", bad);
             break;
         }
-        int r = options_common(c, optarg, co, &err);
-        if (r == 0 && handle_extra)
+        int r = common_applies(name, c) ? options_common(c, optarg, co, &err) : 0;
+        if (r == 0 && handle_extra && common_applies(name, c))
             r = handle_extra(c, optarg, ctx, &err);
         if (r < 0) {
             status = cmd_usage_error(name, "%s", err.msg);
             break;
         }
         if (r == 0) {
-            status = cmd_usage_error(name, "option '%s' does not apply to %s", argv[optind - 1],
-                                     name);
+            if (li >= 0)
+                status = cmd_usage_error(name, "option '--%s' does not apply to %s",
+                                         all[li].name, name);
+            else
+                status = cmd_usage_error(name, "option '-%c' does not apply to %s", c, name);
             break;
         }
+        li = -1;
     }
     free(all);
     if (status >= 0)
         return status;
     if (co->help) {
-        printf("%s\ncommon options:\n%s", usage, options_common_help);
+        printf("%s\ncommon options:\n", usage);
+        print_common_help(name);
         return SF_EXIT_OK;
     }
     *inputs = argv + optind;

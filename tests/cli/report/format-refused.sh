@@ -1,0 +1,1 @@
+"$SYSFLAME" report --format md "$TESTDATA/rec/go-oracle.data" -o out

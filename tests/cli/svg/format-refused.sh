@@ -1,0 +1,1 @@
+"$SYSFLAME" svg --format json "$TESTDATA/rec/go-oracle.data" -o out.svg
