@@ -597,7 +597,8 @@ static struct binary_cache *cache_with(const char **bins, size_t nbins)
 static struct sess_map exec_map_nobid(const struct file_info *fi, const char *rec,
                                       uint64_t extra)
 {
-    struct sess_map m = exec_map_of(fi, rec, NULL, 0);
+    static const uint8_t none[1];
+    struct sess_map m = exec_map_of(fi, rec, none, 0);
     m.end += extra;
     return m;
 }
