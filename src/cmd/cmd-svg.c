@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "options.h"
@@ -169,6 +170,12 @@ int cmd_svg(int argc, char **argv)
         goto out;
     if (nr_inputs == 0) {
         rc = cmd_usage_error("svg", "no input file");
+        goto out;
+    }
+    /* As gzip does: hundreds of kilobytes of XML are no use on a terminal. */
+    if ((!c.co.output || !strcmp(c.co.output, "-")) && isatty(STDOUT_FILENO)) {
+        rc = cmd_usage_error("svg", "an SVG is not written to a terminal: use -o FILE.svg "
+                                    "or redirect standard output");
         goto out;
     }
     c.co.prof.on_capture = on_capture;
