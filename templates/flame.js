@@ -267,6 +267,20 @@
         window.sysflame = { zoom: zoom, unzoom: unzoom, search: search, resetSearch: resetSearch,
                             ignoreCase: toggleIgnoreCase };
         svg.setAttribute("data-sf-ready", "1");
+
+        // Opened on its own, a graph taller than the window would start on
+        // its empty top while the roots are at the bottom: start at the
+        // bottom (icicle graphs, roots on top, stay as they are).  A page
+        // that embeds the SVG inline places it itself.
+        if (!inverted && document.documentElement === svg) {
+            var toBottom = function () {
+                var h = svg.getBoundingClientRect().height;
+                if (window.innerHeight && h > window.innerHeight)
+                    window.scrollTo(window.scrollX, h - window.innerHeight);
+            };
+            toBottom();
+            window.addEventListener("load", toBottom);
+        }
     }
 
     init();

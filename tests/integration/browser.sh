@@ -2,7 +2,8 @@
 # browser.sh - loads sysflame flame graphs in headless Chromium and checks the
 # viewer script: it runs without errors, ?s=REGEX highlights the right frames
 # and reports the matched share, ?x=&y= and a dispatched click zoom to the
-# expected widths, and hostile frame names never execute.
+# expected widths, hostile frame names never execute, and a graph taller than
+# its window opens at the bottom, where the roots are (an icicle at the top).
 # The SVGs come from `test_svg --emit` (the same fixtures the unit test checks).
 # Skips (77) without /usr/bin/chromium or python3.
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
@@ -100,6 +101,38 @@ document.getElementById("f").addEventListener("load", function () {
 EOF
 dump "file://$tmp/click.html" "$tmp/click.dom" --allow-file-access-from-files
 
+# A tower 150 frames deep (2,526 px) in a 1400x900 window, as a flame graph
+# and as an icicle graph: where does each open?
+SYSFLAME=${SYSFLAME:-$BUILDDIR/src/sysflame}
+python3 -c "print('tower;' + ';'.join('f%d' % i for i in range(150)) + ' 5'); print('tower;a 100')" \
+    > "$tmp/tall.folded"
+"$SYSFLAME" svg -q "$tmp/tall.folded" -o "$tmp/tall.svg" &&
+    "$SYSFLAME" svg -q --inverted "$tmp/tall.folded" -o "$tmp/icicle.svg" ||
+    { echo "browser.sh: FAIL: cannot write the tall graphs"; exit 1; }
+for g in tall icicle; do
+    cat >"$tmp/$g.html" <<EOF
+<!DOCTYPE html>
+<html><body style="margin:0"><pre id="out">pending</pre>
+<iframe id="f" src="$g.svg" width="1400" height="900" style="border:0"></iframe>
+<script>
+document.getElementById("f").addEventListener("load", function () {
+    var w = this.contentWindow, d = this.contentDocument, res = {};
+    try {
+        var gs = d.getElementById("frames").children, root = null;
+        for (var i = 0; i < gs.length; i++)
+            if (gs[i].getElementsByTagName("title")[0].textContent.indexOf("all (") === 0)
+                root = gs[i].getElementsByTagName("rect")[0];
+        res = { scrollY: w.scrollY, inner: w.innerHeight,
+                height: d.documentElement.getBoundingClientRect().height,
+                rootY: parseFloat(root.getAttribute("y")), rootH: parseFloat(root.getAttribute("height")) };
+    } catch (e) { res.exception = String(e); }
+    document.getElementById("out").textContent = JSON.stringify(res);
+});
+</script></body></html>
+EOF
+    dump "file://$tmp/$g.html" "$tmp/$g.dom" --allow-file-access-from-files
+done
+
 python3 - "$tmp" <<'EOF'
 import html, json, re, sys, xml.etree.ElementTree as E
 tmp = sys.argv[1]
@@ -189,11 +222,27 @@ ran_clean(root, 'many')
 matched = root.find('.//%stext[@id="matched"]' % ns)
 check(matched.text.startswith('Matched: '), 'many: search did not run: %r' % matched.text)
 
+# 6. a graph taller than its window opens where its roots are: at the bottom
+#    for a flame graph, at the top for an icicle graph
+for g in ('tall', 'icicle'):
+    dom = open('%s/%s.dom' % (tmp, g), encoding='utf-8').read()
+    m = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    res = json.loads(html.unescape(m.group(1))) if m and m.group(1) != 'pending' else {}
+    if 'rootY' not in res:
+        check(False, '%s: harness result %r' % (g, res))
+        continue
+    check(res['height'] > 2000 and res['inner'] == 900, '%s: page %r' % (g, res))
+    check(res['scrollY'] <= res['rootY'] and
+          res['rootY'] + res['rootH'] <= res['scrollY'] + res['inner'],
+          '%s: the root frame (y=%s) is not in the window (%s..%s)'
+          % (g, res['rootY'], res['scrollY'], res['scrollY'] + res['inner']))
+    check((res['scrollY'] == 0) == (g == 'icicle'), '%s: opened at scrollY=%s' % (g, res['scrollY']))
+
 # the hostile page must not have set window.pwned either: no way to read it from
 # --dump-dom, so the payloads write DOM attributes instead (checked above).
 if fails:
     for f in fails:
         print('browser.sh: FAIL: ' + f)
     sys.exit(1)
-print('browser.sh: ok (search, URL zoom, click zoom/unzoom, hostile names, 100k stacks)')
+print('browser.sh: ok (search, URL zoom, click zoom/unzoom, hostile names, 100k stacks, tall graphs)')
 EOF
