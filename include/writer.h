@@ -125,6 +125,9 @@ void writer_cell_float(struct writer *w, double v);   /* NaN: "-", "", null */
 void writer_cell_bool(struct writer *w, int v);
 void writer_cell_null(struct writer *w);
 void writer_table_end(struct writer *w);
+/* After writer_table_end: text and md say that n rows were left out
+ * ("... n more (--limit 0 for all)"); csv, json and html print nothing. */
+void writer_table_more(struct writer *w, size_t n);
 
 /* Escapers shared with report.c: markdown cell text and HTML text. */
 void md_escape(FILE *f, const char *s);

@@ -548,6 +548,13 @@ static size_t row_limit(const struct top_opts *o, size_t n)
     return o->limit && o->limit < n ? o->limit : n;
 }
 
+/* Ends a table of n rows cut to row_limit, saying how many were left out. */
+static void table_end(struct writer *w, const struct top_opts *o, size_t n)
+{
+    writer_table_end(w);
+    writer_table_more(w, n - row_limit(o, n));
+}
+
 static void write_syscalls(const struct profile *p, const struct top_opts *o,
                            struct writer *w, uint64_t total)
 {
@@ -615,7 +622,7 @@ static void write_syscalls(const struct profile *p, const struct top_opts *o,
         writer_cell_float(w, r->p99_us);
         writer_cell_float(w, r->max_us);
     }
-    writer_table_end(w);
+    table_end(w, o, g.n);
     free(rows);
     top_groups_release(&g);
 }
@@ -637,7 +644,7 @@ static void write_pair_table(const struct profile *p, const struct top_opts *o,
         writer_cell_uint(w, g.v[i].count);
         writer_cell_float(w, share_of(g.v[i].count, total));
     }
-    writer_table_end(w);
+    table_end(w, o, g.n);
     top_groups_release(&g);
 }
 
@@ -696,7 +703,7 @@ static void write_tests(const struct profile *p, const struct top_opts *o,
         writer_cell_float(w, share_of(g.v[i].count, total));
         writer_cell_str(w, best ? best : "");
     }
-    writer_table_end(w);
+    table_end(w, o, g.n);
     sbuf_release(&name);
     top_groups_release(&per);
     top_groups_release(&g);
@@ -751,7 +758,7 @@ static void write_threads(const struct profile *p, const struct top_opts *o,
             writer_cell_uint(w, t[i].samples);
             writer_cell_float(w, share_of(t[i].samples, total));
         }
-        writer_table_end(w);
+        table_end(w, o, p->nr_threads);
         free(t);
         return;
     }
@@ -770,7 +777,7 @@ static void write_threads(const struct profile *p, const struct top_opts *o,
         writer_cell_uint(w, g.v[i].count);
         writer_cell_float(w, share_of(g.v[i].count, total));
     }
-    writer_table_end(w);
+    table_end(w, o, g.n);
     top_groups_release(&g);
 }
 

@@ -764,6 +764,14 @@ static void text_table_flush(struct writer *w)
     w->nr_cells = 0;
 }
 
+void writer_table_more(struct writer *w, size_t n)
+{
+    /* Markdown: a blank line first, or the note would read as a row */
+    if (n && (w->fmt == WRITER_TEXT || w->fmt == WRITER_MD))
+        fprintf(w->f, "%s... %zu more (--limit 0 for all)\n", w->fmt == WRITER_MD ? "\n" : "",
+                n);
+}
+
 void writer_table_end(struct writer *w)
 {
     /* Complete a partial row so the output stays well-formed. */

@@ -20,7 +20,8 @@ static const char usage[] =
     "\n"
     "top options:\n"
     "      --sort KEY         count (default), name, errors, time, mean, p99, max\n"
-    "      --limit N          at most N rows per table\n"
+    "      --limit N          at most N rows per table (default 20 for text and md,\n"
+    "                         all for csv and json; 0: all)\n"
     "      --stacks N         also print the N heaviest full stacks\n"
     "      --tables LIST      syscalls,callsites,tests,subtests,threads (default all)\n";
 
@@ -36,7 +37,12 @@ static const struct option top_options[] = {
 struct top_ctx {
     struct common_opts co;
     struct top_opts to;
+    int limit_set;
 };
+
+/* Rows per table on a screen (text, md) unless --limit says otherwise;
+ * csv and json, read by programs, have every row. */
+#define TOP_DEFAULT_LIMIT 20
 
 static int parse_tables(const char *arg, unsigned *mask, struct sf_err *err)
 {
@@ -82,8 +88,10 @@ static int top_option(int code, const char *arg, void *vctx, struct sf_err *err)
         if (options_parse_uint(arg, 1000000000ULL, &v) < 0)
             return sf_error(err, "%s: '%s' is not a number",
                             code == OPT_LIMIT ? "--limit" : "--stacks", arg);
-        if (code == OPT_LIMIT)
+        if (code == OPT_LIMIT) {
             c->to.limit = (size_t)v;
+            c->limit_set = 1;
+        }
         else
             c->to.stacks = (size_t)v;
         return 1;
@@ -122,6 +130,8 @@ int cmd_top(int argc, char **argv)
         rc = cmd_usage_error("top", "no input file");
         goto out;
     }
+    if (!c.limit_set && (c.co.format == FORMAT_TEXT || c.co.format == FORMAT_MD))
+        c.to.limit = TOP_DEFAULT_LIMIT;
     struct profile p;
     rc = cmd_load(&c.co, inputs, nr_inputs, &p);
     if (rc == 0) {
