@@ -78,8 +78,12 @@ int script_sample(struct script_writer *w, const struct sess_sample *ss,
     struct sbuf *b = &w->line;
     sbuf_reset(b);
     add_header(w, ss);
-    for (size_t i = 0; i < ps->nr_frames; i++)
-        add_frame(b, &ps->frames[i]);
+    /* Without a call chain perf prints no frame lines (the padded header
+     * says so); fold and the tables still name the sampled ip. */
+    const struct pd_attr *a = ss->sample->attr;
+    if (!a || (a->sample_type & PD_S_CALLCHAIN))
+        for (size_t i = 0; i < ps->nr_frames; i++)
+            add_frame(b, &ps->frames[i]);
     if (ps->stop == UNWIND_STOP_TRUNCATED)
         sbuf_addf(b, "\t%16llx [truncated] ([unknown])\n", 0ULL);
     sbuf_addch(b, '\n');

@@ -5,6 +5,7 @@
  * Hands the symbolizer a list of pcs (innermost first) and why it stopped. */
 #include "unwind_int.h"
 #include "symbolize.h"
+#include "callchain.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct map_slot {
 
 struct unwind_ctx {
     struct binary_cache *bc;
+    struct callchain_ctx *cc;     /* names the chain of samples without registers */
     struct rule_slot *rules;
     struct map_slot maps[MAP_CACHE_SIZE];
 };
@@ -66,6 +68,7 @@ struct unwind_ctx *unwind_ctx_new(struct binary_cache *bc)
 {
     struct unwind_ctx *u = xcalloc(1, sizeof(*u));
     u->bc = bc;
+    u->cc = callchain_ctx_new(bc);
     u->rules = xzalloc_written((size_t)1 << RULE_CACHE_BITS, sizeof(*u->rules));
     uw_dwarf_acquire();
     return u;
@@ -76,6 +79,7 @@ void unwind_ctx_free(struct unwind_ctx *u)
     if (!u)
         return;
     uw_dwarf_release();
+    callchain_ctx_free(u->cc);
     for (size_t i = 0; i < (size_t)1 << RULE_CACHE_BITS; i++)
         free(u->rules[i].cfi);
     free(u->rules);
@@ -491,6 +495,9 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
     if (load_regs(s, &regs) < 0) {
         add_callchain_user(ss, res, user_cc, max_frames);
         res->stop = UNWIND_STOP_NO_REGS;
+        /* -g captures: the recorded chain, resolved like unwound frames
+         * (callchain.c); without a chain, the sampled ip */
+        callchain_resolve(u->cc, ss, res, NULL);
         return 0;
     }
     st.base = regs.r[UW_RSP];

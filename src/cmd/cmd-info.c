@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "callchain.h"
 #include "options.h"
 #include "outfile.h"
 #include "profile.h"
@@ -28,6 +29,7 @@ struct info_ctx {
     struct common_opts co;
     char *path;
     struct pd_info hdr;          /* shallow copy: strings duplicated below */
+    enum callchain_mode call_graph;
     char *hostname, *osrelease, *perf_version, *arch, *cpudesc, *cmdline;
     struct info_event *events;
     size_t nr_events;
@@ -60,6 +62,7 @@ static int on_capture(void *arg, struct session *s, struct sf_err *err)
     struct pd_file *pd = session_file(s);
     const struct pd_info *h = pd_get_info(pd);
     c->hdr = *h;
+    c->call_graph = callchain_mode_of(pd);
     c->hostname = dup_or_null(h->hostname);
     c->osrelease = dup_or_null(h->osrelease);
     c->perf_version = dup_or_null(h->perf_version);
@@ -186,6 +189,8 @@ static int write_info(FILE *out, void *arg, struct sf_err *err)
     } else {
         writer_scalar_str(w, "compression", "Compression", "none");
     }
+    writer_scalar_str(w, "call_graph", "Call graph", callchain_mode_name(c->call_graph));
+    writer_scalar_str(w, "call_graph_means", "Which means", callchain_mode_meaning(c->call_graph));
     writer_scalar_uint(w, "records", "Records", c->records_total);
     if (c->unknown_records)
         writer_scalar_uint(w, "unknown_records", "Unknown records (skipped)", c->unknown_records);

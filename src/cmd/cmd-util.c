@@ -193,6 +193,13 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
                  "--symfs DIR or --debug-dir DIR", m->recorded_path, m->reason,
                  (unsigned long long)m->samples);
     }
+    /* Samples with neither user registers nor a call chain: most of them
+     * means the capture was recorded without -g / --call-graph. */
+    if (p->overall.samples && p->overall.stops[UNWIND_STOP_NO_REGS] * 2 > p->overall.samples)
+        cmd_warn(co->prof.quiet, "%llu of %llu samples were recorded without a call graph; "
+                 "record with --call-graph dwarf",
+                 (unsigned long long)p->overall.stops[UNWIND_STOP_NO_REGS],
+                 (unsigned long long)p->overall.samples);
     /* On a capture and the binary that ran, every return address a table
      * step finds follows a call; many that do not mean another build of
      * the program (a Go test binary rebuilt after recording has no GNU
