@@ -155,13 +155,6 @@ const uint8_t *pd_record_in_place(const struct pd_file *pd, uint64_t file_offset
 /* Whether [p, p+len) lies in an input read in place (so it stays valid
  * until pd_close). */
 int pd_holds(const struct pd_file *pd, const void *p, size_t len);
-/* While on, the reader loads headers further ahead (3-7 records instead of
- * 2-5): for a caller that only walks the records, where the next header is
- * all it waits for (measured: the split's walk; whole runs gain nothing). */
-void pd_skim(struct pd_file *pd, int on);
-/* Lets the pages of a mapped input go from resident memory (they fault
- * back in from the page cache on the next access). */
-void pd_release_pages(struct pd_file *pd);
 
 /* Counters kept by the reader. */
 struct pd_stats {

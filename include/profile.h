@@ -14,24 +14,10 @@
 #include "binary.h"
 #include "unwind.h"
 #include "session.h"
+#include "strlist.h"
+#include "frame.h"
+#include "perfdata.h"
 
-struct strlist { const char **v; size_t n, cap; };
-void strlist_push(struct strlist *l, const char *s);
-void strlist_release(struct strlist *l);
-int strlist_has(const struct strlist *l, const char *s);
-
-/* One resolved frame, as `script` prints it and `fold` names it. */
-struct frame_out {
-    uint64_t addr;               /* perf's convention: map-relative
-                                    (pc - map start + pgoff) for user frames,
-                                    absolute for kernel frames */
-    const char *name;            /* NULL = unknown */
-    uint64_t offset;             /* addr - symbol start (has_offset) */
-    int has_offset;
-    const char *dso;             /* recorded path, "[kernel.kallsyms]", ... */
-    int inlined;
-    int kernel;
-};
 
 /* A sample after unwinding and symbolization, innermost frame first. */
 struct profile_sample {
@@ -69,10 +55,10 @@ struct profile_opts {
      * session is freed (info harvests header facts and mappings here). */
     int (*on_capture)(void *arg, struct session *s, struct sf_err *err);
     void *on_capture_arg;
-    /* on_capture reads only the capture's header (pd_get_info): a large
-     * capture may then be split between two processes (see profile.c),
-     * and on_capture gets the first part's session. */
-    int capture_hook_header_only;
+    /* Called once per perf.data input, after its last sample, with the
+     * capture's header facts only (svg's subtitle).  Unlike on_capture it
+     * lets a large capture be read in two processes (split.h). */
+    int (*on_capture_header)(void *arg, const struct pd_info *info, struct sf_err *err);
 };
 #define PROFILE_OPTS_INIT { .jobs = 0 }
 

@@ -30,11 +30,6 @@ int sf_error(struct sf_err *e, const char *fmt, ...)
 /* Allocation that never returns NULL: on exhaustion it prints
  * "sysflame: out of memory" and exits 1 (the only exit outside cmd/). */
 void *xmalloc(size_t n);
-/* Zeroed memory for a table that threads will read and write sparsely:
- * written here, once.  calloc'd pages are first mapped to the shared zero
- * page on a read, and the first write after that must flush the TLB of
- * every CPU running one of our threads (an IPI per page). */
-void *xzalloc_written(size_t nmemb, size_t size);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);

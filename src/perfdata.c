@@ -3,6 +3,7 @@
  * header, attrs and features, and hands raw records (COMPRESSED payloads
  * already inflated) to the decoder in event.c through a bounded window. */
 #include "perfdata.h"
+#include "perfdata_int.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <unistd.h>
 #include "session.h"
+#include "session_int.h"
+#include "perfdata_int.h"
 
 #define CPUMODE_KERNEL 1
 #define PID_NONE 0xffffffffu

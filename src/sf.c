@@ -1,5 +1,8 @@
 /* sf.c - base utilities: errors, allocation, string buffers, byte order. */
 #include "sf.h"
+#include "sf_int.h"
+
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,4 +169,16 @@ uint64_t sf_hash(const void *data, size_t n)
         h *= 0x100000001b3ULL;
     }
     return h;
+}
+
+int sf_ncpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+int sf_env_flag(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0;
 }

@@ -4,6 +4,7 @@
  * DWARF, named the way perf 6.1 (with binutils addr2line) names them. */
 #include "symbolize.h"
 #include "demangle.h"
+#include "sf_int.h"
 #include "dwimage.h"
 #include "gosym.h"
 

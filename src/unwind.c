@@ -6,6 +6,7 @@
 #include "unwind_int.h"
 #include "symbolize.h"
 #include "callchain.h"
+#include "sf_int.h"
 
 #include <stdlib.h>
 #include <string.h>

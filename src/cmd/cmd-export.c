@@ -9,7 +9,7 @@
 
 #include "cmd.h"
 #include "export.h"
-#include "fold.h"
+#include "input_folded.h"
 #include "options.h"
 #include "outfile.h"
 #include "profile.h"

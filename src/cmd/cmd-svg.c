@@ -130,11 +130,10 @@ static int svg_option(int code, const char *arg, void *vctx, struct sf_err *err)
 }
 
 /* The recorded command line makes the default subtitle. */
-static int on_capture(void *arg, struct session *s, struct sf_err *err)
+static int on_capture_header(void *arg, const struct pd_info *h, struct sf_err *err)
 {
     struct svg_ctx *c = arg;
     (void)err;
-    const struct pd_info *h = pd_get_info(session_file(s));
     c->nr_captures++;
     if (c->cmdline || !h->cmdline_argc)
         return 0;
@@ -178,9 +177,8 @@ int cmd_svg(int argc, char **argv)
                                     "or redirect standard output");
         goto out;
     }
-    c.co.prof.on_capture = on_capture;
+    c.co.prof.on_capture_header = on_capture_header;
     c.co.prof.on_capture_arg = &c;
-    c.co.prof.capture_hook_header_only = 1;
     struct profile p;
     rc = cmd_load(&c.co, inputs, nr_inputs, &p);
     if (rc == 0) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fold.h"
+#include "input_folded.h"
 #include "svg.h"
 #include "stack.h"
 

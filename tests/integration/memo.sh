@@ -1,6 +1,6 @@
 #!/bin/sh
 # The caches that make repeated stacks cheap (the per-worker stack memo and
-# the main thread's stack ids, see profile.c) must never change an output:
+# the main thread's stack ids, see memo.h) must never change an output:
 # every command on every testdata recording gives the same bytes with them
 # turned off (SYSFLAME_NO_MEMO=1: every sample symbolized and named anew,
 # the path script-vs-perf and oracle check against perf and the Go

@@ -1,6 +1,6 @@
 #!/bin/sh
 # With -j 2 or more, a large mapped capture is split between two processes
-# (profile.c, "one capture in two processes"): the second part's profile is
+# (split.h, "one capture in two processes"): the second part's profile is
 # sent back and added after the first's.  Outputs must be the bytes one
 # loader gives.  testdata's captures are small, so the test switches force
 # it: SYSFLAME_SPLIT_MIN_BYTES=0 (any size), SYSFLAME_SPLIT_AT (where the

@@ -16,6 +16,7 @@
 
 #include "diff.h"
 #include "fold.h"
+#include "input_folded.h"
 
 static void load(struct profile *p, const char *text)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "fold.h"
+#include "input_folded.h"
 #include "testutil.h"
 
 static char *slurp(const char *path, size_t *len)

@@ -30,6 +30,7 @@
 #include "unwind.h"
 #include "stack.h"
 #include "fold.h"
+#include "input_folded.h"
 #include "svg.h"
 #include "tracepoint.h"
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "fold.h"
+#include "input_folded.h"
 #include "svg.h"
 
 /* ---- a small XML 1.0 well-formedness checker ---- */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fold.h"
+#include "input_folded.h"
 #include "table.h"
 
 #define GOW "os.(*File).Write;internal/poll.(*FD).Write;internal/poll.ignoringEINTRIO;" \

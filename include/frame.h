@@ -1,0 +1,22 @@
+/* frame.h - one resolved frame: what symbolization made of an unwound
+ * address, as `script` prints it and frame naming names it.  Data only:
+ * the strings belong to whoever produced the frame (the symbolizer, the
+ * session's interned paths) and live as long as the capture. */
+#ifndef FRAME_H
+#define FRAME_H
+
+#include <stdint.h>
+
+struct frame_out {
+    uint64_t addr;               /* perf's convention: map-relative
+                                    (pc - map start + pgoff) for user frames,
+                                    absolute for kernel frames */
+    const char *name;            /* NULL = unknown */
+    uint64_t offset;             /* addr - symbol start (has_offset) */
+    int has_offset;
+    const char *dso;             /* recorded path, "[kernel.kallsyms]", ... */
+    int inlined;
+    int kernel;
+};
+
+#endif

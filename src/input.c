@@ -1,0 +1,101 @@
+/* input.c - the input table (see input.h): opens an input, reads its first
+ * bytes, and hands it to the first kind that claims it. */
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "loader.h"
+
+/* The table: the first kind whose sniff claims the head loads it. */
+static const struct input_kind *const input_kinds[] = {
+    &input_perf,
+    &input_folded,
+};
+
+static ssize_t read_head(int fd, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* The kind for this head, or NULL. */
+static const struct input_kind *input_kind_of(const struct loader *L, const uint8_t *head,
+                                              size_t n)
+{
+    const struct input_kind *first_capture = NULL;
+    for (size_t i = 0; i < SF_ARRAY_SIZE(input_kinds); i++) {
+        const struct input_kind *k = input_kinds[i];
+        if (k->is_capture && !first_capture)
+            first_capture = k;
+        if ((k->is_capture || !L->o->capture_only) && k->sniff(head, n))
+            return k;
+    }
+    /* Only captures accepted: the capture reader says what is wrong. */
+    return L->o->capture_only ? first_capture : NULL;
+}
+
+/* "neither a perf.data file nor folded stacks" */
+static int unknown_input(const char *name, struct sf_err *err)
+{
+    struct sbuf sb = SBUF_INIT;
+    size_t n = SF_ARRAY_SIZE(input_kinds);
+    for (size_t i = 0; i < n; i++) {
+        sbuf_addstr(&sb, i == 0 ? (n > 1 ? "neither " : "not ")
+                         : i + 1 == n ? " nor " : ", ");
+        sbuf_addstr(&sb, input_kinds[i]->what);
+    }
+    sf_error(err, "'%s': %s", name, sbuf_str(&sb));
+    sbuf_release(&sb);
+    return -1;
+}
+
+int input_load(struct loader *L, const char *path, struct sf_err *err)
+{
+    struct profile *p = L->p;
+    p->inputs = xrealloc(p->inputs, (p->nr_inputs + 1) * sizeof(*p->inputs));
+    struct input_info *in = &p->inputs[p->nr_inputs++];
+    memset(in, 0, sizeof(*in));
+    in->path = strtab_intern(L->strings, path);
+
+    struct input_src src = { .path = path, .name = path, .fd = 0 };
+    src.is_stdin = !strcmp(path, "-");
+    if (src.is_stdin) {
+        src.name = "<stdin>";
+    } else {
+        src.fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (src.fd < 0)
+            return sf_error(err, "'%s': %s", path, strerror(errno));
+        struct stat stt;
+        if (fstat(src.fd, &stt) == 0 && S_ISDIR(stt.st_mode)) {
+            close(src.fd);
+            return sf_error(err, "'%s': is a directory", path);
+        }
+    }
+    uint8_t head[INPUT_HEAD];
+    ssize_t nh = read_head(src.fd, head, sizeof(head));
+    int rc;
+    if (nh <= 0) {
+        rc = sf_error(err, "'%s': empty file", src.name);
+    } else {
+        src.head = head;
+        src.nhead = (size_t)nh;
+        const struct input_kind *k = input_kind_of(L, head, (size_t)nh);
+        rc = k ? k->load(L, &src, in, err) : unknown_input(src.name, err);
+    }
+    if (!src.is_stdin)
+        close(src.fd);
+    return rc;
+}

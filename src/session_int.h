@@ -1,0 +1,30 @@
+/* session_int.h - the session's hooks for reading one capture in two
+ * parts (the driver's split, split.c); no part of the session's API. */
+#ifndef SESSION_INT_H
+#define SESSION_INT_H
+
+#include <stdint.h>
+#include "session.h"
+
+/* Splitting one file-mode capture between two sessions that read it side
+ * by side, each on its own part, with the samples one session would deliver,
+ * in two runs.  The second session walks the records from the start up to
+ * the first round marker M at or past file offset `cut`, keeping the state
+ * records (MMAP, COMM, FORK, EXIT); the records delivered at or before the
+ * flush at the next marker M+1 are the first part's; settled() is called
+ * once: at M+1 with planned 1 and that marker's offset (the state replayed,
+ * the rest is read as usual), or with 0 when the capture cannot be split
+ * (records without time after the first marker or out of round order, too
+ * few markers): session_run then returns 0 at once. */
+void session_split_second(struct session *s, uint64_t cut,
+                          void (*settled)(void *arg, int planned, uint64_t first_end),
+                          void *arg);
+/* The first part: session_run asks stop_at() at every round marker
+ * (its file offset) whether to stop after it. */
+void session_split_first(struct session *s, int (*stop_at)(void *arg, uint64_t marker),
+                         void *arg);
+/* Whether the second part met records that break perf's round order (or
+ * late ones): its result may then differ from one session's. */
+int session_split_late(const struct session *s);
+
+#endif

@@ -1,0 +1,603 @@
+/* split.c - one capture in two processes (see split.h). */
+#include "split.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loader.h"
+#include "session_int.h"
+#include "sf_int.h"
+#include "tracepoint.h"
+
+#define SPLIT_MIN_BYTES ((uint64_t)512 << 20)
+#define SPLIT_AT 0.45
+#define WIRE_MAGIC 0x73666c616d657032ULL      /* "sflamep2" */
+
+struct part {
+    struct loader L;
+    struct profile p;             /* its strings_owner holds the part's names */
+    struct sf_err err;
+    int rc;
+};
+
+struct split_run {
+    struct loader *first;       /* the first part's loader */
+    int plan_fd;                /* the child's plan: {planned, first_end} */
+    int planned;                /* -1 not read yet, 0 no split, 1 split */
+    uint64_t cut;               /* the first marker at or past it is the cut */
+    uint64_t first_end;
+};
+
+static void part_init(struct part *pt, const struct loader *L, int jobs)
+{
+    memset(pt, 0, sizeof(*pt));
+    profile_init(&pt->p);
+    loader_init(&pt->L, L->o, &pt->p, L->bc);
+    pt->L.nr_threads_wanted = jobs;
+    pt->L.part = 1;
+}
+
+static void part_release(struct part *pt)
+{
+    if (pt->L.sess)
+        session_free(pt->L.sess);
+    loader_release(&pt->L);
+    profile_release(&pt->p);
+    memset(pt, 0, sizeof(*pt));
+}
+
+/* The missing-binary sample counts as they are now (*n entries). */
+static uint64_t *missing_counts(const struct binary_cache *bc, size_t *n)
+{
+    *n = binary_cache_nr_missing(bc);
+    uint64_t *v = xcalloc(*n ? *n : 1, sizeof(*v));
+    for (size_t i = 0; i < *n; i++)
+        v[i] = binary_cache_missing(bc, i)->samples;
+    return v;
+}
+
+static int write_fd(int fd, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_to_end(int fd, uint8_t **out, size_t *len)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *len = 0;
+    for (;;) {
+        *out = xgrow(*out, 1, *len + 65536, &cap);
+        ssize_t r = read(fd, *out + *len, 65536);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return 0;
+        *len += (size_t)r;
+    }
+}
+
+/* ---- the wire: what the second part sends back ----
+ *
+ * One function per message lists its fields, for both directions: a wio
+ * either appends each field to a buffer (encode) or reads it back into the
+ * same place (decode).  Fields are u64s and strings (u64 length,
+ * UINT64_MAX for NULL, then the bytes); a decoder meeting a short or
+ * inconsistent stream sets `bad` and reads nothing more. */
+struct wio {
+    int decode;
+    uint8_t *p;
+    size_t len, cap, at;
+    int bad;
+    struct strtab *strings;       /* decode: where strings are interned */
+};
+
+static void io_u64(struct wio *w, uint64_t *v)
+{
+    if (!w->decode) {
+        w->p = xgrow(w->p, 1, w->len + 8, &w->cap);
+        memcpy(w->p + w->len, v, 8);
+        w->len += 8;
+        return;
+    }
+    *v = 0;
+    if (w->bad || w->len - w->at < 8) {
+        w->bad = 1;
+        return;
+    }
+    memcpy(v, w->p + w->at, 8);
+    w->at += 8;
+}
+
+static void io_u32(struct wio *w, uint32_t *v)
+{
+    uint64_t x = w->decode ? 0 : *v;
+    io_u64(w, &x);
+    *v = (uint32_t)x;
+}
+
+static void io_int(struct wio *w, int *v)
+{
+    uint64_t x = w->decode ? 0 : (uint64_t)(*v != 0);
+    io_u64(w, &x);
+    *v = x != 0;
+}
+
+static void io_size(struct wio *w, size_t *v)
+{
+    uint64_t x = w->decode ? 0 : *v;
+    io_u64(w, &x);
+    *v = (size_t)x;
+}
+
+/* A string of n bytes (encode) / interned in w->strings (decode; NULL for
+ * NULL or a bad stream). */
+static void io_strn(struct wio *w, const char **s, size_t n)
+{
+    uint64_t len = w->decode ? 0 : *s ? n : UINT64_MAX;
+    io_u64(w, &len);
+    if (!w->decode) {
+        if (!*s)
+            return;
+        w->p = xgrow(w->p, 1, w->len + n, &w->cap);
+        memcpy(w->p + w->len, *s, n);
+        w->len += n;
+        return;
+    }
+    *s = NULL;
+    if (w->bad || len == UINT64_MAX)
+        return;
+    if (len > w->len - w->at) {
+        w->bad = 1;
+        return;
+    }
+    char *tmp = xmalloc((size_t)len + 1);
+    memcpy(tmp, w->p + w->at, (size_t)len);
+    tmp[len] = 0;
+    w->at += (size_t)len;
+    *s = strtab_intern(w->strings, tmp);
+    free(tmp);
+}
+
+static void io_str(struct wio *w, const char **s)
+{
+    io_strn(w, s, !w->decode && *s ? strlen(*s) : 0);
+}
+
+/* A string that may not be NULL. */
+static void io_name(struct wio *w, const char **s)
+{
+    io_str(w, s);
+    if (w->decode && !*s)
+        w->bad = 1;
+}
+
+/* An array's length, then (decode) the array allocated zeroed: every
+ * element takes at least 8 bytes, so a length the rest cannot hold is bad. */
+static void *io_array(struct wio *w, void *v, size_t *n, size_t elem)
+{
+    io_size(w, n);
+    if (!w->decode)
+        return v;
+    if (w->bad || *n > (w->len - w->at) / 8) {
+        w->bad = 1;
+        *n = 0;
+        return NULL;
+    }
+    return xcalloc(*n ? *n : 1, elem);
+}
+
+static void io_unwind_stat(struct wio *w, struct unwind_stat *u)
+{
+    for (size_t i = 0; i < UNWIND_STAT_NR_COUNTERS; i++)
+        io_u64(w, unwind_stat_counter(u, i));
+}
+
+/* The stack set: its names in id order, then each stack's count and name
+ * ids, so a decoded set has the same ids and first-seen order. */
+static void io_stacks(struct wio *w, struct stack_set *s)
+{
+    size_t nn = w->decode ? 0 : stack_nr_names(s);
+    io_size(w, &nn);
+    for (size_t i = 0; i < nn && !w->bad; i++) {
+        const char *name = w->decode ? NULL : stack_name(s, (uint32_t)i);
+        io_strn(w, &name, w->decode ? 0 : stack_name_len(s, (uint32_t)i));
+        if (w->decode && (!name || stack_intern(s, name, strlen(name)) != i))
+            w->bad = 1;
+    }
+    size_t ns = w->decode ? 0 : stack_nr_stacks(s);
+    io_size(w, &ns);
+    uint32_t *ids = NULL;
+    size_t ids_cap = 0;
+    for (size_t i = 0; i < ns && !w->bad; i++) {
+        struct stack_view v = { 0 };
+        if (!w->decode)
+            stack_get(s, (uint32_t)i, &v);
+        uint64_t count = v.count, nr = v.nr;
+        io_u64(w, &count);
+        io_u64(w, &nr);
+        if (w->decode && (w->bad || nr > (w->len - w->at) / 8)) {
+            w->bad = 1;
+            break;
+        }
+        if (w->decode)
+            ids = xgrow(ids, sizeof(*ids), nr ? nr : 1, &ids_cap);
+        for (uint64_t k = 0; k < nr; k++) {
+            uint32_t id = w->decode ? 0 : v.frames[k];
+            io_u32(w, &id);
+            if (w->decode) {
+                if (id >= nn)
+                    w->bad = 1;
+                ids[k] = id;
+            }
+        }
+        if (w->decode && !w->bad)
+            stack_add(s, ids, (size_t)nr, count);
+    }
+    free(ids);
+}
+
+/* A profile (q->stacks and q->strings_owner exist: profile_init). */
+static void io_profile(struct wio *w, struct profile *q)
+{
+    io_u64(w, &q->total);
+    io_stacks(w, q->stacks);
+    q->threads = io_array(w, q->threads, &q->nr_threads, sizeof(*q->threads));
+    for (size_t i = 0; i < q->nr_threads && !w->bad; i++) {
+        struct thread_stat *t = &q->threads[i];
+        io_u32(w, &t->pid);
+        io_u32(w, &t->tid);
+        io_name(w, &t->comm);
+        io_u64(w, &t->samples);
+    }
+    q->syscalls = io_array(w, q->syscalls, &q->nr_syscalls, sizeof(*q->syscalls));
+    for (size_t i = 0; i < q->nr_syscalls && !w->bad; i++) {
+        struct syscall_stat *sc = &q->syscalls[i];
+        io_name(w, &sc->name);
+        io_u64(w, &sc->count);
+        io_u64(w, &sc->exits);
+        io_u64(w, &sc->errors);
+        io_u64(w, &sc->lat_total_ns);
+        io_u64(w, &sc->lat_max_ns);
+        sc->lat_ns = io_array(w, sc->lat_ns, &sc->nr_lat, sizeof(*sc->lat_ns));
+        sc->cap_lat = w->decode ? sc->nr_lat : sc->cap_lat;
+        for (size_t k = 0; k < sc->nr_lat && !w->bad; k++)
+            io_u64(w, &sc->lat_ns[k]);
+    }
+    q->events = io_array(w, q->events, &q->nr_events, sizeof(*q->events));
+    for (size_t i = 0; i < q->nr_events && !w->bad; i++) {
+        io_name(w, &q->events[i].name);
+        io_u64(w, &q->events[i].count);
+    }
+    io_unwind_stat(w, &q->overall);
+    q->per_binary = io_array(w, q->per_binary, &q->nr_per_binary, sizeof(*q->per_binary));
+    for (size_t i = 0; i < q->nr_per_binary && !w->bad; i++) {
+        io_name(w, &q->per_binary[i].binary);
+        io_unwind_stat(w, &q->per_binary[i]);
+    }
+}
+
+/* The second part's whole answer. */
+struct part_result {
+    int failed;                   /* its reader failed: msg says why */
+    const char *msg;
+    int redo;                     /* its result may differ: read again */
+    struct sess_stats st;         /* its session's counters */
+    struct profile *q;
+    struct binary_missing *missing; /* what it added to the missing counts */
+    size_t nr_missing;
+};
+
+static void wire_result(struct wio *w, struct part_result *r)
+{
+    uint64_t magic = WIRE_MAGIC;
+    io_u64(w, &magic);
+    if (magic != WIRE_MAGIC)
+        w->bad = 1;
+    io_int(w, &r->failed);
+    io_str(w, &r->msg);
+    io_int(w, &r->redo);
+    io_u64(w, &r->st.samples);
+    io_u64(w, &r->st.lost_events);
+    io_u64(w, &r->st.lost_samples);
+    io_u64(w, &r->st.first_time);
+    io_u64(w, &r->st.last_time);
+    io_profile(w, r->q);
+    r->missing = io_array(w, r->missing, &r->nr_missing, sizeof(*r->missing));
+    for (size_t i = 0; i < r->nr_missing && !w->bad; i++) {
+        struct binary_missing *m = &r->missing[i];
+        const char *hex = m->build_id_hex;
+        io_name(w, &m->recorded_path);
+        io_name(w, &hex);
+        io_name(w, &m->reason);
+        io_u64(w, &m->samples);
+        if (w->decode && !w->bad) {
+            if (strlen(hex) >= sizeof(m->build_id_hex))
+                w->bad = 1;
+            else
+                memcpy(m->build_id_hex, hex, strlen(hex) + 1);
+        }
+    }
+    magic = WIRE_MAGIC;
+    io_u64(w, &magic);
+    if (magic != WIRE_MAGIC)
+        w->bad = 1;
+}
+
+/* ---- the second part (child process) ---- */
+
+/* The child's plan, sent once to the parent (see session_split_second). */
+struct child_plan { int fd, planned, sent; const char *path; };
+
+static void child_settled(void *arg, int planned, uint64_t first_end)
+{
+    struct child_plan *cp = arg;
+    if (cp->sent)
+        return;
+    if (planned && sf_env_flag("SYSFLAME_SPLIT_TRACE"))
+        fprintf(stderr, "sysflame: '%s': second part after the flush at offset %llu\n",
+                cp->path, (unsigned long long)first_end);
+    uint64_t msg[2] = { (uint64_t)planned, first_end };
+    cp->planned = planned;
+    cp->sent = 1;
+    if (write_fd(cp->fd, msg, sizeof(msg)) < 0)
+        _exit(0);
+    close(cp->fd);
+}
+
+/* The child's side: walks to the cut, reads its part, sends it all. */
+static void second_part_child(struct loader *parent, const char *path, uint64_t cut,
+                              int jobs, int plan_fd, int out_fd)
+{
+    struct part pt;
+    part_init(&pt, parent, jobs);
+    /* the missing-binary counts this process had at the fork: only what
+     * the part adds goes back */
+    size_t nr_missing0;
+    uint64_t *samples0 = missing_counts(parent->bc, &nr_missing0);
+
+    struct child_plan cp = { .fd = plan_fd, .path = path };
+    pt.rc = session_open(path, &pt.L.sess, &pt.err);
+    if (pt.rc < 0) {
+        child_settled(&cp, 0, UINT64_MAX);
+        _exit(0);
+    }
+    session_split_second(pt.L.sess, cut, child_settled, &cp);
+    pt.rc = loader_run_capture(&pt.L, &pt.err);
+    if (!cp.planned) {
+        if (!cp.sent)
+            child_settled(&cp, 0, UINT64_MAX);
+        _exit(0);
+    }
+
+    struct part_result r = {
+        .failed = pt.rc < 0, .msg = pt.err.msg,
+        .redo = pt.L.stats.saw_exit || session_split_late(pt.L.sess),
+        .st = *session_get_stats(pt.L.sess), .q = &pt.p,
+    };
+    r.nr_missing = binary_cache_nr_missing(parent->bc);
+    r.missing = xcalloc(r.nr_missing ? r.nr_missing : 1, sizeof(*r.missing));
+    for (size_t i = 0; i < r.nr_missing; i++) {
+        r.missing[i] = *binary_cache_missing(parent->bc, i);
+        r.missing[i].samples -= i < nr_missing0 ? samples0[i] : 0;
+    }
+    struct wio w = { 0 };
+    wire_result(&w, &r);
+    write_fd(out_fd, w.p, w.len);
+    _exit(0);
+}
+
+/* ---- the first part and the whole (parent process) ---- */
+
+/* The parent's side of the child's answer: the first part's profile, then
+ * the child's, added to L.  -1 on a stream that does not parse (the child
+ * died), -2 when the child's reader failed (err set); *redo set when the
+ * capture must be read again (nothing added then). */
+static int merge_child(struct loader *L, struct part *first, struct input_info *in,
+                       uint8_t *buf, size_t len, int *redo, struct sf_err *err)
+{
+    struct profile q;
+    profile_init(&q);
+    struct part_result r = { .q = &q };
+    struct wio w = { .decode = 1, .p = buf, .len = len, .strings = q.strings_owner };
+    wire_result(&w, &r);
+    *redo = r.redo;
+    int rc = 0;
+    if (w.bad) {
+        rc = -1;
+    } else if (r.failed) {
+        sf_error(err, "%s", r.msg ? r.msg : "the second reader failed");
+        rc = -2;
+    } else if (!*redo) {
+        loader_merge(L, &first->p);
+        capstats_input_add(L->p, in, session_get_stats(first->L.sess));
+        loader_merge(L, &q);
+        capstats_input_add(L->p, in, &r.st);
+        for (size_t i = 0; i < r.nr_missing; i++)
+            if (r.missing[i].samples)
+                binary_cache_add_missing(L->bc, &r.missing[i]);
+    }
+    free(r.missing);
+    profile_release(&q);
+    return rc;
+}
+
+/* The first part's session asks at every round marker whether to stop:
+ * markers before the cut cannot be the one, and the child has planned
+ * long before the first part gets there. */
+static int first_part_stops(void *arg, uint64_t marker)
+{
+    struct split_run *sr = arg;
+    if (sr->planned < 0 && marker < sr->cut) {
+        /* before the cut, only look whether the plan is there: when the
+         * capture cannot be split, the first part's workers take over */
+        struct pollfd pfd = { .fd = sr->plan_fd, .events = POLLIN };
+        if (poll(&pfd, 1, 0) <= 0)
+            return 0;
+    }
+    if (sr->planned < 0) {
+        uint64_t msg[2];
+        size_t got = 0;
+        while (got < sizeof(msg)) {
+            ssize_t r = read(sr->plan_fd, (char *)msg + got, sizeof(msg) - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        sr->planned = got == sizeof(msg) && msg[0] == 1;
+        sr->first_end = msg[1];
+        if (!sr->planned) {
+            sr->first->solo = 0;
+            sr->first->pool.solo = 0;
+        }
+    }
+    return sr->planned && marker == sr->first_end;
+}
+
+/* Where the second part starts, as a fraction of the data (the first round
+ * marker at or past it): the child also walks the first part's records, so
+ * it gets a little less.  SYSFLAME_SPLIT_AT: tests. */
+static double split_at(void)
+{
+    const char *v = getenv("SYSFLAME_SPLIT_AT");
+    double f = v ? strtod(v, NULL) : SPLIT_AT;
+    return f > 0 && f < 1 ? f : SPLIT_AT;
+}
+
+/* Whether the capture recorded syscall exits: their pairing with entries
+ * would cross the cut, and the capture would be read twice. */
+static int has_exit_events(struct session *s)
+{
+    const struct pd_file *pd = session_file(s);
+    for (size_t i = 0; i < pd_nr_attrs(pd); i++) {
+        const struct pd_attr *a = pd_attr(pd, i);
+        if (a->type == 2 && tp_is_syscall_exit(session_tracepoints(s), a->config))
+            return 1;
+    }
+    return 0;
+}
+
+/* Large enough to be worth a second process: the records' size, inflated
+ * for a -z capture (by the ratio perf noted). */
+static int split_size_ok(const struct pd_info *info)
+{
+    const char *min = getenv("SYSFLAME_SPLIT_MIN_BYTES");
+    uint64_t size = info->data_size;
+    if (info->compressed && info->comp_ratio > 1)
+        size = size > UINT64_MAX / info->comp_ratio ? UINT64_MAX : size * info->comp_ratio;
+    return !info->pipe_mode && size >= (min ? strtoull(min, NULL, 10) : SPLIT_MIN_BYTES);
+}
+
+int split_wanted(const struct loader *L, const char *path, struct session *sess)
+{
+    const struct profile_opts *o = L->o;
+    int jobs = o->jobs > 0 ? o->jobs : sf_ncpus();
+    if (jobs < 2 || loader_in_order_only(L) || o->on_capture || o->on_capture_start ||
+        !strcmp(path, "-") || sf_env_flag("SYSFLAME_NO_SPLIT"))
+        return 0;
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           split_size_ok(pd_get_info(session_file(sess))) && !has_exit_events(sess);
+}
+
+int split_load(struct loader *L, const char *path, struct session *sess,
+               struct input_info *in, struct sf_err *err, int *rc)
+{
+    int jobs = L->o->jobs > 0 ? L->o->jobs : sf_ncpus();
+    const struct pd_info *info = pd_get_info(session_file(sess));
+    int plan_pipe[2], out_pipe[2];
+    if (pipe(plan_pipe) < 0) {
+        session_free(sess);
+        return 0;
+    }
+    if (pipe(out_pipe) < 0) {
+        close(plan_pipe[0]);
+        close(plan_pipe[1]);
+        session_free(sess);
+        return 0;
+    }
+    struct part first;
+    part_init(&first, L, jobs);
+    first.L.solo = 1;
+    first.L.sess = sess;
+    /* what the missing-binary counts were, should the capture be read again */
+    size_t nr_missing0;
+    uint64_t *missing0 = missing_counts(L->bc, &nr_missing0);
+    struct split_run sr = { .first = &first.L, .plan_fd = plan_pipe[0], .planned = -1 };
+    sr.cut = info->data_offset + (uint64_t)(split_at() * (double)info->data_size);
+    pid_t child = fork();
+    if (child == 0) {
+        close(plan_pipe[0]);
+        close(out_pipe[0]);
+        second_part_child(L, path, sr.cut, jobs - 1, plan_pipe[1], out_pipe[1]);
+    }
+    close(plan_pipe[1]);
+    close(out_pipe[1]);
+    if (child < 0) {
+        close(plan_pipe[0]);
+        close(out_pipe[0]);
+        free(missing0);
+        part_release(&first);
+        return 0;
+    }
+    session_split_first(first.L.sess, first_part_stops, &sr);
+    first.rc = loader_run_capture(&first.L, &first.err);
+    if (sr.planned < 0)         /* never asked: the capture ended before the cut */
+        first_part_stops(&sr, UINT64_MAX);
+    uint8_t *buf;
+    size_t len;
+    int got = read_to_end(out_pipe[0], &buf, &len);
+    close(out_pipe[0]);
+    close(plan_pipe[0]);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+
+    int done = 1;
+    if (first.rc < 0) {
+        *err = first.err;
+        *rc = -1;
+    } else if (!sr.planned) {   /* the first part read it all */
+        loader_merge(L, &first.p);
+        capstats_input_add(L->p, in, session_get_stats(first.L.sess));
+        capstats_input_finish(L->p, in);
+        *rc = loader_capture_hooks(L, first.L.sess, err);
+    } else {
+        int redo = first.L.stats.saw_exit;
+        int m = got < 0 || redo ? -1 : merge_child(L, &first, in, buf, len, &redo, err);
+        if (m == -2) {
+            *rc = -1;
+        } else if (m < 0 || redo) {
+            done = 0;           /* nothing was merged: read it again */
+            binary_cache_missing_rollback(L->bc, missing0, nr_missing0);
+        } else {
+            capstats_input_finish(L->p, in);
+            /* header facts: the first part's session has them */
+            *rc = loader_capture_hooks(L, first.L.sess, err);
+        }
+    }
+    free(buf);
+    free(missing0);
+    part_release(&first);
+    return done;
+}
