@@ -7,56 +7,7 @@
 #include "sf.h"
 #include "sf_int.h"
 
-#define MEMO_SLOTS 8192           /* per worker; power of two */
 #define MEMO_MAX_BYTES (4u << 20) /* per worker */
-#define STACK_MEMO_SLOTS 16384
-
-static uint64_t memo_hash(const struct memo_key *k, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ k[i].pc) * 0xff51afd7ed558ccdULL;
-        h = (h ^ (uint64_t)(uintptr_t)k[i].map ^ (k[i].flags << 48)) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 31;
-    }
-    return h | 1;                 /* 0 marks an empty slot */
-}
-
-size_t memo_make_key(struct memo *m, const struct memo_key *ctx,
-                     const struct unwind_result *ur, uint64_t *hash)
-{
-    size_t n = ur->nr + 1;
-    m->scratch = xgrow(m->scratch, sizeof(*m->scratch), n, &m->scratch_cap);
-    m->scratch[0] = *ctx;
-    uint64_t h = memo_hash(m->scratch, 1) ^ n;
-    for (size_t i = 0; i < ur->nr; i++) {
-        const struct unwind_frame *uf = &ur->frames[i];
-        uint64_t flags = (uint64_t)(uf->kernel != 0) | (uint64_t)(uf->elide != 0) << 1 |
-                         (uint64_t)(uf->is_return != 0) << 2 |
-                         (uint64_t)(uf->how == UNWIND_HOW_IP) << 3;
-        m->scratch[i + 1] = (struct memo_key){ .pc = uf->pc, .map = uf->map, .flags = flags };
-        /* pc and flags identify a frame within a sample's mappings; the
-         * key comparison on a hit checks the mapping too */
-        h = (h ^ uf->pc ^ flags << 60) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
-    *hash = h | 1;                /* 0 marks an empty slot */
-    return n;
-}
-
-const struct memo_entry *memo_find(const struct memo *m, size_t n, uint64_t h)
-{
-    if (!m->slots)
-        return NULL;
-    const struct memo_key *k = m->scratch;
-    for (size_t i = h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
-        const struct memo_entry *e = &m->slots[i];
-        if (!e->hash)
-            return NULL;
-        if (e->hash == h && e->nr_key == n && memcmp(e->key, k, n * sizeof(*k)) == 0)
-            return e;
-    }
-}
 
 const struct memo_entry *memo_insert(struct memo *m, size_t n, uint64_t h,
                                      const struct frame_out *frames, size_t nr_frames,
@@ -96,18 +47,9 @@ void memo_release(struct memo *m)
     memset(m, 0, sizeof(*m));
 }
 
-struct stack_memo_slot *stack_memo_slot(struct stack_memo *sm, const struct memo_entry *e)
+struct stack_memo_slot *stack_memo_alloc(void)
 {
-    if (!sm->slots)
-        sm->slots = xzalloc_written(STACK_MEMO_SLOTS, sizeof(*sm->slots));
-    uint64_t h = (uint64_t)(uintptr_t)e * 0x9e3779b97f4a7c15ULL;
-    for (size_t i = (h >> 20) & (STACK_MEMO_SLOTS - 1);; i = (i + 1) & (STACK_MEMO_SLOTS - 1)) {
-        struct stack_memo_slot *slot = &sm->slots[i];
-        if (slot->entry == e)
-            return slot;
-        if (!slot->entry)
-            return sm->used * 4 < STACK_MEMO_SLOTS * 3 ? slot : NULL;
-    }
+    return xzalloc_written(STACK_MEMO_SLOTS, sizeof(struct stack_memo_slot));
 }
 
 void stack_memo_reset(struct stack_memo *sm)
