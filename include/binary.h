@@ -14,6 +14,7 @@
 #include <libelf.h>
 #include "sf.h"
 #include "session.h"
+#include "result.h"
 
 struct gosym_table;
 
@@ -106,13 +107,6 @@ void *binary_priv(struct binary *b, void *(*create)(struct binary *),
 
 /* Missing/refused binaries, for the end-of-run summary:
  * "sysflame: warning: /tmp/x/foo.test: not found (1234 samples); use --binary or --symfs" */
-struct binary_missing {
-    const char *recorded_path;
-    char build_id_hex[41];
-    const char *reason;        /* "not found", "build-id mismatch: /path",
-                                  "does not match the recorded mapping (/path)" */
-    uint64_t samples;
-};
 size_t binary_cache_nr_missing(const struct binary_cache *c);
 /* The sample counts back to these (entries past n: 0), for a split
  * capture read again: what its first part counted goes. */

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "sf.h"
-#include "profile.h"
+#include "result.h"
 #include "table.h"
 #include "writer.h"
 #include "svg.h"

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+struct binary;
+
 struct frame_out {
     uint64_t addr;               /* perf's convention: map-relative
                                     (pc - map start + pgoff) for user frames,
@@ -17,6 +19,10 @@ struct frame_out {
     const char *dso;             /* recorded path, "[kernel.kallsyms]", ... */
     int inlined;
     int kernel;
+    const char *file;            /* source file of the name, NULL if unknown */
+    int line;
+    int inline_depth;            /* 0 physical, 1 the call inlined into it, ... */
+    const struct binary *bin;    /* the file behind the mapping, NULL if none */
 };
 
 #endif

@@ -4,6 +4,9 @@
  * tidying, so `sysflame script | stackcollapse-perf.pl --all` and
  * `sysflame fold` agree.  Runs on the main thread, in delivery order.
  *
+ * Each frame name met for the first time also gets its frame_info in the
+ * frame table (result.h), from the frame that made it.
+ *
  * Ownership: names are interned in the caller's strtab and stack set; the
  * namer owns only its scratch and cache (namer_release). */
 #ifndef NAMING_H
@@ -13,6 +16,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "result.h"
 #include "sf.h"
 #include "stack.h"
 #include "strtab.h"
@@ -21,6 +25,7 @@ struct namer {
     /* set by the caller */
     struct strtab *strings;
     struct stack_set *stacks;
+    struct frame_table *frames;   /* filled for new frame names; may be NULL */
     int addrs;                    /* "+0xoff", unknown frames by address */
     int kernel;                   /* keep kernel frames (_[k]) */
     int no_leaf;                  /* no syscall/event leaf */

@@ -16,6 +16,7 @@
 #include "session.h"
 #include "strlist.h"
 #include "frame.h"
+#include "result.h"
 #include "perfdata.h"
 
 
@@ -62,66 +63,9 @@ struct profile_opts {
 };
 #define PROFILE_OPTS_INIT { .jobs = 0 }
 
-/* Per-syscall facts that need the raw capture (enter/exit pairing). */
-struct syscall_stat {
-    const char *name;            /* "write" (interned in the profile) */
-    uint64_t count;              /* sys_enter samples */
-    uint64_t exits;              /* paired exits */
-    uint64_t errors;             /* exits with ret < 0 */
-    uint64_t lat_total_ns, lat_max_ns;
-    uint64_t *lat_ns;            /* paired latencies (for percentiles) */
-    size_t nr_lat, cap_lat;
-};
-
-struct thread_stat { uint32_t pid, tid; const char *comm; uint64_t samples; };
-
-struct unwind_stat {             /* per binary (path) and overall */
-    const char *binary;
-    uint64_t samples, to_root, truncated, unknown_pc, no_binary, other_stop;
-    uint64_t fp_fallback_samples, depth_sum;
-    uint64_t suspect_samples;    /* unwound through this binary's tables to a
-                                    return address that follows no call
-                                    (unwind_result.suspect_map) */
-    uint64_t stops[UNWIND_STOP_NR];
-};
-
-struct input_info {
-    const char *path;
-    int is_folded;
-    uint64_t samples, lost_events, lost_samples;
-    double duration_s;
-    uint64_t first_time, last_time;
-};
-
-struct strtab;
-
-struct event_stat { const char *name; uint64_t count; };
-
-struct profile {
-    struct stack_set *stacks;
-    uint64_t total;              /* samples kept (after filters) */
-    uint64_t lost;               /* lost events + lost samples over inputs */
-    double duration_s;           /* sum over perf.data inputs */
-    int has_capture;             /* at least one perf.data input */
-    struct input_info *inputs; size_t nr_inputs;
-    struct syscall_stat *syscalls; size_t nr_syscalls;   /* by count desc */
-    struct thread_stat *threads; size_t nr_threads;
-    struct event_stat *events; size_t nr_events;        /* by count desc */
-    struct unwind_stat overall;
-    struct unwind_stat *per_binary; size_t nr_per_binary;
-    struct binary_missing *missing; size_t nr_missing;   /* copied */
-    struct strtab *strings_owner;/* storage for the names above */
-};
-
-/* Whether u's binary is probably not the one recorded: its unwind tables
- * led to return addresses that follow no call instruction in at least 10
- * samples and 5 % of all (unwind_result.suspect_map). */
-int profile_suspect_binary(const struct profile *p, const struct unwind_stat *u);
-
 /* Loads and merges inputs.  0 ok, -1 error. */
 int profile_load(const char *const *paths, size_t n,
                  const struct profile_opts *o, struct profile *p,
                  struct sf_err *err);
-void profile_release(struct profile *p);
 
 #endif

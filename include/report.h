@@ -25,7 +25,7 @@
 #define REPORT_H
 
 #include "sf.h"
-#include "profile.h"
+#include "result.h"
 #include "table.h"
 #include "diff.h"
 #include "svg.h"

@@ -12,6 +12,7 @@
 #include "sf.h"
 #include "session.h"
 #include "binary.h"
+#include "result.h"
 
 enum unwind_how {
     UNWIND_HOW_IP = 0,         /* the sampled ip */
@@ -26,27 +27,6 @@ enum unwind_how {
     UNWIND_HOW_CALLCHAIN,      /* user part of the recorded callchain */
 };
 
-enum unwind_stop {
-    UNWIND_STOP_ROOT = 0,      /* reached an outermost function: goexit, mstart,
-                                  rt0_go, _start, __libc_start_main/_call_main,
-                                  clone/clone3's child, start_thread */
-    UNWIND_STOP_TRUNCATED,     /* ran off the copied stack */
-    UNWIND_STOP_UNKNOWN_PC,    /* pc in no mapping or no function */
-    UNWIND_STOP_NO_BINARY,     /* mapping's binary not found */
-    UNWIND_STOP_SYSTEMSTACK,   /* stopped at a g0 stack switch */
-    UNWIND_STOP_NO_REGS,       /* sample has no user registers/stack */
-    UNWIND_STOP_BAD_FRAME,     /* CFI/SP delta inconsistent (SP went backwards...) */
-    UNWIND_STOP_MAX_DEPTH,
-    UNWIND_STOP_NOT_ROOT,      /* the chain ended (zero or undefined return
-                                  address, zero frame pointer) in a function
-                                  that is not an outermost one */
-    UNWIND_STOP_UNPROVEN,      /* no unwind table, and the frame-pointer guess
-                                  is not provably the caller: stopped there */
-    UNWIND_STOP_SIGNAL,        /* at a signal return trampoline (__restore_rt,
-                                  runtime.sigreturn): the interrupted context
-                                  is on another stack or out of the copy */
-    UNWIND_STOP_NR,
-};
 const char *unwind_stop_name(enum unwind_stop s);
 
 struct unwind_frame {

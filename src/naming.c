@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binary.h"
 #include "ptrcache.h"
 
 /* Folded names by identity of what makes them: a frame's name is a pure
@@ -90,15 +91,51 @@ static uint32_t comm_id(struct namer *nm, const char *comm)
     return name_id(nm, sbuf_str(b));
 }
 
+/* Keeps what frame f was made from, when name id `id` has nothing yet. */
+static void frame_note(struct namer *nm, uint32_t id, const struct frame_out *f)
+{
+    struct frame_table *t = nm->frames;
+    if (!t || (id < t->nr && t->v[id].kind != FRAME_NONE))
+        return;
+    if (id >= t->nr) {
+        t->v = xgrow(t->v, sizeof(*t->v), (size_t)id + 1, &t->cap);
+        memset(t->v + t->nr, 0, ((size_t)id + 1 - t->nr) * sizeof(*t->v));
+        t->nr = (size_t)id + 1;
+    }
+    struct frame_info *fi = &t->v[id];
+    fi->kind = f->kernel ? FRAME_KERNEL : FRAME_USER;
+    fi->function = f->name ? strtab_intern(nm->strings, f->name) : NULL;
+    fi->file = f->file ? strtab_intern(nm->strings, f->file) : NULL;
+    fi->line = f->line;
+    fi->binary = f->dso ? strtab_intern(nm->strings, f->dso) : NULL;
+    size_t len = 0;
+    const uint8_t *bid = f->bin ? binary_build_id(f->bin, &len) : NULL;
+    char hex[2 * 64 + 1];
+    len = bid ? SF_MIN(len, (size_t)64) : 0;
+    for (size_t i = 0; i < len; i++) {
+        hex[2 * i] = "0123456789abcdef"[bid[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[bid[i] & 15];
+    }
+    hex[2 * len] = '\0';
+    fi->build_id = strtab_intern(nm->strings, hex);
+    fi->addr = f->addr;
+    fi->inlined = f->inlined != 0;
+    fi->inline_depth = f->inline_depth;
+}
+
 static uint32_t frame_id(struct namer *nm, const struct frame_out *f)
 {
-    if (nm->addrs)
-        return name_id(nm, frame_name(nm, f));
+    if (nm->addrs) {
+        uint32_t id = name_id(nm, frame_name(nm, f));
+        frame_note(nm, id, f);
+        return id;
+    }
     uint32_t tag = 4 | (f->kernel ? 8u : 0) | (f->inlined ? 16u : 0);
     struct ptr_slot *slot = ptrcache_slot(&nm->cache, f->name, f->dso, tag);
     if (!slot->tag) {
         slot->id = name_id(nm, frame_name(nm, f));
         slot->tag = tag;
+        frame_note(nm, slot->id, f);
     }
     return slot->id;
 }

@@ -371,6 +371,7 @@ void loader_init(struct loader *L, const struct profile_opts *o, struct profile 
     L->stats.strings = p->strings_owner;
     L->names.strings = p->strings_owner;
     L->names.stacks = p->stacks;
+    L->names.frames = &p->frames;
     L->names.addrs = o->addrs;
     L->names.kernel = o->kernel;
     L->names.no_leaf = o->no_leaf;
@@ -391,6 +392,7 @@ void loader_release(struct loader *L)
 void loader_merge(struct loader *L, const struct profile *q)
 {
     stack_merge(L->p->stacks, q->stacks);
+    frame_table_merge(&L->p->frames, L->p->stacks, L->strings, &q->frames, q->stacks);
     L->p->total += q->total;
     capstats_merge(&L->stats, q);
 }
@@ -400,11 +402,6 @@ void profile_init(struct profile *p)
     memset(p, 0, sizeof(*p));
     p->stacks = stack_set_new();
     p->strings_owner = xcalloc(1, sizeof(*p->strings_owner));
-}
-
-int profile_suspect_binary(const struct profile *p, const struct unwind_stat *u)
-{
-    return u->suspect_samples >= 10 && u->suspect_samples * 20 >= p->overall.samples;
 }
 
 int profile_load(const char *const *paths, size_t n, const struct profile_opts *o,
@@ -437,24 +434,4 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
     loader_release(&L);
     capstats_sort(p);
     return rc;
-}
-
-void profile_release(struct profile *p)
-{
-    if (!p)
-        return;
-    stack_set_free(p->stacks);
-    for (size_t i = 0; i < p->nr_syscalls; i++)
-        free(p->syscalls[i].lat_ns);
-    free(p->syscalls);
-    free(p->threads);
-    free(p->events);
-    free(p->per_binary);
-    free(p->missing);
-    free(p->inputs);
-    if (p->strings_owner) {
-        strtab_release(p->strings_owner);
-        free(p->strings_owner);
-    }
-    memset(p, 0, sizeof(*p));
 }

@@ -64,6 +64,7 @@ void resolve_frames(const struct resolve_opts *o, struct worker *w, struct job *
             job_push(j, &f);
             continue;
         }
+        f.bin = uf->bin;
         /* The sampled ip itself is looked up as is, as perf does: for a
          * syscall tracepoint it is the instruction after SYSCALL, still in
          * the same function and inline chain. */
@@ -79,6 +80,9 @@ void resolve_frames(const struct resolve_opts *o, struct worker *w, struct job *
             struct frame_out g = f;
             g.name = sf->name;
             g.inlined = sf->inlined;
+            g.file = sf->file;
+            g.line = sf->line;
+            g.inline_depth = n - 1 - k;
             if (sf->name) {
                 g.has_offset = 1;
                 g.offset = at - sf->sym_start;

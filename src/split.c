@@ -287,6 +287,27 @@ static void io_profile(struct wio *w, struct profile *q)
         io_name(w, &q->events[i].name);
         io_u64(w, &q->events[i].count);
     }
+    q->frames.v = io_array(w, q->frames.v, &q->frames.nr, sizeof(*q->frames.v));
+    q->frames.cap = w->decode ? q->frames.nr : q->frames.cap;
+    for (size_t i = 0; i < q->frames.nr && !w->bad; i++) {
+        struct frame_info *f = &q->frames.v[i];
+        uint32_t kind = (uint32_t)f->kind, line = (uint32_t)f->line;
+        uint32_t depth = (uint32_t)f->inline_depth;
+        io_u32(w, &kind);
+        io_str(w, &f->function);
+        io_str(w, &f->file);
+        io_u32(w, &line);
+        io_str(w, &f->binary);
+        io_str(w, &f->build_id);
+        io_u64(w, &f->addr);
+        io_int(w, &f->inlined);
+        io_u32(w, &depth);
+        f->kind = kind <= FRAME_KERNEL ? (enum frame_kind)kind : FRAME_NONE;
+        f->line = (int)line;
+        f->inline_depth = (int)depth;
+        if (w->decode && f->kind != FRAME_NONE && i >= stack_nr_names(q->stacks))
+            w->bad = 1;
+    }
     io_unwind_stat(w, &q->overall);
     q->per_binary = io_array(w, q->per_binary, &q->nr_per_binary, sizeof(*q->per_binary));
     for (size_t i = 0; i < q->nr_per_binary && !w->bad; i++) {

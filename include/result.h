@@ -1,0 +1,164 @@
+/* result.h - the finished profile, as data: what every writer reads.
+ * Includes nothing of the reader, the session or the unwinder's machinery:
+ * writers (fold, svg, table, diff, report) depend on this header alone, and
+ * a new export reads the same structures.
+ *
+ * A profile holds:
+ *   - the stacks (stack.h): folded names, root first (comm, frames, leaf),
+ *     each unique stack with its count;
+ *   - the frame table: for each name id of the stack set that is a frame,
+ *     what it was resolved from (function, file, line, binary, address,
+ *     inlining, kernel), for exports that need more than a name (pprof);
+ *   - per-input, per-thread, per-syscall, per-event and per-binary facts.
+ *
+ * Ownership: a profile owns everything it points to (strings in its
+ * string table, strings_owner); profile_release frees it all. */
+#ifndef RESULT_H
+#define RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sf.h"
+#include "stack.h"
+
+struct strtab;
+
+/* Why an unwind stopped (one per sample). */
+enum unwind_stop {
+    UNWIND_STOP_ROOT = 0,      /* reached an outermost function: goexit, mstart,
+                                  rt0_go, _start, __libc_start_main/_call_main,
+                                  clone/clone3's child, start_thread */
+    UNWIND_STOP_TRUNCATED,     /* ran off the copied stack */
+    UNWIND_STOP_UNKNOWN_PC,    /* pc in no mapping or no function */
+    UNWIND_STOP_NO_BINARY,     /* mapping's binary not found */
+    UNWIND_STOP_SYSTEMSTACK,   /* stopped at a g0 stack switch */
+    UNWIND_STOP_NO_REGS,       /* sample has no user registers/stack */
+    UNWIND_STOP_BAD_FRAME,     /* CFI/SP delta inconsistent (SP went backwards...) */
+    UNWIND_STOP_MAX_DEPTH,
+    UNWIND_STOP_NOT_ROOT,      /* the chain ended (zero or undefined return
+                                  address, zero frame pointer) in a function
+                                  that is not an outermost one */
+    UNWIND_STOP_UNPROVEN,      /* no unwind table, and the frame-pointer guess
+                                  is not provably the caller: stopped there */
+    UNWIND_STOP_SIGNAL,        /* at a signal return trampoline (__restore_rt,
+                                  runtime.sigreturn): the interrupted context
+                                  is on another stack or out of the copy */
+    UNWIND_STOP_NR,
+};
+
+/* A binary that could not be used for a mapping, with the samples that
+ * needed it. */
+struct binary_missing {
+    const char *recorded_path;
+    char build_id_hex[41];
+    const char *reason;        /* "not found", "build-id mismatch: /path",
+                                  "does not match the recorded mapping (/path)" */
+    uint64_t samples;
+};
+
+/* ---- the frame table ---- */
+
+enum frame_kind {
+    FRAME_NONE = 0,              /* a name id no frame made (comm, leaf, a
+                                    folded input's frame, [truncated]) */
+    FRAME_USER,
+    FRAME_KERNEL,
+};
+
+/* What one folded frame name was made from: the first frame met with that
+ * name (with --addrs every offset is a name of its own).  Strings may be
+ * NULL when unknown. */
+struct frame_info {
+    enum frame_kind kind;
+    const char *function;        /* symbol or Go function name, untidied */
+    const char *file;            /* source file */
+    int line;
+    const char *binary;          /* recorded path of the mapping
+                                    ("[kernel.kallsyms]" for kernel frames) */
+    const char *build_id;        /* hex, "" when the binary has none */
+    uint64_t addr;               /* as script prints it: map-relative for user
+                                    frames, absolute for kernel frames */
+    int inlined;                 /* expanded from inline information */
+    int inline_depth;            /* 0 for the physical frame, 1 for the call
+                                    inlined into it, ... */
+};
+
+/* Indexed by the stack set's name ids (stack_name(p->stacks, id)); ids past
+ * nr have no frame (FRAME_NONE). */
+struct frame_table {
+    struct frame_info *v;
+    size_t nr, cap;
+};
+
+/* The frame behind name id `id`, or NULL (not a resolved frame).  The
+ * name is looked at by position too: frame 0 of a stack is its comm and
+ * the last its leaf, whatever a frame of the same name was. */
+const struct frame_info *frame_table_get(const struct frame_table *t, uint32_t id);
+
+/* Adds src's entries (by src_stacks' name ids) to dst (by dst_stacks'),
+ * for names dst has no entry for; strings interned in dst_strings.  Call
+ * after stack_merge(dst_stacks, src_stacks). */
+void frame_table_merge(struct frame_table *dst, struct stack_set *dst_stacks,
+                       struct strtab *dst_strings, const struct frame_table *src,
+                       const struct stack_set *src_stacks);
+
+/* Per-syscall facts that need the raw capture (enter/exit pairing). */
+struct syscall_stat {
+    const char *name;            /* "write" (interned in the profile) */
+    uint64_t count;              /* sys_enter samples */
+    uint64_t exits;              /* paired exits */
+    uint64_t errors;             /* exits with ret < 0 */
+    uint64_t lat_total_ns, lat_max_ns;
+    uint64_t *lat_ns;            /* paired latencies (for percentiles) */
+    size_t nr_lat, cap_lat;
+};
+
+struct thread_stat { uint32_t pid, tid; const char *comm; uint64_t samples; };
+
+struct unwind_stat {             /* per binary (path) and overall */
+    const char *binary;
+    uint64_t samples, to_root, truncated, unknown_pc, no_binary, other_stop;
+    uint64_t fp_fallback_samples, depth_sum;
+    uint64_t suspect_samples;    /* unwound through this binary's tables to a
+                                    return address that follows no call
+                                    (unwind_result.suspect_map) */
+    uint64_t stops[UNWIND_STOP_NR];
+};
+
+struct input_info {
+    const char *path;
+    int is_folded;
+    uint64_t samples, lost_events, lost_samples;
+    double duration_s;
+    uint64_t first_time, last_time;
+};
+
+
+struct event_stat { const char *name; uint64_t count; };
+
+struct profile {
+    struct stack_set *stacks;
+    struct frame_table frames;   /* by name id of stacks */
+    uint64_t total;              /* samples kept (after filters) */
+    uint64_t lost;               /* lost events + lost samples over inputs */
+    double duration_s;           /* sum over perf.data inputs */
+    int has_capture;             /* at least one perf.data input */
+    struct input_info *inputs; size_t nr_inputs;
+    struct syscall_stat *syscalls; size_t nr_syscalls;   /* by count desc */
+    struct thread_stat *threads; size_t nr_threads;
+    struct event_stat *events; size_t nr_events;        /* by count desc */
+    struct unwind_stat overall;
+    struct unwind_stat *per_binary; size_t nr_per_binary;
+    struct binary_missing *missing; size_t nr_missing;   /* copied */
+    struct strtab *strings_owner;/* storage for the names above */
+};
+
+/* Whether u's binary is probably not the one recorded: its unwind tables
+ * led to return addresses that follow no call instruction in at least 10
+ * samples and 5 % of all (unwind_result.suspect_map). */
+int profile_suspect_binary(const struct profile *p, const struct unwind_stat *u);
+
+void profile_release(struct profile *p);
+
+#endif
