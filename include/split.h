@@ -1,7 +1,8 @@
 /* split.h - one capture in two processes.
  *
  * The pool hands every sample from the reading thread to a worker, and
- * that transfer, not the work, is what bounds -j (doc/performance.md).  A
+ * that transfer, not the work, is what bounds -j (doc/performance-history.md,
+ * round 6).  A
  * large capture is instead split in two parts read side by side, each by a
  * loader of its own with its own session: the first in this process, the
  * second in a child process, which sends its profile back (one encoder and
