@@ -45,6 +45,10 @@ void binary_cache_free(struct binary_cache *c);
 /* A --binary PATH must be an existing regular ELF file: 0, or -1 with
  * "'PATH': No such file or directory (--binary)" / "not an ELF file". */
 int binary_check_file(const char *path, struct sf_err *err);
+/* Where the binary recorded at `recorded` is now (a record folder's copy):
+ * looked at before --binary, and only for that exact recorded path, so two
+ * binaries of the same name from two captures do not mix.  Copies both. */
+void binary_cache_add_recorded(struct binary_cache *c, const char *recorded, const char *file);
 
 /* The binary for a mapping, opened and cached; NULL if none was found or
  * usable (then the mapping is recorded as missing, with the reason).  The

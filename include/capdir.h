@@ -27,6 +27,7 @@ struct capdir_test {
                                     go's event times (0) */
     int overlaps;                /* shares time with another test of its
                                     package that is not its parent or child */
+    uint64_t in_window;          /* samples of the test process in the window */
 };
 
 struct capdir_pkg {
@@ -57,8 +58,9 @@ int capdir_open(const char *path, struct capdir *cd, struct sf_err *err);
 void capdir_release(struct capdir *cd);
 
 /* Reads p's go test events and places each test's window in the capture's
- * clock (reads the capture's write samples).  A package without events
- * gets no tests.  0, or -1 with err. */
+ * clock (reads the capture's write samples), and counts the samples the
+ * test process made inside each window (in_window).  A package without
+ * events gets no tests.  0, or -1 with err. */
 int capdir_load_tests(struct capdir_pkg *p, struct sf_err *err);
 
 /* The test of p whose window holds capture time t and that is innermost

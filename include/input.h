@@ -3,8 +3,9 @@
  * kind that claims it; a new input kind is one more row in input_kinds
  * (input.c) and one module with its sniff and load.
  *
- * Kinds today: perf.data (file, pipe, -z, .zst: input_perf.c) and folded
- * text (input_folded.c).  A kind's load adds to the loader's profile (its
+ * Kinds today: perf.data (file, pipe, -z, .zst: input_perf.c), folded
+ * text (input_folded.c) and a folder written by `sysflame record`
+ * (input_recdir.c, claimed by its path).  A kind's load adds to the loader's profile (its
  * stacks, statistics, the input's facts in *in); it reads the rest of the
  * input from src->fd (the head bytes are already read) or opens the path
  * again.  The table owns src->fd and closes it after load. */
@@ -34,14 +35,17 @@ struct input_kind {
     const char *name;             /* "perf.data" */
     const char *what;             /* in messages: "a perf.data file" */
     int is_capture;               /* allowed with profile_opts.capture_only */
-    /* Whether the input's first bytes are this kind's. */
+    /* Whether the input's first bytes are this kind's (NULL: the kind
+     * reads folders only). */
     int (*sniff)(const uint8_t *head, size_t n);
+    /* Whether the folder at path is this kind's (NULL: files only). */
+    int (*claims_dir)(const char *path);
     /* Loads the input into L's profile.  0 ok, -1 error (err set). */
     int (*load)(struct loader *L, const struct input_src *src, struct input_info *in,
                 struct sf_err *err);
 };
 
-extern const struct input_kind input_perf, input_folded;
+extern const struct input_kind input_perf, input_folded, input_recdir;
 
 /* Opens path, sniffs it and loads it with its kind, adding an input_info
  * to L's profile.  0 ok, -1 error. */

@@ -137,6 +137,19 @@ struct input_info {
 
 struct event_stat { const char *name; uint64_t count; };
 
+/* A Go test's time, from a `sysflame record` folder (input_recdir.c):
+ * go test's own Elapsed, and the run window measured in the capture. */
+struct test_time {
+    const char *name;            /* "pkg.TestX": the tests table's row name */
+    const char *comm;            /* its test binary (the process) */
+    const char *result;          /* "pass", "fail", "skip"; NULL = never ended */
+    double wall_s;               /* go test's Elapsed; -1 unknown */
+    double window_s;             /* the window's length in the capture; -1 unknown */
+    uint64_t in_window;          /* samples its process made in the window */
+    int overlaps;                /* window shared with a parallel test */
+    int window_exact;            /* window from the binary's own writes */
+};
+
 struct profile {
     struct stack_set *stacks;
     struct frame_table frames;   /* by name id of stacks */
@@ -151,6 +164,7 @@ struct profile {
     struct unwind_stat overall;
     struct unwind_stat *per_binary; size_t nr_per_binary;
     struct binary_missing *missing; size_t nr_missing;   /* copied */
+    struct test_time *test_times; size_t nr_test_times;  /* record folders */
     struct strtab *strings_owner;/* storage for the names above */
 };
 

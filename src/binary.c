@@ -62,6 +62,8 @@ struct kernel_sym {
 
 struct binary_cache {
     struct binary_opts opts;
+    struct { char *recorded, *file; } *placed;  /* binary_cache_add_recorded */
+    size_t nr_placed, cap_placed;
     char **debug_dirs;          /* owned copies, ".build-id" stripped */
     size_t nr_debug_dirs;
     pthread_mutex_t lock;
@@ -505,6 +507,11 @@ void binary_cache_free(struct binary_cache *c)
         free(c->uses[i].recorded_path);
     free(c->uses);
     free(c->bin_ids);
+    for (size_t i = 0; i < c->nr_placed; i++) {
+        free(c->placed[i].recorded);
+        free(c->placed[i].file);
+    }
+    free(c->placed);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -785,6 +792,21 @@ static int try_by_content(struct lookup *lk, struct elf_file *f, char **found)
     return 0;
 }
 
+/* A file placed for exactly this recorded path (a record folder's copy). */
+static int try_placed(struct lookup *lk, struct elf_file *f, char **found)
+{
+    const struct binary_cache *c = lk->c;
+    for (size_t i = 0; i < c->nr_placed; i++) {
+        if (strcmp(c->placed[i].recorded, lk->recorded) != 0)
+            continue;
+        if (try_path(lk, c->placed[i].file, f, 0)) {
+            *found = xstrdup(c->placed[i].file);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int try_symfs(struct lookup *lk, struct elf_file *f, char **found)
 {
     const char *symfs = lk->c->opts.symfs;
@@ -1032,6 +1054,8 @@ static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
     if (!ok && is_vdso && !m->build_id_size)
         ok = try_vdso_scan(&lk, &f, &found);
     if (!ok && !is_vdso)
+        ok = try_placed(&lk, &f, &found);
+    if (!ok && !is_vdso)
         ok = try_binaries(&lk, &f, &found);
     if (!ok && !is_vdso)
         ok = try_symfs(&lk, &f, &found);
@@ -1134,6 +1158,16 @@ void binary_note_missing_sample(struct binary_cache *c, const struct sess_map *m
             }
     }
     free(rec);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void binary_cache_add_recorded(struct binary_cache *c, const char *recorded, const char *file)
+{
+    pthread_mutex_lock(&c->lock);
+    c->placed = xgrow(c->placed, sizeof(*c->placed), c->nr_placed + 1, &c->cap_placed);
+    c->placed[c->nr_placed].recorded = xstrdup(recorded);
+    c->placed[c->nr_placed].file = xstrdup(file);
+    c->nr_placed++;
     pthread_mutex_unlock(&c->lock);
 }
 

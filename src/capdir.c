@@ -228,6 +228,26 @@ static struct capdir_test *find_test(struct capdir_pkg *p, const char *name, siz
 
 struct write_sample { uint64_t time, offset, count; uint32_t pid; size_t seq; };
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* How many of the sorted times[0..n) are <= t. */
+static size_t upto(const uint64_t *times, size_t n, uint64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (times[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int cmp_write(const void *a, const void *b)
 {
     const struct write_sample *x = a, *y = b;
@@ -241,7 +261,7 @@ static int cmp_write(const void *a, const void *b)
  * process is the first to exec the binary (records come in per-CPU
  * batches, so samples may precede that COMM record in the file). */
 static int read_writes(const char *capture, const char *binary, struct write_sample **out,
-                       size_t *nr, struct sf_err *err)
+                       size_t *nr, uint64_t **times_out, size_t *nr_times, struct sf_err *err)
 {
     struct pd_file *pd;
     *out = NULL;
@@ -257,7 +277,8 @@ static int read_writes(const char *capture, const char *binary, struct write_sam
     }
     uint32_t pid = 0;
     uint64_t pid_time = UINT64_MAX;
-    size_t n = 0, cap = 0;
+    size_t n = 0, cap = 0, nall = 0, cap_all = 0;
+    struct { uint64_t time; uint32_t pid; } *all = NULL;
     struct write_sample *w = NULL;
     struct pd_record rec;
     struct ev_event ev;
@@ -277,6 +298,10 @@ static int read_writes(const char *capture, const char *binary, struct write_sam
         if (ev.kind != EV_SAMPLE)
             continue;
         const struct ev_sample *s = &ev.u.sample;
+        all = xgrow(all, sizeof(*all), nall + 1, &cap_all);
+        all[nall].time = s->idn.time;
+        all[nall].pid = s->idn.pid;
+        nall++;
         if (!s->attr->name || s->raw_size < 40 || strcmp(s->attr->name, "syscalls:sys_enter_write"))
             continue;
         uint64_t fd = sf_rd64(s->raw + 16, sw), count = sf_rd64(s->raw + 32, sw);
@@ -293,8 +318,18 @@ static int read_writes(const char *capture, const char *binary, struct write_sam
     pd_close(pd);
     if (rc < 0) {
         free(w);
+        free(all);
         return -1;
     }
+    uint64_t *times = xcalloc(nall + 1, sizeof(*times));
+    size_t nt = 0;
+    for (size_t i = 0; i < nall; i++)
+        if (pid_time != UINT64_MAX && all[i].pid == pid)
+            times[nt++] = all[i].time;
+    free(all);
+    qsort(times, nt, sizeof(*times), cmp_u64);
+    *times_out = times;
+    *nr_times = nt;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (pid_time != UINT64_MAX && w[i].pid == pid)
@@ -371,10 +406,12 @@ int capdir_load_tests(struct capdir_pkg *p, struct sf_err *err)
     free(text);
 
     struct write_sample *w = NULL;
-    size_t nw = 0;
+    size_t nw = 0, nt = 0;
+    uint64_t *times = NULL;
     struct sf_err werr = { { 0 } };
-    if (read_writes(p->capture, p->binary ? p->binary : p->recorded_binary, &w, &nw, &werr) < 0) {
-        nw = 0;   /* windows from go's event times only */
+    if (read_writes(p->capture, p->binary ? p->binary : p->recorded_binary, &w, &nw, &times,
+                    &nt, &werr) < 0) {
+        nw = nt = 0;   /* windows from go's event times only */
     }
     int64_t shift = p->clock_monotonic_ns - p->clock_realtime_ns;
     for (size_t i = 0; i < m.n; i++) {
@@ -411,7 +448,10 @@ int capdir_load_tests(struct capdir_pkg *p, struct sf_err *err)
             a->window_exact = 0;
             continue;
         }
+        size_t before = a->start ? upto(times, nt, a->start - 1) : 0;
+        a->in_window = upto(times, nt, a->end) - before;
     }
+    free(times);
     for (size_t i = 0; i < p->nr_tests; i++) {
         struct capdir_test *a = &p->tests[i];
         for (size_t j = i + 1; a->start && j < p->nr_tests; j++) {

@@ -15,6 +15,7 @@
 static const struct input_kind *const input_kinds[] = {
     &input_perf,
     &input_folded,
+    &input_recdir,
 };
 
 static ssize_t read_head(int fd, uint8_t *buf, size_t n)
@@ -40,7 +41,7 @@ static const struct input_kind *input_kind_of(const struct loader *L, const uint
         const struct input_kind *k = input_kinds[i];
         if (k->is_capture && !first_capture)
             first_capture = k;
-        if ((k->is_capture || !L->o->capture_only) && k->sniff(head, n))
+        if ((k->is_capture || !L->o->capture_only) && k->sniff && k->sniff(head, n))
             return k;
     }
     /* Only captures accepted: the capture reader says what is wrong. */
@@ -51,11 +52,15 @@ static const struct input_kind *input_kind_of(const struct loader *L, const uint
 static int unknown_input(const char *name, struct sf_err *err)
 {
     struct sbuf sb = SBUF_INIT;
-    size_t n = SF_ARRAY_SIZE(input_kinds);
+    const struct input_kind *files[SF_ARRAY_SIZE(input_kinds)];
+    size_t n = 0;
+    for (size_t i = 0; i < SF_ARRAY_SIZE(input_kinds); i++)
+        if (input_kinds[i]->sniff)      /* the kinds a file can be */
+            files[n++] = input_kinds[i];
     for (size_t i = 0; i < n; i++) {
         sbuf_addstr(&sb, i == 0 ? (n > 1 ? "neither " : "not ")
                          : i + 1 == n ? " nor " : ", ");
-        sbuf_addstr(&sb, input_kinds[i]->what);
+        sbuf_addstr(&sb, files[i]->what);
     }
     sf_error(err, "'%s': %s", name, sbuf_str(&sb));
     sbuf_release(&sb);
@@ -81,6 +86,13 @@ int input_load(struct loader *L, const char *path, struct sf_err *err)
         struct stat stt;
         if (fstat(src.fd, &stt) == 0 && S_ISDIR(stt.st_mode)) {
             close(src.fd);
+            for (size_t i = 0; i < SF_ARRAY_SIZE(input_kinds); i++) {
+                const struct input_kind *k = input_kinds[i];
+                if (k->claims_dir && k->claims_dir(path)) {
+                    src.fd = -1;
+                    return k->load(L, &src, in, err);
+                }
+            }
             return sf_error(err, "'%s': is a directory", path);
         }
     }

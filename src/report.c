@@ -607,6 +607,65 @@ static void md_line(FILE *f, const char *prefix, const char *s, const char *suff
     fputs(suffix, f);
 }
 
+/* The slowest tests of a side (go test's times, from a record folder),
+ * slowest first: up to max, with the syscalls their own stacks made and
+ * those their process made in their window otherwise (the runtime and
+ * testing on their behalf). */
+struct slow_test { const struct test_time *t; uint64_t own, runtime; };
+
+static size_t slowest_tests(const struct side *s, struct slow_test *out, size_t max)
+{
+    const struct profile *p = s->p;
+    size_t n = 0;
+    struct top_groups g = TOP_GROUPS_INIT;
+    if (p->nr_test_times)
+        top_groups_add(&g, p->stacks, TOP_DIM_TEST);
+    for (size_t i = 0; i < p->nr_test_times; i++) {
+        const struct test_time *t = &p->test_times[i];
+        if (t->wall_s < 0)
+            continue;
+        size_t k = n < max ? n++ : max;
+        if (k == max) {         /* full: replace the fastest if slower */
+            if (t->wall_s <= out[max - 1].t->wall_s)
+                continue;
+            k = max - 1;
+        }
+        long row = top_groups_find(&g, t->name, NULL);
+        uint64_t own = row >= 0 ? g.v[row].count : 0;
+        out[k].t = t;
+        out[k].own = own;
+        out[k].runtime = t->window_s >= 0 && t->in_window > own ? t->in_window - own : 0;
+        while (k > 0 && out[k].t->wall_s > out[k - 1].t->wall_s) {
+            struct slow_test x = out[k];
+            out[k] = out[k - 1];
+            out[k - 1] = x;
+            k--;
+        }
+    }
+    top_groups_release(&g);
+    return n;
+}
+
+static void md_slowest(FILE *f, const struct side *s)
+{
+    struct slow_test v[5];
+    size_t n = slowest_tests(s, v, SF_ARRAY_SIZE(v));
+    if (!n)
+        return;
+    fputs("### Slowest tests\n\n", f);
+    for (size_t i = 0; i < n; i++) {
+        md_line(f, "- ", v[i].t->name, "");
+        fprintf(f, ": %.3f s", v[i].t->wall_s);
+        if (v[i].t->result && strcmp(v[i].t->result, "pass"))
+            fprintf(f, " (%s)", v[i].t->result);
+        fprintf(f, "; %llu syscalls from its own stacks, %llu more by its process in its run "
+                   "window (runtime, testing)%s\n", (unsigned long long)v[i].own,
+                (unsigned long long)v[i].runtime,
+                v[i].t->overlaps ? "; the window is shared with parallel tests" : "");
+    }
+    fputc('\n', f);
+}
+
 static void md_side(FILE *f, const struct side *s, int heading)
 {
     if (heading) {
@@ -614,6 +673,7 @@ static void md_side(FILE *f, const struct side *s, int heading)
         md_escape(f, s->files);
         fputs(")\n\n", f);
     }
+    md_slowest(f, s);
     fputs("### Capture health\n\n", f);
     fprintf(f, "- Samples: %llu", (unsigned long long)s->total);
     if (s->has_duration)
@@ -1104,8 +1164,38 @@ static void html_pct_list(FILE *f, const char *title, const struct named_pct *v,
     fputs("</li>\n", f);
 }
 
+/* The slowest tests first (record folders): one list per side. */
+static void html_slowest(FILE *f, const struct ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        struct slow_test v[5];
+        size_t n = slowest_tests(&c->side[i], v, SF_ARRAY_SIZE(v));
+        if (!n)
+            continue;
+        fputs("<h3>Slowest tests", f);
+        if (c->n == 2) {
+            fputs(", ", f);
+            h(f, c->side[i].label);
+        }
+        fputs("</h3>\n<ul>\n", f);
+        for (size_t k = 0; k < n; k++) {
+            fputs("<li><code>", f);
+            h(f, v[k].t->name);
+            fprintf(f, "</code>: %.3f s", v[k].t->wall_s);
+            if (v[k].t->result && strcmp(v[k].t->result, "pass"))
+                fprintf(f, " (%s)", v[k].t->result);
+            fprintf(f, "; %llu syscalls from its own stacks, %llu more by its process in its "
+                       "run window%s</li>\n", (unsigned long long)v[k].own,
+                    (unsigned long long)v[k].runtime,
+                    v[k].t->overlaps ? "; window shared with parallel tests" : "");
+        }
+        fputs("</ul>\n", f);
+    }
+}
+
 static void html_summary(FILE *f, const struct ctx *c)
 {
+    html_slowest(f, c);
     /* where the syscalls come from: one column per side */
     fputs("<div class=\"cols\"><div>\n<h3>Where the syscalls come from</h3>\n"
           "<div class=\"tw\"><table class=\"sortable\"><thead><tr><th>Origin</th>", f);

@@ -60,6 +60,7 @@ void profile_release(struct profile *p)
     free(p->per_binary);
     free(p->missing);
     free(p->inputs);
+    free(p->test_times);
     free(p->frames.v);
     if (p->strings_owner) {
         strtab_release(p->strings_owner);

@@ -211,6 +211,30 @@ static void write_callsites(const struct profile *p, const struct top_opts *o,
     write_pair_table(p, o, w, total, TOP_DIM_CALLSITE, "callsites", "Call sites", cols);
 }
 
+/* The test_time of a tests-table row, or NULL. */
+static const struct test_time *time_of(const struct profile *p, const char *name)
+{
+    for (size_t i = 0; i < p->nr_test_times; i++)
+        if (!strcmp(p->test_times[i].name, name))
+            return &p->test_times[i];
+    return NULL;
+}
+
+static const struct profile *timed_profile;   /* for cmp_timed (see sort_key) */
+static const struct top_groups *timed_groups;
+
+/* Tests with a wall time first, slowest first; the rest in their order. */
+static int cmp_timed(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    const struct test_time *tx = time_of(timed_profile, timed_groups->v[x].name);
+    const struct test_time *ty = time_of(timed_profile, timed_groups->v[y].name);
+    double wx = tx && tx->wall_s >= 0 ? tx->wall_s : -1, wy = ty && ty->wall_s >= 0 ? ty->wall_s : -1;
+    if (wx != wy)
+        return wx > wy ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
 static void write_tests(const struct profile *p, const struct top_opts *o,
                         struct writer *w, uint64_t total)
 {
@@ -221,9 +245,30 @@ static void write_tests(const struct profile *p, const struct top_opts *o,
         { "share", "Share", WCOL_PCT, 2 },
         { "top_syscall", "Top syscall", WCOL_STR, 0 },
     };
+    /* With go test's times (a record folder): each test's wall time, the
+     * syscalls its process made inside its run window that its own stacks
+     * do not account for (the runtime and testing on its behalf), the
+     * window measured in the capture, and whether a parallel test shared
+     * it (then the runtime's work in it is shared too). */
+    static const struct writer_col timed_cols[] = {
+        { "name", "Test or origin", WCOL_STR, 0 },
+        { "kind", "Kind", WCOL_STR, 0 },
+        { "wall_s", "Wall s", WCOL_FLOAT, 3 },
+        { "count", "Count", WCOL_UINT, 0 },
+        { "share", "Share", WCOL_PCT, 2 },
+        { "runtime_in_window", "Runtime in window", WCOL_UINT, 0 },
+        { "top_syscall", "Top syscall", WCOL_STR, 0 },
+        { "window_s", "Window s", WCOL_FLOAT, 3 },
+        { "overlaps", "Overlaps", WCOL_BOOL, 0 },
+    };
+    int timed = p->nr_test_times > 0;
     struct top_groups g = TOP_GROUPS_INIT, per = TOP_GROUPS_INIT;
     struct sbuf name = SBUF_INIT;
     top_groups_add(&g, p->stacks, TOP_DIM_TEST);
+    /* a test that made no syscall of its own (it slept) still has a time */
+    for (size_t i = 0; i < p->nr_test_times; i++)
+        if (top_groups_find(&g, p->test_times[i].name, NULL) < 0)
+            top_groups_bump(&g, p->test_times[i].name, NULL, ATTR_TEST, 0);
     /* (test, syscall) counts, to name each row's heaviest syscall */
     size_t n = stack_nr_stacks(p->stacks);
     for (uint32_t id = 0; id < n; id++) {
@@ -235,26 +280,56 @@ static void write_tests(const struct profile *p, const struct top_opts *o,
         top_groups_bump(&per, sbuf_str(&name), stack_syscall(p->stacks, &v), k, v.count);
     }
     sort_groups(&g, o->sort);
-    writer_table_begin(w, "tests", "Tests and runtime work", cols, 5);
-    for (size_t i = 0; i < row_limit(o, g.n); i++) {
+    size_t *order = xcalloc(g.n + 1, sizeof(*order));
+    for (size_t i = 0; i < g.n; i++)
+        order[i] = i;
+    if (timed && o->sort == TOP_SORT_COUNT && g.n) {
+        timed_profile = p;
+        timed_groups = &g;
+        qsort(order, g.n, sizeof(*order), cmp_timed);
+    }
+    if (timed)
+        writer_table_begin(w, "tests", "Tests and runtime work", timed_cols,
+                           SF_ARRAY_SIZE(timed_cols));
+    else
+        writer_table_begin(w, "tests", "Tests and runtime work", cols, SF_ARRAY_SIZE(cols));
+    for (size_t r = 0; r < row_limit(o, g.n); r++) {
+        const struct top_group *row = &g.v[order[r]];
         const char *best = NULL;
         uint64_t best_n = 0;
         for (size_t k = 0; k < per.n; k++) {
-            const struct top_group *r = &per.v[k];
-            if (strcmp(r->name, g.v[i].name))
+            const struct top_group *pr = &per.v[k];
+            if (strcmp(pr->name, row->name))
                 continue;
-            if (r->count > best_n || (r->count == best_n && best && strcmp(r->sub, best) < 0)) {
-                best = r->sub;
-                best_n = r->count;
+            if (pr->count > best_n || (pr->count == best_n && best && strcmp(pr->sub, best) < 0)) {
+                best = pr->sub;
+                best_n = pr->count;
             }
         }
-        writer_cell_str(w, g.v[i].name);
-        writer_cell_str(w, attr_kind_name(g.v[i].kind));
-        writer_cell_uint(w, g.v[i].count);
-        writer_cell_float(w, share_of(g.v[i].count, total));
+        const struct test_time *t = timed ? time_of(p, row->name) : NULL;
+        writer_cell_str(w, row->name);
+        writer_cell_str(w, attr_kind_name(row->kind));
+        if (timed)
+            writer_cell_float(w, t && t->wall_s >= 0 ? t->wall_s : NAN);
+        writer_cell_uint(w, row->count);
+        writer_cell_float(w, share_of(row->count, total));
+        if (timed) {
+            if (t && t->window_s >= 0)
+                writer_cell_uint(w, t->in_window > row->count ? t->in_window - row->count : 0);
+            else
+                writer_cell_null(w);
+        }
         writer_cell_str(w, best ? best : "");
+        if (timed) {
+            writer_cell_float(w, t && t->window_s >= 0 ? t->window_s : NAN);
+            if (t)
+                writer_cell_bool(w, t->overlaps);
+            else
+                writer_cell_null(w);
+        }
     }
     table_end(w, o, g.n);
+    free(order);
     sbuf_release(&name);
     top_groups_release(&per);
     top_groups_release(&g);

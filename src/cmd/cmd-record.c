@@ -52,10 +52,11 @@ static const char usage[] =
     "       sysflame record [options] [-o DIR] -- PROGRAM [ARGS]\n"
     "\n"
     "Records syscalls with perf into a self-contained folder DIR (default\n"
-    "sysflame.rec): per Go package (or for PROGRAM) the capture, the binary it\n"
-    "ran, go test's -json events, and a manifest.  Under go test, perf runs around\n"
-    "each test binary only (through go's -exec hook), go test's output and exit\n"
-    "status pass through, and each test's wall time is kept.\n"
+    "sysflame.rec) that every sysflame command reads as one input, with no\n"
+    "binary to name (sysflame top DIR): per Go package (or for PROGRAM) the capture,\n"
+    "the binary it ran, go test's -json events, and a manifest.  Under go test,\n"
+    "perf runs around each test binary only (through go's -exec hook), go test's\n"
+    "output and exit status pass through, and each test's wall time is kept.\n"
     "\n"
     "record options:\n"
     "  -o, --output DIR       the folder to create (default sysflame.rec)\n"
@@ -602,10 +603,12 @@ static int record_one(const struct argvec *perf_args, const char *dir, const cha
     for (size_t i = 1; i < argc; i++)
         argvec_push(&a, argv[i]);
 
+    /* the path the capture's mappings will name */
+    char *recorded = realpath(prog, NULL);
     ri->folder = folder;
     ri->package = package;
     ri->binary = bin_base;
-    ri->recorded = prog;
+    ri->recorded = recorded ? recorded : prog;
     ri->args = argv;
     ri->nr_args = argc;
     ri->added_v = quiet;
@@ -630,12 +633,22 @@ static int record_one(const struct argvec *perf_args, const char *dir, const cha
     argvec_release(&a);
     if (status < 0) {
         free(package);
+        free(recorded);
         return -1;
     }
     struct record_clock end;
     record_clock_now(&end);
     ri->end_ns = end.realtime_ns;
     ri->status = status;
+    /* perf writes its file for its user only (0600); the folder is meant
+     * to be uploaded and read elsewhere: the umask decides, as for the
+     * other files */
+    mode_t um = umask(0);
+    umask(um);
+    sb = (struct sbuf)SBUF_INIT;
+    sbuf_addf(&sb, "%s/%s/" RECORD_CAPTURE, dir, folder);
+    chmod(sbuf_str(&sb), 0666 & ~um);
+    sbuf_release(&sb);
 
     sb = (struct sbuf)SBUF_INIT;
     sbuf_addf(&sb, "%s/%s/" RECORD_RUN, dir, folder);
@@ -651,7 +664,9 @@ static int record_one(const struct argvec *perf_args, const char *dir, const cha
         rc = -1;
     }
     free(package);
+    free(recorded);
     ri->package = NULL;
+    ri->recorded = NULL;
     return rc < 0 ? -1 : status;
 }
 

@@ -330,6 +330,8 @@ static void test_capdir(void **state)
     assert_true(a->start == 1 * S && a->end == 1 * S + 200000000);
     assert_int_equal(a->window_exact, 1);
     assert_int_equal(a->overlaps, 0);
+    /* its two writes and the one to fd 7; not the other process's */
+    assert_int_equal(a->in_window, 3);
     /* TestP: RUN at the shared write (2 s), PASS at 2.6 s: exact */
     assert_string_equal(tp->name, "TestP");
     assert_true(tp->start == 2 * S && tp->end == 2 * S + 600000000);
@@ -341,6 +343,8 @@ static void test_capdir(void **state)
     assert_int_equal(tq->window_exact, 0);
     assert_int_equal(tp->overlaps, 1);
     assert_int_equal(tq->overlaps, 1);
+    assert_int_equal(tp->in_window, 3);
+    assert_int_equal(tq->in_window, 2);
     assert_ptr_equal(capdir_test_at(p, 1 * S + 5), a);
     assert_null(capdir_test_at(p, 1 * S + 300000000));
     assert_ptr_equal(capdir_test_at(p, 2 * S + 500000000), tp);
