@@ -92,8 +92,7 @@ struct export {
     struct export_build *b;          /* state used while samples arrive */
 };
 
-/* A new export for a run with options o (kept by pointer).  Its own binary
- * cache, opened with o->bin at the first sample, gives file:line. */
+/* A new export for a run with options o (kept by pointer). */
 struct export *export_new(const struct profile_opts *o, const char *input_name);
 void export_free(struct export *x);
 

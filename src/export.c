@@ -1,6 +1,6 @@
 /* export.c - WRITERS for other tools, shared part: turns the driver's
- * per-sample stream into locations (mapping + address, inline chain as
- * lines, file:line from the binary's own tables) and time-ordered samples,
+ * per-sample stream into locations (mapping + address, the inline chain the
+ * driver resolved there as lines, with file:line) and time-ordered samples,
  * then joins them with the profile's folded names and test attribution.
  * export_pprof.c, export_speedscope.c and export_trace.c read the result. */
 #include "export.h"
@@ -13,13 +13,10 @@
 #include "table.h"
 #include "tracepoint.h"
 
-#define MAX_GROUP 64              /* frames one address expands to, as the driver */
 #define UNSET UINT32_MAX
-#define FALLBACK (UINT32_MAX - 1)
 
 struct export_build {
     const struct profile_opts *o;
-    struct binary_cache *bc;
     /* Keys (mappings, locations, functions) interned as byte strings; the
      * value of key id k is slot[k]. */
     struct stack_set *keys;
@@ -32,9 +29,7 @@ struct export_build {
     size_t pending_cap;
     uint32_t *ids;                /* scratch: a stack's locations */
     size_t ids_cap;
-    struct sym_frame sym[MAX_GROUP];
-    struct binary **bins;         /* per mapping: the binary found, or NULL */
-    size_t cap_mappings, cap_bins, cap_functions, cap_lines, cap_locations, cap_samples;
+    size_t cap_mappings, cap_functions, cap_lines, cap_locations, cap_samples;
 };
 
 int export_format_parse(const char *s, enum export_format *out)
@@ -79,13 +74,11 @@ void export_free(struct export *x)
     if (!x)
         return;
     if (x->b) {
-        binary_cache_free(x->b->bc);
         stack_set_free(x->b->keys);
         stack_set_free(x->b->tids);
         free(x->b->slot);
         free(x->b->pending);
         free(x->b->ids);
-        free(x->b->bins);
         sbuf_release(&x->b->key);
         free(x->b);
     }
@@ -188,7 +181,8 @@ static const struct sess_map *find_map(const struct sess_maps *maps, const struc
     return NULL;
 }
 
-static uint32_t mapping_for(struct export *x, const struct sess_map *m, struct binary **bin)
+static uint32_t mapping_for(struct export *x, const struct sess_map *m,
+                            const struct binary *bin)
 {
     struct export_build *b = x->b;
     key_start(b, 'M');
@@ -198,47 +192,43 @@ static uint32_t mapping_for(struct export *x, const struct sess_map *m, struct b
     key_u64(b, m->pgoff);
     sbuf_add(&b->key, m->build_id, m->build_id_size);
     uint32_t *slot = key_slot(b);
-    if (*slot != UNSET) {
-        *bin = b->bins[*slot];
+    if (*slot != UNSET)
         return *slot;
-    }
-    *bin = binary_for_map(b->bc, m);
     struct export_mapping mp = { .start = m->start, .limit = m->end, .offset = m->pgoff };
-    char *abs = *bin ? realpath(binary_path(*bin), NULL) : NULL;
-    mp.file = str_id(x, abs ? abs : *bin ? binary_path(*bin) : m->filename);
+    char *abs = bin ? realpath(binary_path(bin), NULL) : NULL;
+    mp.file = str_id(x, abs ? abs : bin ? binary_path(bin) : m->filename);
     free(abs);
     char hex[2 * sizeof(m->build_id) + 1];
     for (size_t i = 0; i < m->build_id_size && i < sizeof(m->build_id); i++)
         snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
     hex[2 * SF_MIN((size_t)m->build_id_size, sizeof(m->build_id))] = '\0';
     mp.build_id = str_id(x, hex);
-    mp.symbolized = *bin != NULL;
+    mp.symbolized = bin != NULL;
     x->mappings = xgrow(x->mappings, sizeof(*x->mappings), x->nr_mappings + 1,
                         &b->cap_mappings);
     x->mappings[x->nr_mappings] = mp;
-    b->bins = xgrow(b->bins, sizeof(*b->bins), x->nr_mappings + 1, &b->cap_bins);
-    b->bins[x->nr_mappings] = *bin;
     *slot = (uint32_t)x->nr_mappings++;
     return *slot;
 }
 
-static int same_name(const char *a, const char *b)
+/* The line of the first instruction of the function f (physical) is in:
+ * the line of its declaration for Go (the prologue is attributed to it)
+ * and, near enough, for C.  0 if unknown. */
+static int64_t start_line(const struct frame_out *f, const struct sess_map *m, uint64_t pc)
 {
-    return a == b || (a && b && !strcmp(a, b));
-}
-
-/* The line of a function's first instruction: the line of its declaration
- * for Go (the prologue is attributed to it) and, near enough, for C. */
-static int64_t start_line(struct binary *bin, uint64_t sym_start)
-{
-    struct sym_frame f;
-    if (symbolize(bin, sym_start, 0, 1, &f, 1) == 1 && f.name && f.line > 0)
-        return f.line;
+    uint64_t vaddr;
+    struct sym_frame s;
+    if (!f->bin || !f->has_offset || binary_to_vaddr(f->bin, m, pc, &vaddr) < 0)
+        return 0;
+    /* symbolize() takes the binary to cache in it; it is thread-safe */
+    struct binary *bin = (struct binary *)(uintptr_t)f->bin;
+    if (symbolize(bin, vaddr - f->offset, 0, 1, &s, 1) == 1 && s.name && s.line > 0)
+        return s.line;
     return 0;
 }
 
-/* A location of one frame alone (no binary, or a group that did not match
- * what the driver named). */
+/* A location of one frame alone (no mapping, or an inline chain cut short
+ * by the frame limit). */
 static uint32_t single_location(struct export *x, uint32_t mapping, uint64_t address,
                                 const struct frame_out *f)
 {
@@ -257,8 +247,9 @@ static uint32_t single_location(struct export *x, uint32_t mapping, uint64_t add
     return *slot;
 }
 
-/* The location of frames[i] (and of the inlined frames at its address that
- * follow it); *used = how many frames it covers. */
+/* The location of frames[i] and of the frames inlined at its address
+ * that follow it (the driver's inline chain: inline_depth counts down to
+ * the physical frame, 0); *used = how many frames it covers. */
 static uint32_t frame_location(struct export *x, const struct sess_sample *ss,
                                const struct frame_out *frames, size_t i, size_t nr,
                                size_t *used)
@@ -269,48 +260,30 @@ static uint32_t frame_location(struct export *x, const struct sess_sample *ss,
     const struct sess_map *m = f->kernel ? NULL : find_map(ss->maps, f);
     if (!m)
         return single_location(x, 0, f->addr, f);
-    struct binary *bin;
-    uint32_t mapping = mapping_for(x, m, &bin);
+    uint32_t mapping = mapping_for(x, m, f->bin);
     uint64_t pc = f->addr - m->pgoff + m->start;
+    size_t n = (size_t)(f->inline_depth > 0 ? f->inline_depth : 0) + 1;
+    if (i + n > nr || frames[i + n - 1].inline_depth != 0 || frames[i + n - 1].addr != f->addr)
+        return single_location(x, mapping + 1, pc, f);
     key_start(b, 'G');
     key_u64(b, mapping);
     key_u64(b, pc);
     uint32_t *slot = key_slot(b);
-    if (*slot != UNSET && *slot != FALLBACK) {
-        uint32_t loc = *slot;
-        uint32_t n = x->locations[loc].nr_lines;
-        if (i + n <= nr && frames[i + n - 1].addr == f->addr) {
-            *used = n;
-            return loc;
-        }
-    }
-    uint64_t vaddr;
-    int n = 0;
-    if (*slot == UNSET && bin && binary_to_vaddr(bin, m, pc, &vaddr) == 0)
-        n = symbolize(bin, vaddr, 0, b->o->no_inline, b->sym, MAX_GROUP);
-    int ok = n > 0 && i + (size_t)n <= nr;
-    for (int k = 0; ok && k < n; k++)
-        ok = frames[i + k].addr == f->addr && frames[i + k].dso == f->dso &&
-             !frames[i + k].kernel && same_name(frames[i + k].name, b->sym[k].name);
-    if (!ok) {
-        /* Not what the driver named here: frames one by one from now on
-         * (a group cut short by the frame limit keeps its location). */
-        if (*slot == UNSET)
-            *slot = FALLBACK;
-        return single_location(x, mapping + 1, pc, f);
+    if (*slot != UNSET) {
+        /* the same address always resolves to the same chain */
+        if (x->locations[*slot].nr_lines != n)
+            return single_location(x, mapping + 1, pc, f);
+        *used = n;
+        return *slot;
     }
     uint32_t loc = add_location(x, mapping + 1, pc);
-    for (int k = 0; k < n; k++) {
-        const struct sym_frame *s = &b->sym[k];
-        add_line(x, loc, s->name, s->file, s->line > 0 ? s->line : 0,
-                 s->physical ? start_line(bin, s->sym_start) : 0);
+    *slot = loc;
+    for (size_t k = 0; k < n; k++) {
+        const struct frame_out *g = &frames[i + k];
+        add_line(x, loc, g->name, g->file, g->line > 0 ? g->line : 0,
+                 g->inline_depth == 0 ? start_line(g, m, pc) : 0);
     }
-    /* key_slot may have moved: look the slot up again */
-    key_start(b, 'G');
-    key_u64(b, mapping);
-    key_u64(b, pc);
-    *key_slot(b) = loc;
-    *used = (size_t)n;
+    *used = n;
     return loc;
 }
 
@@ -333,10 +306,6 @@ int export_sample(void *arg, const struct sess_sample *ss,
     const struct profile_opts *o = b->o;
     const struct ev_sample *s = ss->sample;
     (void)err;
-    /* A cache of the export's own (the driver's is private to it), opened
-     * once the driver has checked the binary options. */
-    if (!b->bc)
-        b->bc = binary_cache_new(&o->bin);
     const char *sc = NULL;
     int kind = ss->tp ? tp_syscall(ss->tp, &sc) : 0;
     if (kind == 2) {
