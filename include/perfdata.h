@@ -99,6 +99,16 @@ struct pd_info {
     int32_t clockid; int has_clockid; /* from attr.clockid (use_clockid) */
     uint64_t clock_res_ns;            /* CLOCKID feature: clock resolution */
     uint64_t data_offset, data_size;  /* file mode */
+    /* A file that ends inside its data section (a copy cut short, or perf
+     * record killed before it finished the file): read up to the cut,
+     * without the feature sections perf writes after the data.  cut_at:
+     * the file's size (0: the file is whole); cut_no_size: the header
+     * gives no data size (perf never finished it); recorded_data_size: the
+     * header's; cut_partial: bytes of an incomplete last record, skipped;
+     * cut_after_data: the data is whole, the file ends in the feature
+     * sections (those before the cut are read). */
+    uint64_t cut_at, recorded_data_size, cut_partial;
+    int cut_no_size, cut_after_data;
     uint64_t feature_bits[4];         /* which features were present */
     /* tracing-data blob (feature 1 or pipe record 66); NULL if absent */
     const uint8_t *tracing_data;

@@ -132,6 +132,10 @@ struct input_info {
     uint64_t samples, lost_events, lost_samples;
     double duration_s;
     uint64_t first_time, last_time;
+    /* a capture that ends inside its data section (perfdata.h's cut_at):
+     * what was read is the samples before the cut */
+    uint64_t cut_at, data_offset, recorded_data_size;
+    int cut_no_size, cut_after_data;
 };
 
 

@@ -65,6 +65,12 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     struct session *sess;
     if (session_open(path, &sess, err) < 0)
         return -1;
+    const struct pd_info *pi = pd_get_info(session_file(sess));
+    in->cut_at = pi->cut_at;
+    in->cut_no_size = pi->cut_no_size;
+    in->cut_after_data = pi->cut_after_data;
+    in->data_offset = pi->data_offset;
+    in->recorded_data_size = pi->recorded_data_size;
     if (split_wanted(L, path, sess)) {
         /* it takes the session: when it could not finish, read again */
         if (split_load(L, path, sess, in, err, &rc))

@@ -620,6 +620,14 @@ static int read_features(struct pd_file *pd, const uint8_t *raw_bitmap,
     }
     if (!nr)
         return 0;
+    /* The data is whole and the file ends in what perf writes after it
+     * (the copy cut short): the features up to the cut are read. */
+    if (pd->file_size != UINT64_MAX && table <= pd->file_size &&
+        (uint64_t)nr * 16 > pd->file_size - table) {
+        pd->info.cut_at = pd->file_size;
+        pd->info.cut_after_data = 1;
+        return 0;
+    }
     if (check_section(pd, table, (uint64_t)nr * 16, "feature table", err) < 0)
         return -1;
     uint8_t *tab = xmalloc((size_t)nr * 16);
@@ -638,6 +646,12 @@ static int read_features(struct pd_file *pd, const uint8_t *raw_bitmap,
         i++;
         char what[48];
         snprintf(what, sizeof(what), "feature section %u", b);
+        if (pd->file_size != UINT64_MAX && off >= table && off <= pd->file_size &&
+            size > pd->file_size - off) {
+            pd->info.cut_at = pd->file_size;
+            pd->info.cut_after_data = 1;
+            break;
+        }
         if (check_section(pd, off, size, what, err) < 0) {
             rc = -1;
             break;
@@ -785,6 +799,15 @@ static uint64_t drop_boundary(const struct pd_file *pd, uint64_t pos)
     return to > base + pd->dropped ? to - base : pd->dropped;
 }
 
+/* The end of a file cut inside its data section: the record at pos is
+ * incomplete (its bytes are counted, not read). */
+static int cut_here(struct pd_file *pd, uint64_t pos)
+{
+    pd->info.cut_partial = pd->data_end - pos;
+    pd->pos = pd->data_end;
+    return 0;
+}
+
 /* Next raw record of the data stream: 1, 0 at end, -1 on error. */
 static int next_raw(struct pd_file *pd, struct pd_record *rec,
                     struct sf_err *err)
@@ -795,6 +818,8 @@ static int next_raw(struct pd_file *pd, struct pd_record *rec,
 
     if (pos >= pd->data_end)
         return 0;
+    if (pd->data_end - pos < 8 && pd->info.cut_at)
+        return cut_here(pd, pos);
     if (pd->data_end - pos < 8)
         return sf_error(err, "'%s': truncated record header at offset %llu",
                         pd->path, (unsigned long long)pos);
@@ -809,6 +834,8 @@ static int next_raw(struct pd_file *pd, struct pd_record *rec,
     if (size < 8)
         return sf_error(err, "'%s': record at offset %llu has invalid size "
                         "%u", pd->path, (unsigned long long)pos, size);
+    if (size > pd->data_end - pos && pd->info.cut_at)
+        return cut_here(pd, pos);
     if (size > pd->data_end - pos)
         return sf_error(err, "'%s': record at offset %llu (size %u) extends "
                         "past the end of the data section at %llu", pd->path,
@@ -1084,16 +1111,24 @@ static int read_file_header(struct pd_file *pd, struct sf_err *err)
     uint64_t attrs_off = sf_rd64(h + 24, sw), attrs_size = sf_rd64(h + 32, sw);
     uint64_t data_off = sf_rd64(h + 40, sw), data_size = sf_rd64(h + 48, sw);
 
-    /* the data section is streamed, so only a known file size bounds it */
+    /* The data section is streamed, so only a known file size bounds it.
+     * A file that ends inside it (a copy cut short, perf record killed
+     * while writing: its header still says size 0) is read up to the cut:
+     * the feature sections perf writes after the data are gone. */
+    if (pd->file_size != UINT64_MAX && data_off <= pd->file_size &&
+        (data_size == 0 || data_size > pd->file_size - data_off)) {
+        pd->info.cut_at = pd->file_size;
+        pd->info.cut_no_size = data_size == 0;
+        pd->info.recorded_data_size = data_size;
+        data_size = pd->file_size - data_off;
+    }
     if (pd->file_size != UINT64_MAX &&
         check_section(pd, data_off, data_size, "data section", err) < 0)
         return -1;
-    if (data_size == 0 && pd->file_size != UINT64_MAX)
-        data_size = pd->file_size - data_off;   /* perf killed mid-write */
     pd->info.data_offset = data_off;
     pd->info.data_size = data_size;
     pd->pos = data_off;
-    pd->data_end = data_size ? data_off + data_size : UINT64_MAX;
+    pd->data_end = data_size || pd->info.cut_at ? data_off + data_size : UINT64_MAX;
 
     /* attrs */
     if (attr_size < PD_ATTR_VER0 + 16 || attr_size > 65536)
@@ -1143,7 +1178,7 @@ static int read_file_header(struct pd_file *pd, struct sf_err *err)
         free(ids);
     }
     free(ent);
-    if (pd->data_end != UINT64_MAX && read_features(pd, h + 72, err) < 0)
+    if (pd->data_end != UINT64_MAX && !pd->info.cut_at && read_features(pd, h + 72, err) < 0)
         return -1;
     return 0;
 fail:

@@ -172,6 +172,33 @@ int cmd_check_output(const struct common_opts *co, char **inputs, size_t nr_inpu
     return 0;
 }
 
+/* A capture that ends inside its data section: what probably happened,
+ * and that the samples before the cut are what was read. */
+static void warn_cut(int quiet, const struct input_info *in)
+{
+    if (!in->cut_at)
+        return;
+    if (in->cut_after_data)
+        cmd_warn(quiet, "'%s': the file ends at byte %llu, in the sections perf writes after "
+                 "the data: the copy is incomplete, or perf record was interrupted while "
+                 "finishing it; the data is whole (%llu samples), the event names and "
+                 "build-ids may be missing", in->path, (unsigned long long)in->cut_at,
+                 (unsigned long long)in->samples);
+    else if (in->cut_no_size)
+        cmd_warn(quiet, "'%s': perf record did not finish this file (its header gives no data "
+                 "size): it was killed, or the copy is incomplete; read the %llu samples up "
+                 "to its end at byte %llu, without the event names and build-ids perf writes "
+                 "last", in->path, (unsigned long long)in->samples,
+                 (unsigned long long)in->cut_at);
+    else
+        cmd_warn(quiet, "'%s': the file ends at byte %llu, inside its data section (offset "
+                 "%llu, size %llu): the copy is incomplete, or perf record was interrupted "
+                 "while writing it; read the %llu samples before the cut, without the event "
+                 "names and build-ids perf writes last", in->path,
+                 (unsigned long long)in->cut_at, (unsigned long long)in->data_offset,
+                 (unsigned long long)in->recorded_data_size, (unsigned long long)in->samples);
+}
+
 int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
              struct profile *p)
 {
@@ -185,6 +212,8 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
         cmd_error("%s", err.msg);
         return SF_EXIT_FAIL;
     }
+    for (size_t i = 0; i < p->nr_inputs; i++)
+        warn_cut(co->prof.quiet, &p->inputs[i]);
     for (size_t i = 0; i < p->nr_missing; i++) {
         const struct binary_missing *m = &p->missing[i];
         if (!m->samples)
