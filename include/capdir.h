@@ -38,6 +38,8 @@ struct capdir_pkg {
     char *recorded_binary;       /* path the binary ran from, or NULL */
     int exit_status;             /* -1 unknown (interrupted) */
     int64_t clock_realtime_ns, clock_monotonic_ns; /* reference, 0 if none */
+    uint32_t pid;                /* the test process in the capture, 0 if
+                                    unknown (set by capdir_load_tests) */
     struct capdir_test *tests;
     size_t nr_tests;
     int tests_read;              /* capdir_load_tests ran */

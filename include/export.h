@@ -69,6 +69,14 @@ struct export_sample {
     uint8_t is_syscall, has_exit;
 };
 
+/* A Go test's run window from a record folder (result.h test_time). */
+struct export_test {
+    uint32_t name, result;           /* string ids ("pkg.TestX", "pass") */
+    uint32_t pid;                    /* its test process */
+    uint64_t start, end;             /* ns, the capture's clock */
+    double wall_s;                   /* go test's Elapsed; -1 unknown */
+};
+
 struct export_build;
 
 /* Strings every export has, at these ids. */
@@ -86,6 +94,7 @@ struct export {
     struct export_location *locations; size_t nr_locations;
     struct stack_set *stacks;        /* location indexes, root first */
     struct export_sample *samples; size_t nr_samples;   /* time order per input */
+    struct export_test *tests; size_t nr_tests;   /* those with a known window */
     int saw_exit;                    /* a sys_exit_* event was read */
     uint64_t duration_ns;
     uint32_t title;                  /* "sysflame export of FILE" */
@@ -102,7 +111,8 @@ int export_sample(void *x, const struct sess_sample *ss,
                   const struct profile_sample *ps, struct sf_err *err);
 
 /* Joins the samples with p's stacks (p loaded with record_order and this
- * export's hook): function names, test attribution, duration.  0 ok, -1 if
+ * export's hook): function names, test attribution, duration, the tests'
+ * run windows (record folders).  0 ok, -1 if
  * the two do not line up (an internal error). */
 int export_finish(struct export *x, const struct profile *p, struct sf_err *err);
 

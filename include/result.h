@@ -152,6 +152,9 @@ struct test_time {
     uint64_t in_window;          /* samples its process made in the window */
     int overlaps;                /* window shared with a parallel test */
     int window_exact;            /* window from the binary's own writes */
+    uint32_t pid;                /* its process in the capture, 0 unknown */
+    uint64_t start, end;         /* the window in the capture's clock (ns),
+                                    0 unknown */
 };
 
 struct profile {

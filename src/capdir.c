@@ -261,7 +261,8 @@ static int cmp_write(const void *a, const void *b)
  * process is the first to exec the binary (records come in per-CPU
  * batches, so samples may precede that COMM record in the file). */
 static int read_writes(const char *capture, const char *binary, struct write_sample **out,
-                       size_t *nr, uint64_t **times_out, size_t *nr_times, struct sf_err *err)
+                       size_t *nr, uint64_t **times_out, size_t *nr_times, uint32_t *pid_out,
+                       struct sf_err *err)
 {
     struct pd_file *pd;
     *out = NULL;
@@ -330,6 +331,7 @@ static int read_writes(const char *capture, const char *binary, struct write_sam
     qsort(times, nt, sizeof(*times), cmp_u64);
     *times_out = times;
     *nr_times = nt;
+    *pid_out = pid_time != UINT64_MAX ? pid : 0;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (pid_time != UINT64_MAX && w[i].pid == pid)
@@ -371,6 +373,7 @@ int capdir_load_tests(struct capdir_pkg *p, struct sf_err *err)
 {
     tests_release(p);
     p->tests_read = 1;
+    p->pid = 0;
     if (!p->events)
         return 0;
     char *text;
@@ -410,7 +413,7 @@ int capdir_load_tests(struct capdir_pkg *p, struct sf_err *err)
     uint64_t *times = NULL;
     struct sf_err werr = { { 0 } };
     if (read_writes(p->capture, p->binary ? p->binary : p->recorded_binary, &w, &nw, &times,
-                    &nt, &werr) < 0) {
+                    &nt, &p->pid, &werr) < 0) {
         nw = nt = 0;   /* windows from go's event times only */
     }
     int64_t shift = p->clock_monotonic_ns - p->clock_realtime_ns;

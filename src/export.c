@@ -89,6 +89,7 @@ void export_free(struct export *x)
     free(x->lines);
     free(x->locations);
     free(x->samples);
+    free(x->tests);
     free(x);
 }
 
@@ -452,6 +453,16 @@ int export_finish(struct export *x, const struct profile *p, struct sf_err *err)
         if (x->lines[i].function == UNSET)
             x->lines[i].function = function_for(x, x->lines[i].raw_name, &x->lines[i]);
     x->duration_ns = (uint64_t)(p->duration_s * 1e9);
+    for (size_t i = 0; i < p->nr_test_times; i++) {
+        const struct test_time *t = &p->test_times[i];
+        if (!t->start || !t->end || !t->pid)
+            continue;
+        x->tests = xrealloc(x->tests, (x->nr_tests + 1) * sizeof(*x->tests));
+        x->tests[x->nr_tests++] = (struct export_test){
+            .name = str_id(x, t->name), .result = str_id(x, t->result), .pid = t->pid,
+            .start = t->start, .end = t->end, .wall_s = t->wall_s,
+        };
+    }
     sbuf_release(&name);
     free(test_of);
     return rc;

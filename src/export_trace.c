@@ -4,7 +4,9 @@
  * or a complete ("X") event lasting to its paired sys_exit when the capture
  * has exit events; stacks as a shared stackFrames tree ("sf") and, for
  * viewers that show only args, as args.stack (innermost first, with
- * file:line). */
+ * file:line).  With the run windows of a record folder, each Go test is a
+ * complete event (cat "test") on a track of its own in its test process,
+ * so that parallel tests' overlapping windows stay visible. */
 #include "config.h"
 
 #include "export.h"
@@ -17,6 +19,62 @@
 static void ts_field(struct jsonw *j, const char *name, uint64_t ns)
 {
     jsonw_float_field(j, name, (double)ns / 1000.0, 3);   /* microseconds */
+}
+
+/* Test tracks' thread ids: above any Linux tid (pid_max <= 2^22). */
+#define TEST_TID_BASE 0x40000000u
+
+static void meta_name(struct jsonw *j, const char *what, uint32_t pid, uint32_t tid,
+                      const char *name)
+{
+    jsonw_start_object(j);
+    jsonw_string_field(j, "ph", "M");
+    jsonw_string_field(j, "name", what);
+    jsonw_uint_field(j, "pid", pid);
+    jsonw_uint_field(j, "tid", tid);
+    jsonw_name(j, "args");
+    jsonw_start_object(j);
+    jsonw_string_field(j, "name", name);
+    jsonw_end_object(j);
+    jsonw_end_object(j);
+}
+
+/* Whether key (n bytes) is new to set (and now in it). */
+static int first_time(struct stack_set *set, const void *key, size_t n)
+{
+    size_t before = stack_nr_names(set);
+    stack_intern(set, (const char *)key, n);
+    return stack_nr_names(set) != before;
+}
+
+/* Each test's run window: a track of its own, named by the test. */
+static void write_tests(const struct export *x, struct jsonw *j, struct stack_set *threads)
+{
+    for (size_t i = 0; i < x->nr_tests; i++) {
+        const struct export_test *t = &x->tests[i];
+        uint32_t tid = TEST_TID_BASE + (uint32_t)i;
+        const char *name = stack_name(x->strs, t->name);
+        if (first_time(threads, &t->pid, sizeof(t->pid)))
+            meta_name(j, "process_name", t->pid, tid, "tests");
+        meta_name(j, "thread_name", t->pid, tid, name);
+        jsonw_start_object(j);
+        jsonw_string_field(j, "name", name);
+        jsonw_string_field(j, "cat", "test");
+        jsonw_string_field(j, "ph", "X");
+        ts_field(j, "ts", t->start);
+        ts_field(j, "dur", t->end - t->start);
+        jsonw_uint_field(j, "pid", t->pid);
+        jsonw_uint_field(j, "tid", tid);
+        jsonw_name(j, "args");
+        jsonw_start_object(j);
+        jsonw_string_field(j, "result", stack_name(x->strs, t->result));
+        if (t->wall_s >= 0)
+            jsonw_float_field(j, "wall_s", t->wall_s, 3);
+        else
+            jsonw_null_field(j, "wall_s");
+        jsonw_end_object(j);
+        jsonw_end_object(j);
+    }
 }
 
 static const char *base_name(const char *path)
@@ -64,26 +122,13 @@ int export_write_trace(const struct export *x, FILE *out, const char *name,
     for (size_t i = 0; i < x->nr_samples; i++) {
         const struct export_sample *e = &x->samples[i];
         uint32_t key[2] = { e->pid, e->tid };
-        size_t before = stack_nr_names(threads);
-        stack_intern(threads, (const char *)key, sizeof(key));
-        if (stack_nr_names(threads) != before) {
+        if (first_time(threads, key, sizeof(key))) {
             /* The first sample of a thread names its track, the first of a
              * process the process. */
-            before = stack_nr_names(threads);
-            stack_intern(threads, (const char *)&e->pid, sizeof(e->pid));
-            int new_pid = stack_nr_names(threads) != before;
-            for (int pass = !new_pid; pass < 2; pass++) {
-                jsonw_start_object(j);
-                jsonw_string_field(j, "ph", "M");
-                jsonw_string_field(j, "name", pass == 0 ? "process_name" : "thread_name");
-                jsonw_uint_field(j, "pid", e->pid);
-                jsonw_uint_field(j, "tid", e->tid);
-                jsonw_name(j, "args");
-                jsonw_start_object(j);
-                jsonw_string_field(j, "name", stack_name(x->strs, e->comm));
-                jsonw_end_object(j);
-                jsonw_end_object(j);
-            }
+            const char *comm = stack_name(x->strs, e->comm);
+            if (first_time(threads, &e->pid, sizeof(e->pid)))
+                meta_name(j, "process_name", e->pid, e->tid, comm);
+            meta_name(j, "thread_name", e->pid, e->tid, comm);
         }
 
         struct stack_view locs;
@@ -141,6 +186,7 @@ int export_write_trace(const struct export *x, FILE *out, const char *name,
         jsonw_end_object(j);
         jsonw_end_object(j);
     }
+    write_tests(x, j, threads);
     jsonw_end_array(j);
 
     jsonw_name(j, "stackFrames");

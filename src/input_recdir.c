@@ -42,6 +42,9 @@ static void add_tests(struct loader *L, const struct capdir_pkg *pkg)
         tt->in_window = t->in_window;
         tt->overlaps = t->overlaps;
         tt->window_exact = t->window_exact;
+        tt->pid = pkg->pid;
+        tt->start = t->start;
+        tt->end = t->end;
     }
 }
 

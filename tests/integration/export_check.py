@@ -15,6 +15,13 @@ independent views of the same capture (export.sh drives it):
                                     args, metadata, stackFrames tree); stacks equal
                                     fold's; times and threads equal `sysflame
                                     script`'s; durations equal top's latencies
+  trace-tests FILE RECDIR           (a record folder's export) one slice per Go
+                                    test on a track of its own in its test
+                                    process, lasting go test's Elapsed (within
+                                    15 ms: Elapsed is printed to 10 ms); the
+                                    samples attributed to a test by their stacks
+                                    lie inside its slice (parallel tests aside:
+                                    their RUN/PAUSE precede the timed window)
 Prints nothing and exits 0 when everything holds; otherwise one line per
 problem (the first 20) and exits 1."""
 import collections
@@ -227,6 +234,9 @@ def speedscope(path, folded, trace=None):
 
 # ---- trace events ----
 
+tests = []   # trace_events: the test slices (cat "test")
+
+
 def trace_events(path):
     d = json.load(open(path, encoding='utf-8'))
     if not isinstance(d, dict) or not isinstance(d.get('traceEvents'), list):
@@ -254,6 +264,7 @@ def trace_events(path):
         return chains[start]
 
     events, meta = [], {}
+    tests.clear()
     for e in d['traceEvents']:
         ph = e.get('ph')
         if ph not in ('X', 'i', 'B', 'E', 'M'):
@@ -277,6 +288,9 @@ def trace_events(path):
             continue
         if ph == 'X' and not (is_num(e.get('dur')) and e['dur'] >= 0):
             fail('trace: X event without dur: %s' % e)
+        if e.get('cat') == 'test':
+            tests.append(e)
+            continue
         if ph == 'i' and e.get('s', 't') not in ('t', 'p', 'g'):
             fail('trace: instant event with scope %r' % e.get('s'))
         args = e.get('args')
@@ -289,7 +303,7 @@ def trace_events(path):
             fail('trace: sf chain %s differs from args.stack %s' % (names[-3:], shown[-3:]))
         e['names'] = names
         events.append(e)
-    for e in events:
+    for e in events + tests:
         if ('thread_name', e['pid'], e['tid']) not in meta:
             fail('trace: thread %d/%d has no thread_name' % (e['pid'], e['tid']))
             break
@@ -334,8 +348,49 @@ def trace(path, folded, script, topjson=None):
                 fail('trace: %s lasts %.3f us, top says %.3f' % (name, dur, want_us))
 
 
+def trace_tests(path, recdir):
+    import glob
+    import os
+    events, meta = trace_events(path)
+    elapsed, comm = {}, {}
+    for ev in glob.glob(os.path.join(recdir, '*', 'events.json')):
+        binary = os.path.basename(os.path.dirname(ev)) + '.test'
+        for line in open(ev, encoding='utf-8'):
+            e = json.loads(line)
+            if e.get('Test') and '/' not in e['Test'] and e['Action'] in ('pass', 'fail', 'skip'):
+                elapsed[e['Package'] + '.' + e['Test']] = e['Elapsed']
+                comm[e['Package'] + '.' + e['Test']] = binary
+    pids = collections.defaultdict(set)
+    for e in events:
+        pids[e['args']['comm']].add(e['pid'])
+    got = {t['name']: t for t in tests}
+    if sorted(got) != sorted(elapsed):
+        fail('trace: test slices %s, go test ran %s' % (sorted(got), sorted(elapsed)))
+    tracks = collections.Counter((t['pid'], t['tid']) for t in tests)
+    for name, t in sorted(got.items()):
+        if name not in elapsed:
+            continue
+        if t['ph'] != 'X' or tracks[(t['pid'], t['tid'])] != 1:
+            fail('trace: %s is not a slice on a track of its own' % name)
+        if meta.get(('thread_name', t['pid'], t['tid'])) != name:
+            fail('trace: the track of %s is named %r' % (name, meta.get(('thread_name', t['pid'], t['tid']))))
+        if pids[comm[name]] != {t['pid']}:
+            fail('trace: %s in process %d, %s ran as %s' % (name, t['pid'], comm[name], pids[comm[name]]))
+        if abs(t['dur'] / 1e6 - elapsed[name]) > 0.015:
+            fail('trace: %s lasts %.6f s, go test says %s' % (name, t['dur'] / 1e6, elapsed[name]))
+        parallel = any(o is not t and o['pid'] == t['pid'] and o['ts'] < t['ts'] + t['dur'] and
+                       t['ts'] < o['ts'] + o['dur'] for o in tests)
+        mine = [e for e in events if e['args'].get('test') == name]
+        out = [e for e in mine if not t['ts'] <= e['ts'] <= t['ts'] + t['dur']]
+        if out and not parallel:
+            fail('trace: %d of %d samples of %s outside its slice' % (len(out), len(mine), name))
+        sys.stderr.write('%s: %.3f ms (Elapsed %s s), %d samples, %d inside%s\n' % (
+            name, t['dur'] / 1e3, elapsed[name], len(mine), len(mine) - len(out),
+            ', parallel' if parallel else ''))
+
+
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
     {'pprof-traces': pprof_traces, 'pprof-raw': pprof_raw, 'speedscope': speedscope,
-     'trace': trace}[cmd](*args)
+     'trace': trace, 'trace-tests': trace_tests}[cmd](*args)
     finish()

@@ -116,6 +116,32 @@ comms=$(perf script -i "$tmp/cmd/sleepy/perf.data" -F comm 2>/dev/null | tr -d '
 [ "$rc" = 0 ] && [ "$comms" = "sleepy.test " ] && [ -x "$tmp/cmd/sleepy/sleepy.test" ] &&
     ok "a program: capture and binary copy in DIR/sleepy" || bad "a program: rc $rc, comms '$comms'"
 
+# --- 3b. perf's options, as perf reads them back from the capture ------
+# default: -z (perf's header says compressed), dwarf stacks of 8192 bytes,
+# CLOCK_MONOTONIC; --latency adds sys_exit_*, --stack-size and
+# --no-compress reach perf.
+hdr() { perf report --header-only -i "$1" 2>/dev/null; }
+attr() { perf evlist -v -i "$1" 2>/dev/null | head -1; }
+d="$tmp/rec/sleepy/perf.data"
+if hdr "$d" | grep -q '^# compressed : ' && attr "$d" | grep -q 'sample_stack_user: 8192' &&
+    attr "$d" | grep -q 'clockid: 1' && ! perf script -i "$d" -F event 2>/dev/null | grep -q sys_exit_; then
+    ok "defaults: compressed, dwarf stacks of 8192 bytes, CLOCK_MONOTONIC, sys_enter_* only"
+else
+    bad "defaults: $(hdr "$d" | grep compress) $(attr "$d" | cut -c1-200)"
+fi
+"$SYSFLAME" record -q --latency --stack-size 4096 --no-compress -o "$tmp/lat" -- \
+    "$tmp/rec/sleepy/sleepy.test" -test.run TestSleep > /dev/null 2>&1; rc=$?
+d="$tmp/lat/sleepy/perf.data"
+exits=$(perf script -i "$d" -F event 2>/dev/null | grep -c 'sys_exit_')
+paired=$("$SYSFLAME" top "$tmp/lat" --format json 2>/dev/null |
+    python3 -c 'import json,sys; print(sum(s.get("exits", 0) for s in json.load(sys.stdin)["syscalls"]))')
+if [ "$rc" = 0 ] && [ "$exits" -gt 0 ] && [ "$paired" -gt 0 ] && ! hdr "$d" | grep -q '^# compressed : ' &&
+    attr "$d" | grep -q 'sample_stack_user: 4096'; then
+    ok "--latency --stack-size 4096 --no-compress: $exits sys_exit samples ($paired paired by top), 4096-byte stacks, not compressed"
+else
+    bad "--latency --stack-size --no-compress: rc $rc, $exits exits, $paired paired: $(attr "$d" | cut -c1-200)"
+fi
+
 # --- 4. failure modes, one line each -----------------------------------
 one_line() { # NAME RC_WANT PATTERN FILE RC
     if [ "$5" = "$2" ] && [ "$(wc -l < "$4")" = 1 ] && grep -q -- "$3" "$4"; then
@@ -250,6 +276,57 @@ PY
 [ $? = 0 ] && ok "wall times: $(wc -l < "$tmp/walls") tests agree with go test's Elapsed" ||
     bad "wall times:"
 sed 's/^/     /' "$tmp/walls"
+# The same column in every table format, sorted the same way: the first
+# test row is TestSleep with go test's Elapsed.
+want=$(python3 -c 'import json,sys; print("%.3f" % [t for t in json.load(open(sys.argv[1]))["tests"] if t["name"].endswith(".TestSleep")][0]["wall_s"])' "$tmp/top.json")
+for fmt in text md csv; do
+    "$SYSFLAME" top "$tmp/moved" --format $fmt 2>/dev/null > "$tmp/top.$fmt"
+    row=$(grep -m1 'recmod/[a-z]*\.Test' "$tmp/top.$fmt")
+    head=$(grep -m1 -i 'wall' "$tmp/top.$fmt")
+    case "$row" in
+    *TestSleep*"$want"*) [ -n "$head" ] && ok "top --format $fmt: a wall time column, TestSleep first ($want s)" ||
+        bad "top --format $fmt: no wall time heading" ;;
+    *) bad "top --format $fmt: first test row: $row" ;;
+    esac
+done
+first=$(sed -n '/Slowest tests/,$p' "$tmp/review/index.html" | grep -o 'TestSleep\|TestParallel[AB]\|TestWriteFiles' | head -1)
+[ "$first" = TestSleep ] && ok "the report page names the slowest test first (TestSleep)" ||
+    bad "report page: first slow test '$first'"
+
+# --- 7. exports of the folder, read back by their readers -------------
+# pprof (go tool pprof -traces = fold), speedscope (schema, stacks = fold)
+# and trace (stacks = fold, times = script), with no --binary; the trace
+# gives each test a slice on a track of its own lasting go test's Elapsed,
+# holding the samples its stacks are attributed to.
+check="$SRCDIR/tests/integration/export_check.py"
+"$SYSFLAME" fold "$tmp/moved" > "$tmp/x.fold" 2>/dev/null
+"$SYSFLAME" script "$tmp/moved" > "$tmp/x.script" 2>/dev/null
+for f in pprof speedscope trace; do
+    "$SYSFLAME" export -q --format $f -o "$tmp/x.$f" "$tmp/moved" 2> "$tmp/e" ||
+        bad "export --format $f DIR: $(cat "$tmp/e")"
+done
+go tool pprof -traces "$tmp/x.pprof" > "$tmp/x.traces" 2>/dev/null
+python3 "$check" pprof-traces "$tmp/x.traces" "$tmp/x.fold" > "$tmp/x.res" 2>&1 &&
+    ok "export DIR --format pprof: go tool pprof -traces = fold" ||
+    { bad "export DIR --format pprof:"; head -5 "$tmp/x.res"; }
+python3 "$check" speedscope "$tmp/x.speedscope" "$tmp/x.fold" "$tmp/x.trace" > "$tmp/x.res" 2>&1 &&
+    ok "export DIR --format speedscope: schema, stacks = fold" ||
+    { bad "export DIR --format speedscope:"; head -5 "$tmp/x.res"; }
+python3 "$check" trace "$tmp/x.trace" "$tmp/x.fold" "$tmp/x.script" > "$tmp/x.res" 2>&1 &&
+    ok "export DIR --format trace: stacks = fold, times = script" ||
+    { bad "export DIR --format trace:"; head -5 "$tmp/x.res"; }
+python3 "$check" trace-tests "$tmp/x.trace" "$tmp/moved" > "$tmp/x.res" 2> "$tmp/x.info" &&
+    ok "export DIR --format trace: a slice per test on its own track, lasting its Elapsed" ||
+    { bad "export DIR --format trace, tests:"; head -5 "$tmp/x.res"; }
+sed 's/^/     /' "$tmp/x.info"
+# with exit events: every syscall a duration event lasting top's latency
+"$SYSFLAME" export -q --format trace -o "$tmp/lat.trace" "$tmp/lat" &&
+    "$SYSFLAME" fold "$tmp/lat" > "$tmp/lat.fold" 2>/dev/null &&
+    "$SYSFLAME" script "$tmp/lat" > "$tmp/lat.script" 2>/dev/null &&
+    "$SYSFLAME" top --format json "$tmp/lat" > "$tmp/lat.top" 2>/dev/null &&
+    python3 "$check" trace "$tmp/lat.trace" "$tmp/lat.fold" "$tmp/lat.script" "$tmp/lat.top" > "$tmp/x.res" 2>&1 &&
+    ok "export --latency DIR --format trace: durations = top's latencies" ||
+    { bad "export --latency DIR --format trace:"; head -5 "$tmp/x.res"; }
 
 [ $fail = 0 ] && echo "record: all checks passed"
 exit $fail
