@@ -59,6 +59,11 @@ int cmd_take_sides(int argc, char **argv, struct strlist *before, struct strlist
 
 /* cmd_load with one side's own binaries (--before-binary/--after-binary)
  * in front of the common --binary list. */
+/* The BEFORE column of p's two-column (differential) folded input as a
+ * profile of its own (stacks and total only, borrowed from p: not to be
+ * released).  0 when p has no such column. */
+int cmd_before_column(const struct profile *p, struct profile *before);
+
 int cmd_load_side(const struct common_opts *co, char **files, size_t nr_files,
                   const struct strlist *side_binaries, struct profile *p);
 

@@ -3,7 +3,8 @@
  * kind that claims it; a new input kind is one more row in input_kinds
  * (input.c) and one module with its sniff and load.
  *
- * Kinds today: perf.data (file, pipe, -z, .zst: input_perf.c), folded
+ * Kinds today, in the order they are tried: perf.data (file, pipe, -z,
+ * .zst: input_perf.c), perf script text (input_perfscript.c), folded
  * text (input_folded.c) and a folder written by `sysflame record`
  * (input_recdir.c, claimed by its path).  A kind's load adds to the loader's profile (its
  * stacks, statistics, the input's facts in *in); it reads the rest of the
@@ -20,7 +21,7 @@
 
 struct loader;
 
-#define INPUT_HEAD 16             /* bytes sniffed */
+#define INPUT_HEAD 8192           /* bytes sniffed (a text kind judges whole lines) */
 
 struct input_src {
     const char *path;             /* as given ("-" for standard input) */
@@ -45,7 +46,13 @@ struct input_kind {
                 struct sf_err *err);
 };
 
-extern const struct input_kind input_perf, input_folded, input_recdir;
+extern const struct input_kind input_perf, input_perfscript, input_folded, input_recdir;
+
+/* Streams the whole input to feed in chunks: the head first, then the rest
+ * of src->fd.  0 ok, -1 error (a read error, or feed's). */
+int input_stream(const struct input_src *src,
+                 int (*feed)(void *arg, const char *buf, size_t len, struct sf_err *err),
+                 void *arg, struct sf_err *err);
 
 /* Opens path, sniffs it and loads it with its kind, adding an input_info
  * to L's profile.  0 ok, -1 error. */

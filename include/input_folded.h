@@ -1,8 +1,10 @@
-/* input_folded.h - READER of folded stacks (Brendan Gregg's format,
- * "frame0;frame1;...;leaf COUNT\n", root first).  The parser accepts what
- * stackcollapse-*.pl and other tools emit (CRLF, trailing spaces;
- * fractional counts rejected).  The driver's input table uses it for
- * folded-text inputs (input.h); fold.h writes the format. */
+/* input_folded.h - folded stacks (Brendan Gregg's format,
+ * "frame0;frame1;...;leaf COUNT\n", root first).  The driver's input table
+ * reads folded inputs with the streaming, lenient fold_reader.h (two
+ * columns, fractions, skipped lines; input_folded.c is its row);
+ * fold_parse here is the strict parser of our own output (CRLF, trailing
+ * spaces; fractional counts and lines without a count are errors), which
+ * the tests use for round trips.  fold.h writes the format. */
 #ifndef INPUT_FOLDED_H
 #define INPUT_FOLDED_H
 

@@ -128,7 +128,13 @@ struct unwind_stat {             /* per binary (path) and overall */
 
 struct input_info {
     const char *path;
-    int is_folded;
+    int is_folded;               /* folded text or perf script text */
+    const char *kind;            /* "perf.data", "perf script text", "folded stacks" */
+    uint64_t skipped_lines;      /* text lines left out (comments, no count,
+                                    negative counts, lines not understood) */
+    size_t first_skipped;        /* the first of them (1-based), 0 if none */
+    const char *skipped_what;    /* what those lines were, for the warning */
+    uint64_t exits_skipped;      /* perf script text: sys_exit_* samples left out */
     uint64_t samples, lost_events, lost_samples;
     double duration_s;
     uint64_t first_time, last_time;
@@ -159,6 +165,9 @@ struct test_time {
 
 struct profile {
     struct stack_set *stacks;
+    /* A two-column (differential) folded input's BEFORE column, NULL
+     * otherwise: stacks then holds its AFTER column. */
+    struct stack_set *before;
     struct frame_table frames;   /* by name id of stacks */
     uint64_t total;              /* samples kept (after filters) */
     uint64_t lost;               /* lost events + lost samples over inputs */

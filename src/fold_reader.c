@@ -98,6 +98,13 @@ static int parse_number(const char *p, const char *end, double *v, int *neg, int
     }
     if (q != end || end - p > 40)
         return 0;
+    if (!*frac && q - d <= 15) {     /* whole and exact in a double: no strtod */
+        uint64_t w = 0;
+        for (const char *c = d; c < q; c++)
+            w = w * 10 + (uint64_t)(*c - '0');
+        *v = *neg ? -(double)w : (double)w;
+        return 1;
+    }
     char buf[48];
     memcpy(buf, p, (size_t)(end - p));
     buf[end - p] = '\0';
@@ -219,8 +226,13 @@ static int one_line(struct fold_reader *r, const char *line, size_t len, struct 
     const char *e1 = t2;
     while (e1 > line && is_blank(e1[-1]))
         e1--;
-    const char *t1 = last_token(line, e1);
-    int two = t1 > line && e1 > line && parse_number(t1, e1, &v1, &neg1, &frac1);
+    /* a second number: only number characters back to a blank (a stack
+     * without blanks is not scanned to its start) */
+    const char *t1 = e1;
+    while (t1 > line && ((t1[-1] >= '0' && t1[-1] <= '9') || t1[-1] == '.' || t1[-1] == '-'))
+        t1--;
+    int two = t1 > line && t1 < e1 && is_blank(t1[-1]) &&
+              parse_number(t1, e1, &v1, &neg1, &frac1);
     const char *se = two ? t1 : e1;
     while (se > line && is_blank(se[-1]))
         se--;

@@ -14,6 +14,7 @@
 /* The table: the first kind whose sniff claims the head loads it. */
 static const struct input_kind *const input_kinds[] = {
     &input_perf,
+    &input_perfscript,
     &input_folded,
     &input_recdir,
 };
@@ -48,7 +49,7 @@ static const struct input_kind *input_kind_of(const struct loader *L, const uint
     return L->o->capture_only ? first_capture : NULL;
 }
 
-/* "neither a perf.data file nor folded stacks" */
+/* "neither a perf.data file, perf script text nor folded stacks" */
 static int unknown_input(const char *name, struct sf_err *err)
 {
     struct sbuf sb = SBUF_INIT;
@@ -65,6 +66,32 @@ static int unknown_input(const char *name, struct sf_err *err)
     sf_error(err, "'%s': %s", name, sbuf_str(&sb));
     sbuf_release(&sb);
     return -1;
+}
+
+int input_stream(const struct input_src *src,
+                 int (*feed)(void *arg, const char *buf, size_t len, struct sf_err *err),
+                 void *arg, struct sf_err *err)
+{
+    if (feed(arg, (const char *)src->head, src->nhead, err) < 0)
+        return -1;
+    size_t cap = 1 << 16;
+    char *buf = xmalloc(cap);
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(src->fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = sf_error(err, "'%s': read error: %s", src->name, strerror(errno));
+        if (n <= 0)
+            break;
+        if (feed(arg, buf, (size_t)n, err) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    free(buf);
+    return rc;
 }
 
 int input_load(struct loader *L, const char *path, struct sf_err *err)
@@ -96,15 +123,20 @@ int input_load(struct loader *L, const char *path, struct sf_err *err)
             return sf_error(err, "'%s': is a directory", path);
         }
     }
-    uint8_t head[INPUT_HEAD];
-    ssize_t nh = read_head(src.fd, head, sizeof(head));
+    uint8_t head[INPUT_HEAD + 1];
+    ssize_t nh = read_head(src.fd, head, INPUT_HEAD);
     int rc;
     if (nh <= 0) {
         rc = sf_error(err, "'%s': empty file", src.name);
     } else {
         src.head = head;
         src.nhead = (size_t)nh;
-        const struct input_kind *k = input_kind_of(L, head, (size_t)nh);
+        /* A whole file shorter than the head: its last line is complete
+         * (text kinds judge only complete lines). */
+        size_t ns = (size_t)nh;
+        if (ns < INPUT_HEAD && head[ns - 1] != '\n')
+            head[ns++] = '\n';
+        const struct input_kind *k = input_kind_of(L, head, ns);
         rc = k ? k->load(L, &src, in, err) : unknown_input(src.name, err);
     }
     if (!src.is_stdin)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fold_reader.h"
 #include "input.h"
 #include "loader.h"
 
@@ -111,6 +112,20 @@ int fold_parse(const char *name, const char *text, size_t len,
     return rc;
 }
 
+/* A count token at the end of [b, e): digits with an optional fraction and
+ * sign ("12", "0.5", "-3"), preceded by a blank and something before it. */
+static int ends_in_count(const uint8_t *b, const uint8_t *e)
+{
+    const uint8_t *d = e;
+    while (d > b && ((d[-1] >= '0' && d[-1] <= '9') || d[-1] == '.'))
+        d--;
+    if (d == e || *d == '.')
+        return 0;
+    if (d > b && d[-1] == '-')
+        d--;
+    return d > b && (d[-1] == ' ' || d[-1] == '\t');
+}
+
 int fold_sniff(const uint8_t *buf, size_t len)
 {
     static const uint8_t zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
@@ -123,9 +138,10 @@ int fold_sniff(const uint8_t *buf, size_t len)
     for (size_t k = 0; k < n; k++)
         if (buf[k] < 0x20 && buf[k] != '\t' && buf[k] != '\r' && buf[k] != '\n')
             return 0;           /* control bytes: binary, not text */
-    /* The first complete non-blank line must end in a space and a decimal count.
-     * Callers may pass only the file's first bytes, so a line the buffer cuts
-     * short is accepted as long as it is text; fold_parse judges the rest. */
+    /* The first complete line that is neither blank nor a '#' comment must
+     * end in a blank and a count (or two).  Callers may pass only the
+     * file's first bytes, so a line the buffer cuts short is accepted as
+     * long as it is text; the reader judges the rest. */
     size_t i = 0;
     while (i < n) {
         size_t start = i;
@@ -140,54 +156,11 @@ int fold_sniff(const uint8_t *buf, size_t len)
         size_t b = start;
         while (b < e && is_blank((char)buf[b]))
             b++;
-        if (b == e)
+        if (b == e || buf[b] == '#')
             continue;
-        size_t d = e;
-        while (d > b && buf[d - 1] >= '0' && buf[d - 1] <= '9')
-            d--;
-        return d < e && d > b && (buf[d - 1] == ' ' || buf[d - 1] == '\t');
+        return ends_in_count(buf + b, buf + e);
     }
     return 0;
-}
-
-static int read_all(const char *path, int fd, char **out, size_t *len, struct sf_err *err)
-{
-    struct sbuf sb = SBUF_INIT;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            sbuf_release(&sb);
-            return sf_error(err, "'%s': read error: %s", path, strerror(errno));
-        }
-        if (n == 0)
-            break;
-        sbuf_add(&sb, buf, (size_t)n);
-    }
-    *len = sb.len;
-    *out = sbuf_detach(&sb);
-    return 0;
-}
-
-/* Adds every stack of src to dst with frame 0 (the comm) renamed. */
-static void merge_relabelled(struct stack_set *dst, const struct stack_set *src,
-                             const char *label)
-{
-    const char **names = NULL;
-    size_t cap = 0;
-    for (size_t i = 0; i < stack_nr_stacks(src); i++) {
-        struct stack_view v;
-        stack_get(src, (uint32_t)i, &v);
-        if (!v.nr)
-            continue;
-        names = xgrow(names, sizeof(*names), v.nr, &cap);
-        for (uint32_t k = 0; k < v.nr; k++)
-            names[k] = k == 0 ? label : stack_name(src, v.frames[k]);
-        stack_add_names(dst, names, v.nr, v.count);
-    }
-    free(names);
 }
 
 static int folded_sniff(const uint8_t *head, size_t n)
@@ -195,33 +168,61 @@ static int folded_sniff(const uint8_t *head, size_t n)
     return fold_sniff(head, n);
 }
 
+static int feed_reader(void *arg, const char *buf, size_t len, struct sf_err *err)
+{
+    return fold_reader_feed(arg, buf, len, err);
+}
+
+/* Folded stacks carry a process name in their first frame and nothing
+ * else: --comm applies to it, the other filters cannot. */
+static int refuse_filters(const struct profile_opts *o, const char *name, struct sf_err *err)
+{
+    const char *opt = o->pids.n ? "--pid" : o->tids.n ? "--tid" : o->events.n ? "--event"
+                      : o->syscalls.n ? "--syscall" : NULL;
+    if (!opt)
+        return 0;
+    return sf_error(err, "'%s': %s cannot apply to folded stacks (they keep no %s); only "
+                    "--comm applies, to the first frame", name, opt, opt + 2);
+}
+
 static int folded_load(struct loader *L, const struct input_src *src, struct input_info *in,
                        struct sf_err *err)
 {
     struct profile *p = L->p;
-    char *rest;
-    size_t len;
-    if (read_all(src->path, src->fd, &rest, &len, err) < 0)
+    if (refuse_filters(L->o, src->name, err) < 0)
         return -1;
-    size_t nh = src->nhead;
-    char *text = xmalloc(nh + len + 1);
-    memcpy(text, src->head, nh);
-    memcpy(text + nh, rest, len);
-    text[nh + len] = '\0';
-    free(rest);
     in->is_folded = 1;
-    struct stack_set *tmp = stack_set_new();
-    int rc = fold_parse(src->name, text, nh + len, tmp, err);
+    in->kind = input_folded.what;
+    struct fold_reader_opts ro = {
+        .comm_label = L->o->comm_label,
+        .comms = L->o->comms.v, .nr_comms = L->o->comms.n,
+    };
+    size_t nr_before = stack_nr_stacks(p->stacks);
+    /* Straight into the profile's set: line order stays (--flamechart). */
+    struct fold_reader *r = fold_reader_new(src->name, p->stacks, &ro);
+    int rc = input_stream(src, feed_reader, r, err);
+    if (rc == 0)
+        rc = fold_reader_finish(r, err);
     if (rc == 0) {
-        if (L->o->comm_label)
-            merge_relabelled(p->stacks, tmp, L->o->comm_label);
-        else
-            stack_merge(p->stacks, tmp);
-        p->total += stack_total(tmp);
-        in->samples = stack_total(tmp);
+        struct stack_set *before = fold_reader_take_before(r);
+        if (before && p->before) {
+            stack_set_free(before);
+            rc = sf_error(err, "'%s': a two-column (differential) file is read alone, "
+                          "not summed with other inputs", src->name);
+        } else if (before) {
+            p->before = before;
+        }
+        in->samples = fold_reader_total(r);
+        p->total += in->samples;
+        in->skipped_lines = fold_reader_skipped(r, &in->first_skipped);
+        in->skipped_what = "comments, lines without a count or with a negative count";
+        if (stack_nr_stacks(p->stacks) == nr_before && !in->samples && in->skipped_lines)
+            rc = sf_error(err, "'%s': no line of folded stacks (\"a;b;c COUNT\"): %llu "
+                          "line%s skipped, the first line %zu", src->name,
+                          (unsigned long long)in->skipped_lines,
+                          in->skipped_lines == 1 ? "" : "s", in->first_skipped);
     }
-    stack_set_free(tmp);
-    free(text);
+    fold_reader_free(r);
     return rc;
 }
 

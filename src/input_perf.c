@@ -91,6 +91,7 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
 static int perf_load(struct loader *L, const struct input_src *src, struct input_info *in,
                      struct sf_err *err)
 {
+    in->kind = input_perf.what;
     if (!src->is_stdin)
         return load_capture(L, src->path, in, err);
     /* stdin capture: give the reader the whole stream back. */

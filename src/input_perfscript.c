@@ -8,6 +8,9 @@
 #include <string.h>
 #include "input_perfscript.h"
 
+#include "input.h"
+#include "loader.h"
+
 /* ---- the parser ---- */
 
 struct ps_frame_at {             /* offsets into ps_parser.buf */
@@ -775,3 +778,58 @@ int ps_fold(const char *name, const char *text, size_t len, const struct ps_fold
     ps_folder_free(f);
     return rc;
 }
+
+/* ---- the input table's row ---- */
+
+static int perfscript_sniff(const uint8_t *head, size_t n)
+{
+    return ps_sniff(head, n);
+}
+
+static int feed_folder(void *arg, const char *buf, size_t len, struct sf_err *err)
+{
+    return ps_folder_feed(arg, buf, len, err);
+}
+
+static int perfscript_load(struct loader *L, const struct input_src *src,
+                           struct input_info *in, struct sf_err *err)
+{
+    const struct profile_opts *po = L->o;
+    struct ps_fold_opts o = {
+        .with_pid = po->with_pid, .with_tid = po->with_tid, .kernel = po->kernel,
+        .no_leaf = po->no_leaf, .addrs = po->addrs, .comm_label = po->comm_label,
+        .comms = po->comms.v, .nr_comms = po->comms.n,
+        .pids = po->pids.v, .nr_pids = po->pids.n,
+        .tids = po->tids.v, .nr_tids = po->tids.n,
+        .events = po->events.v, .nr_events = po->events.n,
+        .syscalls = po->syscalls.v, .nr_syscalls = po->syscalls.n,
+    };
+    in->is_folded = 1;
+    in->kind = input_perfscript.what;
+    struct ps_fold_stats st;
+    memset(&st, 0, sizeof(st));
+    uint64_t before = stack_total(L->p->stacks);
+    struct ps_folder *f = ps_folder_new(src->name, &o, L->p->stacks);
+    int rc = input_stream(src, feed_folder, f, err);
+    if (rc == 0)
+        rc = ps_folder_finish(f, &st, err);
+    ps_folder_free(f);
+    if (rc == 0 && !st.samples)
+        rc = sf_error(err, "'%s': perf script text without a single sample", src->name);
+    if (rc < 0)
+        return -1;
+    in->samples = stack_total(L->p->stacks) - before;
+    L->p->total += in->samples;
+    in->skipped_lines = st.unrecognized;
+    in->first_skipped = st.first_unrecognized;
+    in->skipped_what = "not understood as perf script text";
+    in->exits_skipped = st.exits_skipped;
+    return 0;
+}
+
+const struct input_kind input_perfscript = {
+    .name = "perf script",
+    .what = "perf script text",
+    .sniff = perfscript_sniff,
+    .load = perfscript_load,
+};

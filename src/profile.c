@@ -417,6 +417,9 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = input_load(&L, paths[i], err);
+    if (rc == 0 && p->before && n > 1)
+        rc = sf_error(err, "a two-column (differential) folded file is read alone, not "
+                      "summed with other inputs");
 
     size_t nm = binary_cache_nr_missing(bc);
     if (nm) {

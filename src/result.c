@@ -52,6 +52,7 @@ void profile_release(struct profile *p)
     if (!p)
         return;
     stack_set_free(p->stacks);
+    stack_set_free(p->before);
     for (size_t i = 0; i < p->nr_syscalls; i++)
         free(p->syscalls[i].lat_ns);
     free(p->syscalls);

@@ -1,10 +1,13 @@
 /* cmd-diff.c - 'sysflame diff BEFORE AFTER': differential flame graph
  * (-o OUT.svg) and delta tables (--table), for two recordings or two
  * batches of repeated runs (--before a1 a2 --after b1 b2). */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "diff.h"
@@ -16,8 +19,11 @@
 static const char usage[] =
     "usage: sysflame diff [options] BEFORE AFTER [-o DIFF.svg] [--table]\n"
     "       sysflame diff [options] --before A1 A2... --after B1 B2... [-o DIFF.svg] [--table]\n"
+    "       sysflame diff [options] PAIR.folded [-o DIFF.svg] [--table]\n"
     "\n"
-    "Compares two captures (perf.data or folded) or two batches of repeated runs.\n"
+    "Compares two captures (perf.data, perf script text or folded) or two batches of\n"
+    "repeated runs; one two-column folded file (\"stack BEFORE AFTER\", difffolded.pl's)\n"
+    "is both sides.\n"
     "With -o, writes a differential flame graph in the AFTER shape (widths are\n"
     "AFTER's samples; stacks gone since BEFORE are drawn apart, at the right): red\n"
     "where AFTER grew, blue where it shrank, by each frame's inclusive change.  With --table\n"
@@ -127,6 +133,23 @@ static int load_side(struct diff_ctx *c, const struct strlist *files,
     return rc;
 }
 
+/* A capture (folder, perf.data, .zst) cannot hold both sides. */
+static int is_capture(const char *path)
+{
+    struct stat st;
+    if (!strcmp(path, "-") || stat(path, &st) < 0)
+        return 0;
+    if (S_ISDIR(st.st_mode))
+        return 1;
+    uint8_t h[8] = { 0 };
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? 0 : read(fd, h, sizeof(h));
+    if (fd >= 0)
+        close(fd);
+    return (n == 8 && (!memcmp(h, "PERFILE2", 8) || !memcmp(h, "2ELIFREP", 8))) ||
+           (n >= 4 && !memcmp(h, "\x28\xb5\x2f\xfd", 4));
+}
+
 struct diff_job {
     struct diff_ctx *c;
     const struct profile *const *b, *const *a;
@@ -172,11 +195,16 @@ int cmd_diff(int argc, char **argv)
                        diff_option, &c, &c.co, &inputs, &nr_inputs);
     if (rc >= 0)
         goto out;
+    int pair_file = 0;
     if (nr_inputs == 2 && !before.n && !after.n) {
         strlist_push(&before, inputs[0]);
         strlist_push(&after, inputs[1]);
+    } else if (nr_inputs == 1 && !before.n && !after.n && !is_capture(inputs[0])) {
+        pair_file = 1;          /* a two-column folded file: both sides */
+        strlist_push(&after, inputs[0]);
     } else if (nr_inputs != 0 || !before.n || !after.n) {
-        rc = cmd_usage_error("diff", "expected BEFORE AFTER, or --before FILE... --after FILE...");
+        rc = cmd_usage_error("diff", "expected BEFORE AFTER, --before FILE... --after FILE..., "
+                             "or one two-column folded file");
         goto out;
     }
     if (c.fail_if) {
@@ -188,14 +216,24 @@ int cmd_diff(int argc, char **argv)
     }
     if ((rc = cmd_check_output(&c.co, (char **)before.v, before.n)) != 0 ||
         (rc = cmd_check_output(&c.co, (char **)after.v, after.n)) != 0 ||
-        (rc = load_side(&c, &before, &c.before_bins, &pb)) != 0 ||
+        (!pair_file && (rc = load_side(&c, &before, &c.before_bins, &pb)) != 0) ||
         (rc = load_side(&c, &after, &c.after_bins, &pa)) != 0)
         goto out;
+    struct profile pair_before;
+    if (pair_file) {
+        if (!cmd_before_column(&pa[0], &pair_before)) {
+            cmd_error("'%s': one input is compared only when it is a two-column (differential) "
+                      "folded file; give BEFORE and AFTER", after.v[0]);
+            rc = SF_EXIT_FAIL;
+            goto out;
+        }
+        strlist_push(&before, after.v[0]);
+    }
 
     const struct profile **bp = xcalloc(before.n, sizeof(*bp));
     const struct profile **ap = xcalloc(after.n, sizeof(*ap));
     for (size_t i = 0; i < before.n; i++)
-        bp[i] = &pb[i];
+        bp[i] = pair_file ? &pair_before : &pb[i];
     for (size_t i = 0; i < after.n; i++)
         ap[i] = &pa[i];
     struct sf_err err = { { 0 } };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "diff.h"
 #include "options.h"
 #include "profile.h"
 #include "session.h"
@@ -17,7 +18,8 @@ static const char usage[] =
     "\n"
     "Writes an interactive flame graph (one self-contained SVG: click to zoom,\n"
     "Ctrl-F or the Search button to highlight, hover for counts).  INPUT is\n"
-    "perf.data (file, pipe, -z, .zst), folded stacks, or -; several inputs are summed.\n"
+    "perf.data (file, pipe, -z, .zst), perf script text, folded stacks (a two-column\n"
+    "file is drawn as a differential graph), or -; several inputs are summed.\n"
     "\n"
     "svg options (as flamegraph.pl's):\n"
     "      --title TEXT       title (default \"Flame Graph\")\n"
@@ -147,12 +149,20 @@ static int on_capture_header(void *arg, const struct pd_info *h, struct sf_err *
     return 0;
 }
 
-struct svg_job { struct stack_set *stacks; const struct svg_opts *so; };
+struct svg_job { const struct profile *p; const struct svg_opts *so; };
 
 static int write_svg(FILE *out, void *arg, struct sf_err *err)
 {
     struct svg_job *j = arg;
-    return svg_write(j->stacks, j->so, out, err);
+    struct profile before;
+    /* A two-column folded file is drawn as flamegraph.pl draws it: widths
+     * from the second column, colours from the change. */
+    if (cmd_before_column(j->p, &before)) {
+        const struct profile *b = &before, *a = j->p;
+        struct diff_opts d = DIFF_OPTS_INIT;
+        return diff_svg_write(&b, 1, &a, 1, &d, j->so, out, err);
+    }
+    return svg_write(j->p->stacks, j->so, out, err);
 }
 
 int cmd_svg(int argc, char **argv)
@@ -187,7 +197,7 @@ int cmd_svg(int argc, char **argv)
         /* flamegraph.pl's "samples", unless the counts are syscalls */
         if (!c.countname_set && !p.nr_syscalls)
             c.so.countname = "samples";
-        struct svg_job j = { p.stacks, &c.so };
+        struct svg_job j = { &p, &c.so };
         rc = cmd_write_output(c.co.output, write_svg, &j);
     }
     profile_release(&p);

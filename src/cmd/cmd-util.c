@@ -212,8 +212,19 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
         cmd_error("%s", err.msg);
         return SF_EXIT_FAIL;
     }
-    for (size_t i = 0; i < p->nr_inputs; i++)
-        warn_cut(co->prof.quiet, &p->inputs[i]);
+    for (size_t i = 0; i < p->nr_inputs; i++) {
+        const struct input_info *in = &p->inputs[i];
+        warn_cut(co->prof.quiet, in);
+        /* text inputs: the lines left out, once per input, at the end */
+        if (in->skipped_lines)
+            cmd_warn(co->prof.quiet, "'%s': %llu line%s skipped (%s), the first line %zu",
+                     in->path, (unsigned long long)in->skipped_lines,
+                     in->skipped_lines == 1 ? "" : "s", in->skipped_what, in->first_skipped);
+        if (in->exits_skipped)
+            cmd_note(co->prof.quiet, "'%s': %llu sys_exit_* samples left out (--event "
+                     "names them to keep them)", in->path,
+                     (unsigned long long)in->exits_skipped);
+    }
     for (size_t i = 0; i < p->nr_missing; i++) {
         const struct binary_missing *m = &p->missing[i];
         if (!m->samples)
@@ -294,6 +305,16 @@ int cmd_take_sides(int argc, char **argv, struct strlist *before, struct strlist
     }
     argv[out] = NULL;
     return out;
+}
+
+int cmd_before_column(const struct profile *p, struct profile *before)
+{
+    memset(before, 0, sizeof(*before));
+    if (!p->before)
+        return 0;
+    before->stacks = p->before;
+    before->total = stack_total(p->before);
+    return 1;
 }
 
 int cmd_load_side(const struct common_opts *co, char **files, size_t nr_files,

@@ -7,9 +7,10 @@ A small re-implementation of the rules stackcollapse-perf.pl --all applies to
 `perf script` text (FlameGraph is not packaged for Debian, so the test suite
 cannot run the Perl original): only samples of one event (the first seen, or
 --event), frames root first, "+0x.." offsets stripped, [unknown] named after
-the module, ';' -> ':', quotes dropped, arguments after '(' dropped unless
+the module, "_[j]" on frames of /tmp/perf-PID.map (JIT) modules, ';' -> ':', quotes dropped, arguments after '(' dropped unless
 the name looks like a Go method, "_[k]" on frames of "[...]" modules, comm
-spaces as '_'.  Prints the folded stacks sorted; with --out-dir, writes
+spaces as '_', each sample counted by its period (the number before the
+event name; 1 when absent).  Prints the folded stacks sorted; with --out-dir, writes
 those of each EVENT to DIR/EVENT.folded (one start of Python for all events:
 starting it costs more than collapsing)."""
 import re
@@ -29,15 +30,15 @@ def tidy(func):
 
 def collapse(lines, want):
     counts = {}
-    stack, pname = [], None
+    stack, pname, period = [], None, 1
     for line in lines:
         line = line.rstrip('\n')
         if line.startswith('#'):
             continue
         if not line:
-            if pname is not None and stack:
+            if pname is not None:       # a sample without frames: the comm alone
                 key = ';'.join([pname] + stack)
-                counts[key] = counts.get(key, 0) + 1
+                counts[key] = counts.get(key, 0) + period
             stack, pname = [], None
             continue
         m = HEADER.match(line)
@@ -50,6 +51,7 @@ def collapse(lines, want):
                 pname = None
                 continue
             pname = m.group(1).replace(' ', '_')
+            period = int(ev.group(1)) if ev and ev.group(1) else 1
             continue
         f = FRAME.match(line)
         if not f or pname is None:
@@ -63,6 +65,8 @@ def collapse(lines, want):
         func = tidy(func)
         if re.search(r'(^\[|vmlinux$)', mod) and 'unknown' not in mod:
             func += '_[k]'
+        elif re.search(r'^/tmp/perf-\d+\.map$', mod):
+            func += '_[j]'
         stack.insert(0, func)
     return ''.join('%s %d\n' % (k, counts[k])
                    for k in sorted(counts, key=lambda s: s.encode('utf-8', 'surrogateescape')))
