@@ -28,6 +28,8 @@ enum attr_kind {
     ATTR_RUNTIME,       /* Go runtime background work (sysmon, GC, ...) */
     ATTR_STARTUP,       /* rt0_go, schedinit, package init, dynamic loader */
     ATTR_CGO,           /* cgo calls and C code */
+    ATTR_MISSING,       /* stacks that end in a binary not found:
+                           "[binary missing: pkg.test]" */
     ATTR_OTHER,         /* anything else (goroutines outside tests, unknown) */
     ATTR_NR
 };
@@ -43,6 +45,10 @@ const char *attr_kind_name(enum attr_kind k);   /* "test", "runtime", ... */
 #define ATTR_CGOS       "[cgo/C]"
 #define ATTR_TESTINGS   "[testing]"
 #define ATTR_OTHERS     "[other]"
+#define ATTR_SIGRETURN  "[runtime: signal return]"  /* __restore_rt, runtime.sigreturn */
+/* Stacks cut short keep their root mark as the row ("[truncated]",
+ * "[caller not proven]") when nothing else places them; stacks that end in
+ * a missing binary are named after it ("[binary missing: pkg.test]"). */
 
 /* The syscall a stack ends in (its last non-kernel frame); "" if empty. */
 const char *stack_syscall(const struct stack_set *s, const struct stack_view *v);
@@ -62,8 +68,9 @@ const char *stack_callsite(const struct stack_set *s, const struct stack_view *v
  * (ATTR_TEST/BENCHMARK/FUZZ); otherwise returns -1.  Both sbufs are reset. */
 int table_test_frame(const char *frame, struct sbuf *test, struct sbuf *closure);
 
-/* Attributes a stack: the innermost test frame, else a runtime subsystem
- * bucket (ATTR_SYSMON...) or ATTR_MAIN ("main.main") / ATTR_OTHERS.
+/* Attributes a stack: the innermost test frame, else a signal return
+ * stub, a missing binary, a runtime subsystem bucket (ATTR_SYSMON...),
+ * ATTR_MAIN ("main.main"), the cut's mark or ATTR_OTHERS.
  * `name` gets the row name, `closure` the subtest closure (may be NULL). */
 enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_view *v,
                                struct sbuf *name, struct sbuf *closure);

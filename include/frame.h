@@ -22,6 +22,8 @@ struct frame_out {
     const char *file;            /* source file of the name, NULL if unknown */
     int line;
     int inline_depth;            /* 0 physical, 1 the call inlined into it, ... */
+    int fp;                      /* found by the frame-pointer fallback
+                                    (script marks it "[fp]") */
     const struct binary *bin;    /* the file behind the mapping, NULL if none */
 };
 

@@ -77,7 +77,8 @@ static inline size_t memo_make_key(struct memo *m, const struct memo_key *ctx,
         const struct unwind_frame *uf = &ur->frames[i];
         uint64_t flags = (uint64_t)(uf->kernel != 0) | (uint64_t)(uf->elide != 0) << 1 |
                          (uint64_t)(uf->is_return != 0) << 2 |
-                         (uint64_t)(uf->how == UNWIND_HOW_IP) << 3;
+                         (uint64_t)(uf->how == UNWIND_HOW_IP) << 3 |
+                         (uint64_t)(uf->how == UNWIND_HOW_FP) << 4;
         m->scratch[i + 1] = (struct memo_key){ .pc = uf->pc, .map = uf->map, .flags = flags };
         /* pc and flags identify a frame within a sample's mappings; the
          * key comparison on a hit checks the mapping too */

@@ -21,6 +21,9 @@
 #include "stack.h"
 #include "strtab.h"
 
+/* A frame whose binary was not found: "[binary missing: pkg.test]". */
+#define NAMING_MISSING_PREFIX "binary missing: "
+
 struct namer {
     /* set by the caller */
     struct strtab *strings;
@@ -42,7 +45,8 @@ struct namer {
 struct stack_ctx {
     const char *comm;
     uint32_t pid, tid;
-    int truncated;                /* the unwind stopped at the copy's end */
+    const char *cut;              /* root mark of a stack cut short
+                                     (unwind_stop_mark), or NULL */
     const char *syscall;          /* the leaf, or else the event's name */
     const char *event_name;
 };

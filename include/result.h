@@ -47,6 +47,11 @@ enum unwind_stop {
     UNWIND_STOP_NR,
 };
 
+/* The root frame a stack cut short starts with, in script, folded stacks,
+ * graphs and exports: "[truncated]" (ran off the copy), "[caller not
+ * proven]" (no caller could be proven); NULL for the other stops. */
+const char *unwind_stop_mark(enum unwind_stop s);
+
 /* A binary that could not be used for a mapping, with the samples that
  * needed it. */
 struct binary_missing {

@@ -2,6 +2,7 @@
  * test or runtime subsystem are, and stacks grouped into rows along one of
  * those (see attrib.h). */
 #include "attrib.h"
+#include "naming.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@ const char *attr_kind_name(enum attr_kind k)
 {
     static const char *const names[ATTR_NR] = {
         "test", "benchmark", "fuzz", "testing", "main", "runtime",
-        "startup", "cgo", "other",
+        "startup", "cgo", "missing", "other",
     };
     return (unsigned)k < ATTR_NR ? names[k] : "other";
 }
@@ -272,6 +273,11 @@ static int is_go_frame(const char *f)
            !strstr(f, ".constprop.") && !strstr(f, ".lto_priv.");
 }
 
+/* Signal return trampolines: the rt_sigreturn a handler returns through. */
+static const char *const pat_sigreturn[] = {
+    "__restore_rt", "runtime.sigreturn", "runtime.sigreturn__sigaction", NULL,
+};
+
 enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_view *v,
                                struct sbuf *name, struct sbuf *closure)
 {
@@ -279,7 +285,7 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
     struct sbuf *cl = closure ? closure : &tmp;
     int has_go = 0, has_main = 0, has_testing = 0, has_rtmain = 0;
     int has_sysmon = 0, has_gc = 0, has_net = 0, has_timers = 0, has_startup = 0;
-    int has_sched = 0, has_cgo = 0, has_c_main = 0;
+    int has_sched = 0, has_cgo = 0, has_c_main = 0, sigreturn = 0, users = 0;
     /* innermost first: the innermost test frame wins */
     for (uint32_t i = v->nr; i-- > 1;) {
         const char *f = stack_name(s, v->frames[i]);
@@ -288,6 +294,10 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
             sbuf_release(&tmp);
             return (enum attr_kind)k;
         }
+        /* the first user frame is the syscall leaf, the second the
+         * innermost function */
+        if (!is_kernel_frame(f) && ++users == 2)
+            sigreturn = frame_matches(f, pat_sigreturn);
         if (is_go_frame(f))
             has_go = 1;
         if (!strcmp(f, "main.main"))
@@ -309,9 +319,17 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
     sbuf_reset(name);
     sbuf_reset(cl);
     sbuf_release(&tmp);
+    /* frame 1, the root: a cut's mark, or the binary the unwind stopped at */
+    const char *root = v->nr > 2 ? stack_name(s, v->frames[1]) : "";
+    const char *cut = !strcmp(root, "[truncated]") || !strcmp(root, "[caller not proven]")
+                      ? root : NULL;
     enum attr_kind kind = ATTR_RUNTIME;
     const char *bucket;
-    if (has_sysmon)
+    if (sigreturn)
+        bucket = ATTR_SIGRETURN;
+    else if (starts_with(root, "[" NAMING_MISSING_PREFIX))
+        bucket = root, kind = ATTR_MISSING;
+    else if (has_sysmon)
         bucket = ATTR_SYSMON;
     else if (has_gc)
         bucket = ATTR_GC;
@@ -329,6 +347,8 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
         bucket = ATTR_STARTUPS, kind = ATTR_STARTUP;
     else if (has_sched)
         bucket = ATTR_SCHEDULER;
+    else if (cut)
+        bucket = cut, kind = ATTR_OTHER;
     else if (!has_go && v->nr > 2)
         bucket = ATTR_CGOS, kind = ATTR_CGO;
     else

@@ -151,7 +151,8 @@ static void add_line(struct export *x, uint32_t loc, const char *raw_name, const
     x->locations[loc].nr_lines++;
 }
 
-/* A frame without an address of its own: "[truncated]", the leaf (whose
+/* A frame without an address of its own: "[truncated]" (or another
+ * unwind_stop_mark), the leaf (whose
  * system name is its event's, so a syscall "write" and libc's write()
  * stay two functions). */
 static uint32_t pseudo_location(struct export *x, const char *name, const char *system_name)
@@ -327,11 +328,12 @@ int export_sample(void *arg, const struct sess_sample *ss,
             return 0;
     }
 
-    /* Locations root first: [truncated], frames, leaf. */
+    /* Locations root first: the cut's mark ([truncated]), frames, leaf. */
     size_t n = 0, need = ps->nr_frames + 2;
     b->ids = xgrow(b->ids, sizeof(*b->ids), need, &b->ids_cap);
-    if (ps->stop == UNWIND_STOP_TRUNCATED)
-        b->ids[n++] = pseudo_location(x, "[truncated]", "[truncated]");
+    const char *mark = unwind_stop_mark(ps->stop);
+    if (mark)
+        b->ids[n++] = pseudo_location(x, mark, mark);
     size_t first_frame = n;
     for (size_t i = 0; i < ps->nr_frames;) {
         if (ps->frames[i].kernel && !o->kernel) {

@@ -49,21 +49,32 @@ static int bracket_module(const char *dso)
     return dso && dso[0] == '[' && !strstr(dso, "unknown");
 }
 
+/* A user frame of a file whose binary was not found (or refused): the
+ * recorded path names a file, not an anonymous or special mapping. */
+static int binary_missing(const struct frame_out *f)
+{
+    return !f->kernel && !f->bin && f->dso && f->dso[0] == '/' && f->dso[1] != '/' &&
+           strncmp(f->dso, "/memfd:", 7) != 0 && strncmp(f->dso, "/dev/", 5) != 0;
+}
+
 static const char *frame_name(struct namer *nm, const struct frame_out *f)
 {
     int annotate = !f->inlined && (f->kernel || bracket_module(f->dso));
     const char *name = f->name;
     sbuf_reset(&nm->tmp);
     if (!name) {
-        /* stackcollapse-perf.pl names unknown frames after their module. */
+        /* stackcollapse-perf.pl names unknown frames after their module;
+         * a module whose binary is missing says so ("[pkg.test]" would be
+         * taken for C code). */
         const char *base = f->dso ? strrchr(f->dso, '/') : NULL;
         base = base ? base + 1 : f->dso;
         if (!base || !*base || strstr(f->dso, "unknown"))
             base = "unknown";
+        const char *what = binary_missing(f) ? NAMING_MISSING_PREFIX : "";
         if (nm->addrs)
-            sbuf_addf(&nm->tmp, "[%s <%llx>]", base, (unsigned long long)f->addr);
+            sbuf_addf(&nm->tmp, "[%s%s <%llx>]", what, base, (unsigned long long)f->addr);
         else
-            sbuf_addf(&nm->tmp, "[%s]", base);
+            sbuf_addf(&nm->tmp, "[%s%s]", what, base);
     } else {
         sbuf_addstr(&nm->tmp, clean_name(nm, name));
         if (nm->addrs && f->has_offset)
@@ -130,7 +141,7 @@ static uint32_t frame_id(struct namer *nm, const struct frame_out *f)
         frame_note(nm, id, f);
         return id;
     }
-    uint32_t tag = 4 | (f->kernel ? 8u : 0) | (f->inlined ? 16u : 0);
+    uint32_t tag = 4 | (f->kernel ? 8u : 0) | (f->inlined ? 16u : 0) | (f->bin ? 0 : 32u);
     struct ptr_slot *slot = ptrcache_slot(&nm->cache, f->name, f->dso, tag);
     if (!slot->tag) {
         slot->id = name_id(nm, frame_name(nm, f));
@@ -166,8 +177,8 @@ uint32_t namer_stack(struct namer *nm, const struct stack_ctx *c,
         }
         nm->ids[n++] = s->id;
     }
-    if (c->truncated)
-        nm->ids[n++] = name_id(nm, "[truncated]");
+    if (c->cut)
+        nm->ids[n++] = name_id(nm, c->cut);
     size_t depth = 0;
     for (size_t i = nr; i-- > 0;) {
         const struct frame_out *f = &frames[i];

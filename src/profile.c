@@ -74,7 +74,7 @@ static void add_stack(struct loader *L, const struct job *j, size_t *depth)
 {
     struct stack_ctx c = {
         .comm = j->ss.comm, .pid = j->sample.idn.pid, .tid = j->sample.idn.tid,
-        .truncated = j->stop == UNWIND_STOP_TRUNCATED, .syscall = j->syscall,
+        .cut = unwind_stop_mark(j->stop), .syscall = j->syscall,
         .event_name = j->ss.event_name,
     };
     struct stack_memo_slot *memo = j->memo ? stack_memo_slot(&L->stack_memo, j->memo) : NULL;

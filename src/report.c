@@ -320,7 +320,8 @@ struct side {
     int unwind_measured;
     char *unwind;               /* the unwinding breakdown, one line */
     /* where the syscalls come from, percent of total */
-    double tests, runtime, sched, gc, net, sysmon, timers, startup, cgo, testing, other;
+    double tests, runtime, sched, gc, net, sysmon, timers, startup, cgo, testing, missing,
+           other;
     struct named_pct top_tests[3], top_sys[5];
     size_t nr_tests, nr_sys;
 };
@@ -468,6 +469,7 @@ static void side_origins(struct side *s)
     s->startup = pct(by_kind[ATTR_STARTUP], t);
     s->cgo = pct(by_kind[ATTR_CGO], t);
     s->testing = pct(by_kind[ATTR_TESTING] + by_kind[ATTR_MAIN], t);
+    s->missing = pct(by_kind[ATTR_MISSING], t);
     s->other = pct(by_kind[ATTR_OTHER], t);
     s->nr_tests = heaviest(&g, 1, s->top_tests, 3, t);
     s->nr_sys = heaviest(&sc, 0, s->top_sys, 5, t);
@@ -525,6 +527,7 @@ struct origin_row {
     const char *what;
     size_t off;
     int sub;            /* a part of the row above */
+    int if_any;         /* shown only when a side has some */
 };
 static const struct origin_row origin_rows[] = {
     { "The tests' own code", offsetof(struct side, tests), 0 },
@@ -537,12 +540,21 @@ static const struct origin_row origin_rows[] = {
     { "Startup and the dynamic loader", offsetof(struct side, startup), 0 },
     { "cgo and C code", offsetof(struct side, cgo), 0 },
     { "The testing package and main.main", offsetof(struct side, testing), 0 },
+    { "Binary missing (not unwound, origin unknown)", offsetof(struct side, missing), 0, 1 },
     { "Other (goroutines outside tests, unknown)", offsetof(struct side, other), 0 },
 };
 
 static double origin_value(const struct side *s, const struct origin_row *r)
 {
     return *(const double *)((const char *)s + r->off);
+}
+
+static int origin_shown(const struct side *side, size_t n, const struct origin_row *r)
+{
+    for (size_t i = 0; r->if_any && i < n; i++)
+        if (origin_value(&side[i], r) > 0)
+            return 1;
+    return !r->if_any;
 }
 
 /* The distinct frame-0 names (process names) of p, heaviest first in
@@ -699,7 +711,7 @@ static void md_side(FILE *f, const struct side *s, int heading)
     fputs("\n### Where the syscalls come from\n\n", f);
     for (size_t i = 0; i < SF_ARRAY_SIZE(origin_rows); i++) {
         const struct origin_row *r = &origin_rows[i];
-        if (r->sub)
+        if (r->sub || !origin_shown(s, 1, r))
             continue;
         fprintf(f, "- %s: %.1f%%", r->what, origin_value(s, r));
         if (r->off == offsetof(struct side, tests) && s->nr_tests) {
@@ -1209,6 +1221,8 @@ static void html_summary(FILE *f, const struct ctx *c)
     fputs("</tr></thead>\n<tbody>\n", f);
     for (size_t r = 0; r < SF_ARRAY_SIZE(origin_rows); r++) {
         const struct origin_row *o = &origin_rows[r];
+        if (!origin_shown(c->side, c->n, o))
+            continue;
         fprintf(f, "<tr%s><td>%s", o->sub ? " class=\"sub\"" : "", o->sub ? "&nbsp;&nbsp;" : "");
         h(f, o->what);
         fputs("</td>", f);

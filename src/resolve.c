@@ -45,8 +45,12 @@ void resolve_frames(const struct resolve_opts *o, struct worker *w, struct job *
             job_push(j, &f);
             continue;
         }
-        if (uf->elide)
+        /* An elided wrapper's own frame goes, the calls the compiler
+         * inlined into it stay (runtime.Callers shows T.String inlined
+         * into the wrapper (*T).String). */
+        if (uf->elide && (o->no_inline || !uf->bin))
             continue;
+        f.fp = uf->how == UNWIND_HOW_FP;
         if (uf->map)
             f.dso = uf->map->filename;
         /* perf prints user addresses relative to their mapping's file
@@ -71,11 +75,15 @@ void resolve_frames(const struct resolve_opts *o, struct worker *w, struct job *
         int n = symbolize(uf->bin, uf->vaddr, uf->how == UNWIND_HOW_IP ? 0 : uf->is_return,
                           o->no_inline,
                           w->sym, RESOLVE_MAX_SYM_FRAMES);
-        if (n <= 0) {
-            job_push(j, &f);
+        int shown = n;
+        if (uf->elide && n > 0 && !w->sym[n - 1].inlined)
+            shown--;          /* the wrapper itself, the outermost */
+        if (shown <= 0) {
+            if (!uf->elide)
+                job_push(j, &f);
             continue;
         }
-        for (int k = 0; k < n; k++) {
+        for (int k = 0; k < shown; k++) {
             const struct sym_frame *sf = &w->sym[k];
             struct frame_out g = f;
             g.name = sf->name;
@@ -120,7 +128,7 @@ void resolve_job(const struct resolve_opts *o, struct worker *w, struct job *j)
         .pc = o->with_ids ? ((uint64_t)j->sample.idn.pid << 32) | j->sample.idn.tid : 0,
         .map = (const void *)j->ss.comm,
         .flags = (uint64_t)(uintptr_t)(j->syscall ? j->syscall : j->ss.event_name) ^
-                 (j->stop == UNWIND_STOP_TRUNCATED),
+                 (j->stop == UNWIND_STOP_TRUNCATED) ^ (uint64_t)(j->stop == UNWIND_STOP_UNPROVEN) << 63,
     };
     uint64_t key_hash;
     size_t nr_key = memo_make_key(&w->memo, &ctx, &w->ur, &key_hash);

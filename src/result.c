@@ -6,6 +6,12 @@
 
 #include "strtab.h"
 
+const char *unwind_stop_mark(enum unwind_stop s)
+{
+    return s == UNWIND_STOP_TRUNCATED ? "[truncated]" :
+           s == UNWIND_STOP_UNPROVEN ? "[caller not proven]" : NULL;
+}
+
 const struct frame_info *frame_table_get(const struct frame_table *t, uint32_t id)
 {
     return id < t->nr && t->v[id].kind != FRAME_NONE ? &t->v[id] : NULL;

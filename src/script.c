@@ -67,9 +67,10 @@ static void add_frame(struct sbuf *b, const struct frame_out *f)
         sbuf_addstr(b, "[unknown]");
     }
     if (f->inlined)
-        sbuf_addstr(b, " (inlined)\n");
+        sbuf_addstr(b, " (inlined)");
     else
-        sbuf_addf(b, " (%s)\n", f->dso ? f->dso : "[unknown]");
+        sbuf_addf(b, " (%s)", f->dso ? f->dso : "[unknown]");
+    sbuf_addstr(b, f->fp ? " [fp]\n" : "\n");
 }
 
 int script_sample(struct script_writer *w, const struct sess_sample *ss,
@@ -84,8 +85,9 @@ int script_sample(struct script_writer *w, const struct sess_sample *ss,
     if (!a || (a->sample_type & PD_S_CALLCHAIN))
         for (size_t i = 0; i < ps->nr_frames; i++)
             add_frame(b, &ps->frames[i]);
-    if (ps->stop == UNWIND_STOP_TRUNCATED)
-        sbuf_addf(b, "\t%16llx [truncated] ([unknown])\n", 0ULL);
+    const char *mark = unwind_stop_mark(ps->stop);
+    if (mark)
+        sbuf_addf(b, "\t%16llx %s ([unknown])\n", 0ULL, mark);
     sbuf_addch(b, '\n');
     if (fwrite(b->buf, 1, b->len, w->out) != b->len)
         return sf_error(err, "write error");

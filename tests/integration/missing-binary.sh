@@ -29,7 +29,7 @@ expect() {  # expect NAME WANT_EXIT WANT_STDERR -- command...
 }
 expect missing 0 "sysflame: warning: /no/such/d/oracle.test: not found (79 samples affected); use --binary PATH, --symfs DIR or --debug-dir DIR" -- \
     "$SYSFLAME" fold "$tmp/moved.data"
-grep -q 'oracle.test;\[oracle.test\];prctl 70' "$tmp/out" || { echo "FAIL missing: stacks should end at the unknown binary"; fail=1; }
+grep -q 'oracle.test;\[binary missing: oracle.test\];prctl 70' "$tmp/out" || { echo "FAIL missing: stacks should end at the unknown binary, named missing"; fail=1; }
 
 expect found 0 "" -- "$SYSFLAME" fold "$tmp/moved.data" --binary "$TESTDATA/bin/oracle.test"
 grep -q 'runtime.goexit;testing.tRunner;oracle.TestDirect;oracle.marker' "$tmp/out" ||

@@ -13,7 +13,7 @@ import re
 import sys
 
 MARKER_BASE = 0x5F5F0000
-FRAME = re.compile(r'^\t\s*[0-9a-f]+ (.*) \((.*)\)$')
+FRAME = re.compile(r'^\t\s*[0-9a-f]+ (.*) \((.*)\)( \[fp\])?$')
 
 
 def parse_script(path):

@@ -9,7 +9,11 @@
 #  - stackcgo, whose C code has no unwind tables: frame-pointer guesses
 #    invent no frames (every fallback frame follows a call to the frame
 #    below), runtime.callCgoMmap is found under x_cgo_mmap, stacks that end
-#    in C helpers do not count as reaching a root, C++ names are demangled.
+#    in C helpers do not count as reaching a root, C++ names are demangled;
+#    script marks fallback frames [fp] and unproven stops;
+#  - stackprobe's wrapper markers equal runtime.Callers (issue 14 point 8);
+#  - tables name missing binaries (never cgo), truncated stacks and signal
+#    returns (issue 14 point 3, issue 15 point 6).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
@@ -29,7 +33,7 @@ cgo="--binary $S/bin/stackcgo --symfs $TESTDATA/sysroot"
 python3 - "$tmp" "$S" <<'PY' || fail=1
 import json, re, sys
 tmp, S = sys.argv[1], sys.argv[2]
-FRAME = re.compile(r'^\t\s*([0-9a-f]+) (.*) \((.*)\)$')
+FRAME = re.compile(r'^\t\s*([0-9a-f]+) (.*) \((.*)\)( \[fp\])?$')
 bad = 0
 
 def check(ok, msg):
@@ -47,7 +51,8 @@ def blocks(path):
         for l in lines[1:]:
             m = FRAME.match(l)
             if m:
-                frames.append((m.group(1), re.sub(r'\+0x[0-9a-f]+$', '', m.group(2)), m.group(3)))
+                frames.append((m.group(1), re.sub(r'\+0x[0-9a-f]+$', '', m.group(2)), m.group(3),
+                               bool(m.group(4))))
         out.append((lines[0], frames, [' '.join(l.split()) for l in lines[1:]]))
     return out
 
@@ -125,7 +130,10 @@ check(len(cc) >= 3 and all([f[1] for f in b[1]][-3:-1] == ['probe::Emitter::emit
       'stackcgo: C++ frames demangled as perf names them (%d samples)' % len(cc))
 cinfo = json.load(open(tmp + '/cgo.json'))
 stops = {s['reason']: s['samples'] for s in cinfo['stops']}
-sig = sum(1 for b in cgo if b[1] and b[1][-1][1] == 'x_cgo_sigaction')
+def last_real(b):
+    names = [f[1] for f in b[1] if f[1] != '[caller not proven]']
+    return names[-1] if names else None
+sig = sum(1 for b in cgo if last_real(b) == 'x_cgo_sigaction')
 check(sig >= 50 and stops.get('not-root', 0) + stops.get('fp-unproven', 0) >= sig,
       'stackcgo: the %d stacks that end in x_cgo_sigaction do not count as reaching a root '
       '(not-root %d, fp-unproven %d)' % (sig, stops.get('not-root', 0), stops.get('fp-unproven', 0)))
@@ -135,6 +143,59 @@ nroot = stops.get('root', 0)
 real = sum(1 for b in cgo if b[1] and b[1][-1][1] in roots)
 check(nroot <= real, "stackcgo: info's 'to root' (%d) counts only stacks ending at a root (%d)"
       % (nroot, real))
+# script marks what only the frame-pointer fallback found; a Go PIE with
+# pclntab and libc with CFI need none of it
+fpn = [f[1] for b in cgo for f in b[1] if f[3]]
+check(fpn.count('runtime.callCgoMmap') == len(mmap) and fpn.count('c_fp_write') == len(fp) and
+      not any(f[3] for b in probe for f in b[1]),
+      'script marks the %d fallback frames [fp] (callCgoMmap %d, c_fp_write %d), none in stackprobe'
+      % (len(fpn), fpn.count('runtime.callCgoMmap'), fpn.count('c_fp_write')))
+unproven = [b for b in cgo if b[1] and b[1][-1][1] == '[caller not proven]']
+check(len(unproven) == stops.get('fp-unproven', -1),
+      'stackcgo: the %d stacks stopped without a proven caller end in [caller not proven]'
+      % len(unproven))
 sys.exit(1 if bad else 0)
 PY
+# Tables: a missing binary is named, never cgo (issue 14 point 3); stacks
+# cut short and signal returns get rows of their own (issue 15 point 6).
+"$SYSFLAME" top -q --format json "$S/gotest.data" > "$tmp/missing.json" 2>/dev/null &&
+"$SYSFLAME" report -q "$S/gotest.data" -o "$tmp/missing-report" 2>/dev/null &&
+# shellcheck disable=SC2086
+"$SYSFLAME" top -q --format json $cgo "$S/stackcgo.data" > "$tmp/cgo-top.json" 2>/dev/null &&
+python3 - "$tmp" <<'PY' || fail=1
+import json, sys
+tmp = sys.argv[1]
+bad = 0
+def check(ok, msg):
+    global bad
+    print(('ok   ' if ok else 'FAIL ') + msg)
+    bad += not ok
+m = json.load(open(tmp + '/missing.json'))
+rows = {t['name']: t for t in m['tests']}
+check(list(rows) == ['[binary missing: files.test]'] and
+      all(c['name'] == '[binary missing: files.test]' for c in m['callsites']),
+      'missing binary: tests and call sites say [binary missing: files.test], no cgo (%s)'
+      % ', '.join('%s %s' % (n, t['kind']) for n, t in rows.items()))
+md = open(tmp + '/missing-report/summary.md').read()
+check('- cgo and C code: 0.0%' in md and '- Binary missing (not unwound, origin unknown): 100.0%' in md,
+      'missing binary: summary.md files the samples under the missing binary, not cgo')
+c = json.load(open(tmp + '/cgo-top.json'))
+rows = {t['name']: t for t in c['tests']}
+sig = rows.get('[runtime: signal return]')
+check(sig is not None and sig['top_syscall'] == 'rt_sigreturn' and sig['count'] >= 10,
+      'signal return stubs have their row (%s)' % (sig and sig['count']))
+check('[truncated]' in rows and '[other]' not in rows,
+      'truncated stacks have their own row, not [other] (%s)' % sorted(rows))
+sys.exit(1 if bad else 0)
+PY
+
+# The runtime hides compiler wrappers but shows what was inlined into them
+# (T.String inlined into (*T).String, calls inlined into defer/go wrappers
+# and method values): stackprobe's markers against runtime.Callers.
+if python3 "$SRCDIR/tests/integration/oracle_check.py" "$tmp/probe.script" \
+        "$S/stackprobe.oracle" --marker main.marker > "$tmp/oracle.res" 2> "$tmp/oracle.diff"; then
+    echo "ok   wrappers: $(cat "$tmp/oracle.res")"
+else
+    echo "FAIL wrappers: $(cat "$tmp/oracle.res")"; cat "$tmp/oracle.diff"; fail=1
+fi
 exit $fail
