@@ -71,7 +71,9 @@ int table_test_frame(const char *frame, struct sbuf *test, struct sbuf *closure)
 /* Attributes a stack: the innermost test frame, else a signal return
  * stub, a missing binary, a runtime subsystem bucket (ATTR_SYSMON...),
  * ATTR_MAIN ("main.main"), the cut's mark or ATTR_OTHERS.
- * `name` gets the row name, `closure` the subtest closure (may be NULL). */
+ * `name` gets the row name, `closure` (may be NULL) the subtest: the test
+ * closure testing's runner called (a t.Run/b.Run body: the frame after
+ * testing.tRunner or testing.(*B).runN), by its full name; "" if none. */
 enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_view *v,
                                struct sbuf *name, struct sbuf *closure);
 
@@ -81,7 +83,7 @@ enum top_dim {
     TOP_DIM_SYSCALL = 0,  /* name = syscall */
     TOP_DIM_CALLSITE,     /* name = call-site frame, sub = syscall */
     TOP_DIM_TEST,         /* name = test or bucket, kind set */
-    TOP_DIM_SUBTEST,      /* name = closure, sub = test (test stacks only) */
+    TOP_DIM_SUBTEST,      /* name = t.Run closure, sub = test (test stacks only) */
     TOP_DIM_COMM,         /* name = frame 0 */
     TOP_DIM_NR
 };

@@ -273,6 +273,31 @@ static int is_go_frame(const char *f)
            !strstr(f, ".constprop.") && !strstr(f, ".lto_priv.");
 }
 
+/* The subtest of a stack whose innermost test frame is frames[inner]: the
+ * test closure that testing's runner called (t.Run's body runs in a
+ * goroutine of its own, as tRunner's callee; b.Run's as runN's), by its
+ * full name, so nested subtests (pkg.TestX.func2.1) are rows of their own;
+ * "" for a test function, or a closure run some other way (go, defer,
+ * callbacks).  The stack holds the closure, not the subtest's name: subtests
+ * sharing one closure (table-driven ones) share its row. */
+static void subtest_closure(const struct stack_set *s, const struct stack_view *v,
+                            uint32_t inner, struct sbuf *closure)
+{
+    sbuf_reset(closure);
+    for (uint32_t i = 1; i < inner; i++) {
+        const char *f = stack_name(s, v->frames[i]);
+        if (strcmp(f, "testing.tRunner") && strcmp(f, "testing.(*B).runN"))
+            continue;
+        const char *body = stack_name(s, v->frames[i + 1]);
+        struct sbuf t = SBUF_INIT, c = SBUF_INIT;
+        if (table_test_frame(body, &t, &c) >= 0 && c.len)
+            sbuf_addstr(closure, body);
+        sbuf_release(&t);
+        sbuf_release(&c);
+        return;
+    }
+}
+
 /* Signal return trampolines: the rt_sigreturn a handler returns through. */
 static const char *const pat_sigreturn[] = {
     "__restore_rt", "runtime.sigreturn", "runtime.sigreturn__sigaction", NULL,
@@ -291,6 +316,7 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
         const char *f = stack_name(s, v->frames[i]);
         int k = table_test_frame(f, name, cl);
         if (k >= 0) {
+            subtest_closure(s, v, i, cl);
             sbuf_release(&tmp);
             return (enum attr_kind)k;
         }

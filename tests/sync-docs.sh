@@ -59,6 +59,7 @@ probe() {
     *" --tid") echo "|--tid 1" ;;
     *" --event") echo "|--event sys_enter_write" ;;
     *" --syscall") echo "|--syscall write" ;;
+    "top --no-inline") echo "--binary $BIN --stacks 3|--no-inline" ;;
     *" --no-inline") echo "--binary $BIN|--no-inline" ;;
     *" --quiet") echo "|-q" ;;
     "export --format") echo "|--format trace" ;;

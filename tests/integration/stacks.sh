@@ -13,7 +13,9 @@
 #    script marks fallback frames [fp] and unproven stops;
 #  - stackprobe's wrapper markers equal runtime.Callers (issue 14 point 8);
 #  - tables name missing binaries (never cgo), truncated stacks and signal
-#    returns (issue 14 point 3, issue 15 point 6).
+#    returns (issue 14 point 3, issue 15 point 6);
+#  - subtests are the closures t.Run ran, nested and parallel ones apart,
+#    against the oracle test's runtime.Callers (issue 15 point 6).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
@@ -187,6 +189,44 @@ check(sig is not None and sig['top_syscall'] == 'rt_sigreturn' and sig['count'] 
 check('[truncated]' in rows and '[other]' not in rows,
       'truncated stacks have their own row, not [other] (%s)' % sorted(rows))
 sys.exit(1 if bad else 0)
+PY
+
+# Subtests: every marker sample's subtest is the closure testing.tRunner
+# called in the runtime's own traceback of that call site (none for go,
+# defer and AfterFunc closures); the prctl samples are the markers.
+O="--binary $TESTDATA/bin/oracle.test"
+# shellcheck disable=SC2086
+"$SYSFLAME" script -q $O "$TESTDATA/rec/go-oracle.data" > "$tmp/oracle.script" 2>/dev/null &&
+"$SYSFLAME" top -q $O --syscall prctl --tables subtests --limit 0 --format json \
+    "$TESTDATA/rec/go-oracle.data" > "$tmp/sub.json" 2>/dev/null &&
+python3 - "$tmp" "$TESTDATA/rec/go-oracle.oracle" <<'PY' || fail=1
+import collections, json, re, sys
+tmp, oracle = sys.argv[1], sys.argv[2]
+stacks, cur = {}, None
+for line in open(oracle):
+    if line.startswith('marker '):
+        cur = stacks.setdefault(int(line.split()[1]), [])
+    elif line.startswith('\t') and cur is not None:
+        cur.append(line[1:].split('\t')[0])
+    else:
+        cur = None
+want = collections.Counter()
+marks = 0
+for m in re.finditer(r'sys_enter_prctl: option: (0x[0-9a-f]+)', open(tmp + '/oracle.script').read()):
+    st = stacks.get(int(m.group(1), 16) - 0x5F5F0000)
+    if st is None:
+        continue
+    marks += 1
+    if 'testing.tRunner' in st:
+        body = st[st.index('testing.tRunner') - 1]
+        if re.search(r'\.Test[^.]*\.func', body):
+            want[body] += 1
+sub = json.load(open(tmp + '/sub.json'))
+got = collections.Counter({r['name']: r['count'] for r in sub['subtests']})
+ok = marks == sub['total'] and got == want and len(want) >= 4
+print(('ok   ' if ok else 'FAIL ') + 'subtests: %d marker samples, rows %s equal runtime.Callers %s'
+      % (marks, dict(got), dict(want)))
+sys.exit(0 if ok else 1)
 PY
 
 # The runtime hides compiler wrappers but shows what was inlined into them

@@ -161,7 +161,51 @@ static void test_tests_table(void **state)
         "[runtime: GC],runtime,3,0.0226,futex\r\n"
         "\r\n"
         "name,test,count,share\r\n"
-        "iox.TestWrite.func1,iox.TestWrite,33,0.2481\r\n");  /* 30 + 3 */
+        "iox.TestWrite.func1,iox.TestWrite,30,0.2256\r\n");  /* not func1.2: a go closure */
+    free(s);
+    stack_set_free(p.stacks);
+}
+
+/* Rows of their own: a subtest by the closure t.Run ran (nested ones too,
+ * closures run otherwise are no subtests), signal returns, missing
+ * binaries and stacks cut short (issue 14 point 3, issue 15 point 6). */
+static void test_rows_of_their_own(void **state)
+{
+    (void)state;
+    struct profile p;
+    load(&p,
+         "x.test;runtime.goexit;testing.tRunner;x.TestSub.func2.1;os.Getpid;getpid 9\n"
+         "x.test;runtime.goexit;testing.tRunner;x.TestSub.func2;x.TestSub.func2.2;getpid 1\n"
+         "x.test;runtime.goexit;testing.tRunner;x.TestSub;x.TestSub.func3;getpid 1\n"
+         "x.test;runtime.goexit;net/http.(*conn).serve;x.TestHTTP.func1;os.Getpid;getpid 2\n"
+         "x.test;runtime.goexit;time.goFunc;x.TestHTTP.func2;os.Getpid;getpid 1\n"
+         "x.test;runtime.goexit;testing.(*B).runN;x.BenchmarkR.func1;os.Getpid;getpid 3\n"
+         "x.test;[binary missing: x.test];write 8\n"
+         "x.test;[truncated];runtime.mallocgc;runtime.sysMmap;mmap 7\n"
+         "x.test;[truncated];x.TestDeep.func1;os.Getpid;getpid 2\n"
+         "x.test;[caller not proven];c_helper;rt_sigaction 6\n"
+         "x.test;__restore_rt;rt_sigreturn 5\n"
+         "x.test;runtime.goexit;runtime.sigreturn__sigaction;rt_sigreturn 4\n");
+    struct top_opts o = TOP_OPTS_INIT;
+    o.tables = TOP_TESTS | TOP_SUBTESTS;
+    char *s = run_top(&p, &o, WRITER_CSV);
+    char *t = strstr(s, "name,kind,count,share,top_syscall\r\n");
+    assert_non_null(t);
+    assert_string_equal(t,
+        "name,kind,count,share,top_syscall\r\n"
+        "x.TestSub,test,11,0.2245,getpid\r\n"         /* 9 + 1 + 1 */
+        "[runtime: signal return],runtime,9,0.1837,rt_sigreturn\r\n"
+        "[binary missing: x.test],missing,8,0.1633,write\r\n"
+        "[truncated],other,7,0.1429,mmap\r\n"
+        "[caller not proven],other,6,0.1224,rt_sigaction\r\n"
+        "x.BenchmarkR,benchmark,3,0.0612,getpid\r\n"
+        "x.TestHTTP,test,3,0.0612,getpid\r\n"
+        "x.TestDeep,test,2,0.0408,getpid\r\n"
+        "\r\n"
+        "name,test,count,share\r\n"
+        "x.TestSub.func2.1,x.TestSub,9,0.1837\r\n"
+        "x.BenchmarkR.func1,x.BenchmarkR,3,0.0612\r\n"
+        "x.TestSub.func2,x.TestSub,1,0.0204\r\n");
     free(s);
     stack_set_free(p.stacks);
 }
@@ -311,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_syscalls_csv),
         cmocka_unit_test(test_callsites),
         cmocka_unit_test(test_tests_table),
+        cmocka_unit_test(test_rows_of_their_own),
         cmocka_unit_test(test_test_frame_names),
         cmocka_unit_test(test_wrappers),
         cmocka_unit_test(test_latency_and_threads),
