@@ -514,7 +514,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
     enum unwind_stop why = UNWIND_STOP_ROOT;
     const struct sess_map *last_map = NULL;
     struct map_slot *last_ms = NULL;
-    int go_root = 0, after_signal = 0;
+    int go_root = 0, after_signal = 0, fp_end = 0;
 
     for (;;) {
         uint64_t pc = regs.r[UW_RIP], sp = regs.r[UW_RSP];
@@ -629,8 +629,10 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
                 ok = 1;
             }
             if (!ok) {
-                if (fp_step(&st, &next, &why) < 0)
+                if (fp_step(&st, &next, &why) < 0) {
+                    fp_end = why == UNWIND_STOP_ROOT;
                     break;
+                }
                 enum fp_verdict v = next.r[UW_RIP] == 0 ? FP_YES :
                     fp_check(u, ss, f, next.r[UW_RIP], &via_lo, &via_hi);
                 if (v == FP_VIA)
@@ -669,6 +671,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
         }
         if (npc == 0) {
             why = UNWIND_STOP_ROOT;
+            fp_end = how == UNWIND_HOW_FP;
             break;
         }
         if (nsp - st.base > st.size) {
@@ -691,10 +694,13 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
                          why == UNWIND_STOP_BAD_FRAME || why == UNWIND_STOP_UNPROVEN))
         why = UNWIND_STOP_SIGNAL;
     /* A zero or undefined return address, or a zero frame pointer, ends
-     * the chain; it is a root only in a function stacks start in. */
+     * the chain; it is a root only in a function stacks start in.  A zero
+     * frame pointer or return address found by the frame-pointer fallback
+     * proves nothing (the function may keep no frame pointer): its caller
+     * is not proven. */
     if (why == UNWIND_STOP_ROOT && !go_root &&
         (!res->nr || !frame_is_root(u, &res->frames[res->nr - 1])))
-        why = UNWIND_STOP_NOT_ROOT;
+        why = fp_end ? UNWIND_STOP_UNPROVEN : UNWIND_STOP_NOT_ROOT;
     res->stop = why;
     return 0;
 }

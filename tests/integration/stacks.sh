@@ -117,6 +117,9 @@ for b in cgo:
         if n in helpers and (names[i + 1] == '[unknown]' or names[i + 1].startswith('runtime.(*mheap)')):
             invented.append(b[0])
 unknown = sum(1 for b in cgo for f in b[1] if f[1] == '[unknown]')
+# ... and a stack that stops in them says so: none ends there as if complete
+bare = sum(1 for b in cgo if b[1] and b[1][-1][1] in helpers)
+check(bare == 0, 'stackcgo: %d stacks end in a C helper without a [caller not proven] mark' % bare)
 check(not invented and unknown == 0,
       'stackcgo: no frame invented past C code without unwind tables (%d, %d unknown frames)'
       % (len(invented), unknown))
