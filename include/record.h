@@ -73,6 +73,10 @@ int record_hold_tracepoints(int exits, int **fds);
 /* What a finished capture holds. */
 struct record_capture {
     uint64_t samples, lost_events, lost_samples;
+    /* samples lost: the larger of the two, since they count the same drops
+     * (the kernel's LOST records as they happen; the LOST_SAMPLES perf
+     * writes at the end from each event's read_format LOST count) */
+    uint64_t lost;
     uint64_t first_time, last_time;   /* sample clock, ns */
     int clockid;                      /* -1 without --clockid */
 };

@@ -241,6 +241,7 @@ int record_capture_read(const char *path, struct record_capture *c, struct sf_er
             c->lost_samples += sf_rd64(rec.data + 8, sw);
         }
     }
+    c->lost = c->lost_events > c->lost_samples ? c->lost_events : c->lost_samples;
     c->first_time = info->first_sample_time;
     c->last_time = info->last_sample_time;
     if (info->has_clockid)

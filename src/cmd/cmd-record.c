@@ -858,7 +858,7 @@ struct manifest_job {
     const char *go_version, *perf_version;
     int exit_status, interrupted, go_test;
     struct events *ev;
-    uint64_t samples, lost_events, lost_samples;
+    uint64_t samples, lost_events, lost_samples, lost;
     size_t packages;
 };
 
@@ -944,7 +944,9 @@ static void manifest_package(struct manifest_job *m, struct jsonw *j, const char
         jsonw_uint_field(j, "samples", cap.samples);
         jsonw_uint_field(j, "lost_events", cap.lost_events);
         jsonw_uint_field(j, "lost_samples", cap.lost_samples);
+        jsonw_uint_field(j, "lost", cap.lost);
         m->samples += cap.samples;
+        m->lost += cap.lost;
         m->lost_events += cap.lost_events;
         m->lost_samples += cap.lost_samples;
     } else {
@@ -1028,6 +1030,7 @@ static int write_manifest(FILE *f, void *arg, struct sf_err *err)
     jsonw_uint_field(j, "samples", m->samples);
     jsonw_uint_field(j, "lost_events", m->lost_events);
     jsonw_uint_field(j, "lost_samples", m->lost_samples);
+    jsonw_uint_field(j, "lost", m->lost);
     jsonw_end_object(j);
     jsonw_free(j);
     fputc('\n', f);
@@ -1171,7 +1174,7 @@ static int record_main(struct rec *r)
     free(state);
     if (wrc != 0)
         code = code ? code : SF_EXIT_FAIL;
-    uint64_t lost = m.lost_events + m.lost_samples;
+    uint64_t lost = m.lost;
     if (interrupted)
         cmd_error("interrupted: '%s' holds the %zu capture%s recorded so far, complete and "
                   "readable", r->dir, m.packages, m.packages == 1 ? "" : "s");

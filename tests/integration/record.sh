@@ -85,7 +85,7 @@ for pkg in files sleepy; do
         ok "$pkg: the copied binary lists the package's tests ($(wc -l < "$tmp/list"))" ||
         bad "$pkg: the copied binary is not the package's test binary"
 done
-lost=$(manifest "$tmp/rec" 'm["lost_events"] + m["lost_samples"]')
+lost=$(manifest "$tmp/rec" 'm["lost"] + m["lost_events"] + m["lost_samples"]')
 [ "$lost" = 0 ] && ok "nothing lost (perf's LOST and LOST_SAMPLES records: 0)" || bad "$lost samples lost"
 manifest "$tmp/rec" 'm["go"] + " | " + m["perf"] + " | " + m["kernel"]' > "$tmp/versions"
 grep -q 'go version go' "$tmp/versions" && grep -q 'perf version' "$tmp/versions" &&
@@ -141,6 +141,31 @@ if [ "$rc" = 0 ] && [ "$exits" -gt 0 ] && [ "$paired" -gt 0 ] && ! hdr "$d" | gr
 else
     bad "--latency --stack-size --no-compress: rc $rc, $exits exits, $paired paired: $(attr "$d" | cut -c1-200)"
 fi
+
+# a ring buffer too small for the rate: the warning's count of lost samples
+# is perf's own (the sum of its PERF_RECORD_LOST records), not doubled
+"$SYSFLAME" record --mmap-pages 4 -o "$tmp/small" -- "$tmp/rec/files/files.test" -test.count 10 \
+    > /dev/null 2> "$tmp/e"; rc=$?
+d="$tmp/small/files/perf.data"
+plost=$(perf script --show-lost-events -i "$d" 2>/dev/null | grep -o 'PERF_RECORD_LOST lost [0-9]*' |
+    awk '{ n += $3 } END { print n + 0 }')
+kept=$(perf_samples "$d")
+if [ "$rc" = 0 ] && [ "$plost" -gt 0 ] &&
+    grep -q "^sysflame: warning: perf lost $plost of $((plost + kept)) samples (.*--mmap-pages (now 4)" "$tmp/e" &&
+    [ "$(manifest "$tmp/small" 'm["lost"]')" = "$plost" ]; then
+    ok "lost samples: $(head -1 "$tmp/e")"
+else
+    bad "lost samples: rc $rc, perf lost $plost, kept $kept: $(cat "$tmp/e")"
+fi
+
+# the default ring buffer keeps all of that same run
+"$SYSFLAME" record -q -o "$tmp/big" -- "$tmp/rec/files/files.test" -test.count 10 > /dev/null 2> "$tmp/e"
+d="$tmp/big/files/perf.data"
+plost=$(perf script --show-lost-events -i "$d" 2>/dev/null | grep -c 'PERF_RECORD_LOST')
+kept=$(perf_samples "$d")
+[ "$plost" = 0 ] && [ ! -s "$tmp/e" ] && [ "$(manifest "$tmp/big" 'm["lost"]')" = 0 ] &&
+    ok "the default --mmap-pages loses none of the same run ($kept samples)" ||
+    bad "default --mmap-pages: $plost LOST records, $kept samples: $(cat "$tmp/e")"
 
 # --- 4. failure modes, one line each -----------------------------------
 one_line() { # NAME RC_WANT PATTERN FILE RC
