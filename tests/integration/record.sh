@@ -344,6 +344,37 @@ python3 "$check" trace-tests "$tmp/x.trace" "$tmp/moved" > "$tmp/x.res" 2> "$tmp
     ok "export DIR --format trace: a slice per test on its own track, lasting its Elapsed" ||
     { bad "export DIR --format trace, tests:"; head -5 "$tmp/x.res"; }
 sed 's/^/     /' "$tmp/x.info"
+# The runtime's work in each window: the samples perf script shows for the
+# test's process between the slice's ends, less those its stacks own, is
+# the tests table's runtime_in_window.
+for d in "$tmp"/moved/*/perf.data; do perf script --ns -F pid,time -i "$d" 2>/dev/null; done > "$tmp/x.times"
+python3 - "$tmp/x.trace" "$tmp/x.times" "$tmp/top.json" > "$tmp/x.res" <<'PY'
+import json, sys
+from decimal import Decimal
+trace = json.load(open(sys.argv[1]))
+times = []
+for line in open(sys.argv[2]):
+    pid, t = line.split()
+    times.append((int(pid), int(Decimal(t.rstrip(':')) * 10**9)))
+rows = {t['name']: t for t in json.load(open(sys.argv[3]))['tests']}
+n = 0
+for e in trace['traceEvents']:
+    if e.get('cat') != 'test':
+        continue
+    lo = int(Decimal(str(e['ts'])) * 1000)
+    hi = lo + int(Decimal(str(e['dur'])) * 1000)
+    inside = sum(1 for pid, t in times if pid == e['pid'] and lo <= t <= hi)
+    row = rows[e['name']]
+    want = max(inside - row['count'], 0)
+    if row['runtime_in_window'] != want:
+        print('%s: runtime_in_window %s, perf script: %d in its window, %d its own' % (
+            e['name'], row['runtime_in_window'], inside, row['count']))
+    n += 1
+if not n:
+    print('no test slices')
+PY
+[ ! -s "$tmp/x.res" ] && ok "runtime_in_window = perf script's samples in each test's window less its own" ||
+    { bad "runtime_in_window:"; head -8 "$tmp/x.res"; }
 # with exit events: every syscall a duration event lasting top's latency
 "$SYSFLAME" export -q --format trace -o "$tmp/lat.trace" "$tmp/lat" &&
     "$SYSFLAME" fold "$tmp/lat" > "$tmp/lat.fold" 2>/dev/null &&
