@@ -16,7 +16,7 @@
  * 0) leaves RBP pointing at its caller's frame, so the chain goes from the
  * leaf straight to the caller's caller: the leaf's caller is missing.
  * Where the pclntab shows this, a gap frame (callchain_is_gap) follows the
- * leaf when callchain_mark_gaps is on.  C leaves without frame pointers lose their caller the same way;
+ * leaf (callchain_mark_gaps, on by default).  C leaves without frame pointers lose their caller the same way;
  * without a pclntab this is not detected. */
 #ifndef CALLCHAIN_H
 #define CALLCHAIN_H
@@ -51,8 +51,8 @@ struct callchain_stats {
 struct callchain_ctx;
 
 struct callchain_ctx *callchain_ctx_new(struct binary_cache *bc);
-/* Insert the gap frame (off by default: only a caller that names it, as
- * `script` does, should turn it on; stats count gaps either way). */
+/* Insert the gap frame (on by default: resolve.c names it, `script` prints
+ * it, folded stacks leave it out; stats count gaps either way). */
 void callchain_mark_gaps(struct callchain_ctx *c, int on);
 void callchain_ctx_free(struct callchain_ctx *c);
 

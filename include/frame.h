@@ -25,6 +25,10 @@ struct frame_out {
     int fp;                      /* found by the frame-pointer fallback
                                     (script marks it "[fp]") */
     const struct binary *bin;    /* the file behind the mapping, NULL if none */
+    int gap;                     /* not a frame: a frame-pointer chain skipped
+                                    the caller of a frameless leaf here
+                                    (callchain.h); script prints it, stacks
+                                    leave it out */
 };
 
 #endif

@@ -79,6 +79,7 @@ struct callchain_ctx *callchain_ctx_new(struct binary_cache *bc)
 {
     struct callchain_ctx *c = xcalloc(1, sizeof(*c));
     c->bc = bc;
+    c->mark_gaps = 1;
     return c;
 }
 

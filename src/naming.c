@@ -182,7 +182,7 @@ uint32_t namer_stack(struct namer *nm, const struct stack_ctx *c,
     size_t depth = 0;
     for (size_t i = nr; i-- > 0;) {
         const struct frame_out *f = &frames[i];
-        if (f->kernel && !nm->kernel)
+        if (f->gap || (f->kernel && !nm->kernel))
             continue;
         nm->ids[n++] = frame_id(nm, f);
         depth++;

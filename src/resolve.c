@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callchain.h"
 #include "sf.h"
 
 #define DEFAULT_MAX_FRAMES 1024
@@ -50,6 +51,13 @@ void resolve_frames(const struct resolve_opts *o, struct worker *w, struct job *
          * into the wrapper (*T).String). */
         if (uf->elide && (o->no_inline || !uf->bin))
             continue;
+        if (callchain_is_gap(uf)) {
+            f.gap = 1;
+            f.name = callchain_gap_name;
+            f.dso = "[unknown]";
+            job_push(j, &f);
+            continue;
+        }
         f.fp = uf->how == UNWIND_HOW_FP;
         if (uf->map)
             f.dso = uf->map->filename;

@@ -4,7 +4,8 @@
 # names must appear in sysflame script's stack of the same sample, in the
 # same order (fp_match.py: plus inlined frames, minus the Go wrappers the
 # runtime hides, which gowrappers lists from the pclntab).  Also: the
-# stack of a marker in fold, `info` naming
+# "[caller not recorded]" gap after frameless leaves (fp_gap.py), the
+# stack of a marker in fold (no gap frame), `info` naming
 # the mode, and captures without a call graph (one frame, a warning).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}" "${BUILDDIR:?}"
@@ -40,6 +41,17 @@ check go-oracle-fp "$R/go-oracle-fp.data" "$R/go-oracle-fp.data.perf-script.zst"
 check cprog-fp-fp "$R/cprog-fp-fp.data" "$R/cprog-fp-fp.data.perf-script" - \
     --binary "$TESTDATA/bin/cprog-fp" $dbg
 
+# The gap after a frameless leaf: script marks it where the DWARF capture of
+# the same program has a frame between the leaf and the caller the chain
+# shows, and only there (fp_gap.py).
+"$SYSFLAME" script -q --binary "$TESTDATA/bin/oracle.test" "$R/go-oracle-fp.data" > "$tmp/fp.txt"
+"$SYSFLAME" script -q --binary "$TESTDATA/bin/oracle.test" "$R/go-oracle.data" > "$tmp/dw.txt"
+if python3 "$SRCDIR/tests/integration/fp_gap.py" "$tmp/fp.txt" "$tmp/dw.txt" > "$tmp/gap"; then
+    echo "ok   $(tail -1 "$tmp/gap")"
+else
+    echo "FAIL gap frames:"; cat "$tmp/gap"; fail=1
+fi
+
 # Folded stacks: named frames from the root down (Syscall6's caller,
 # RawSyscall6, is not in a frame-pointer chain: Syscall6 has no frame).
 "$SYSFLAME" fold -q --binary "$TESTDATA/bin/oracle.test" "$R/go-oracle-fp.data" > "$tmp/folded"
@@ -68,4 +80,12 @@ if grep -qx "$want" "$tmp/folded" &&
 else
     echo "FAIL no call graph:"; head -3 "$tmp/folded"; cat "$tmp/err"; fail=1
 fi
+# ... and the warning on every command that reads the capture
+for c in info script top "svg -o $tmp/x.svg" "export --format pprof -o $tmp/x.pb" \
+         "report -o $tmp/rep" "diff $R/go-nocg.data"; do
+    # shellcheck disable=SC2086
+    "$SYSFLAME" $c --binary "$TESTDATA/bin/oracle.test" "$R/go-nocg.data" > /dev/null 2> "$tmp/err"
+    n=$(grep -c "samples were recorded without a call graph; record with --call-graph dwarf" "$tmp/err")
+    [ "$n" -ge 1 ] || { echo "FAIL ${c%% *}: no call-graph warning: $(cat "$tmp/err")"; fail=1; }
+done
 exit $fail
