@@ -168,6 +168,14 @@ static const struct rule_slot *rule_lookup(struct unwind_ctx *u, const struct ma
     if (ms->gosym && vaddr >= ms->text_start && vaddr < ms->text_end &&
         uw_go_rule(ms->gosym, vaddr, &s->go) == 0) {
         s->kind = RULE_GO;
+        uint8_t pop[2];
+        int reg;
+        if ((s->go.flags & UW_GO_RA_POPPED) && s->go.pop_at >= 2 &&
+            binary_read(ms->bin, s->go.pop_at - 2, pop, 2) == 0 &&
+            (reg = uw_go_pop_reg(pop)) >= 0) {
+            s->go.flags |= UW_GO_HAS_DELTA | UW_GO_RA_REG;
+            s->go.ra_reg = (uint8_t)reg;
+        }
         return s;
     }
     struct uw_cfi_rule cfi;
@@ -293,13 +301,14 @@ static int go_step(const struct uw_go_rule *g, const struct uw_stack *st,
                    struct uw_regs *regs, enum unwind_stop *why)
 {
     uint64_t sp = regs->r[UW_RSP], fp, ra, bp;
-    if (g->flags & UW_GO_RA_R12) {
-        /* syscall.rawVforkSyscall between POPQ R12 and PUSHQ R12 */
-        if (!(regs->valid & (1u << UW_R12))) {
+    if (g->flags & UW_GO_RA_REG) {
+        /* between the POP of the return address and its PUSH
+         * (syscall.rawVforkSyscall: POPQ R12 ... PUSHQ R12) */
+        if (!(regs->valid & (1u << g->ra_reg))) {
             *why = UNWIND_STOP_BAD_FRAME;
             return -1;
         }
-        regs->r[UW_RIP] = regs->r[UW_R12];
+        regs->r[UW_RIP] = regs->r[g->ra_reg];
         regs->ra_in_reg = 1;
         return 0;
     }

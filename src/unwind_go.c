@@ -38,6 +38,17 @@ static int name_is(const struct gosym_func *f, const char *name)
     return f->name && strcmp(f->name, name) == 0;
 }
 
+int uw_go_pop_reg(const uint8_t b[2])
+{
+    /* x86 register encoding 0..7 -> DWARF number */
+    static const uint8_t dwarf_of[8] = { 0, 2, 1, 3, 7, 6, 4, 5 };
+    if (b[0] == 0x41 && b[1] >= 0x58 && b[1] <= 0x5F)
+        return 8 + (b[1] - 0x58);
+    if (b[1] >= 0x58 && b[1] <= 0x5F && dwarf_of[b[1] - 0x58] != UW_RSP)
+        return dwarf_of[b[1] - 0x58];
+    return -1;
+}
+
 int uw_go_rule(const struct gosym_table *t, uint64_t vaddr, struct uw_go_rule *out)
 {
     struct gosym_func f;
@@ -64,11 +75,19 @@ int uw_go_rule(const struct gosym_table *t, uint64_t vaddr, struct uw_go_rule *o
         if (delta >= 0) {
             out->delta = delta;
             out->flags |= UW_GO_HAS_DELTA;
-        } else if (delta == -8 && name_is(&f, "syscall.rawVforkSyscall")) {
-            /* POPQ R12 before SYSCALL (the vfork child must not write
-             * the return address on the shared stack), PUSHQ R12 after */
+        } else if (delta == -8) {
+            /* SP above the entry SP: the function popped its own return
+             * address (syscall.rawVforkSyscall's POPQ R12 before SYSCALL:
+             * the vfork child must not write it on the shared stack).
+             * The POP ends where the -8 run starts. */
+            uint64_t at = vaddr;
+            int32_t d;
+            while (at > f.entry && vaddr - at < 256 &&
+                   gosym_sp_delta(t, &f, at - 1, &d) == 0 && d == -8)
+                at--;
             out->delta = delta;
-            out->flags |= UW_GO_HAS_DELTA | UW_GO_RA_R12;
+            out->flags |= UW_GO_RA_POPPED;
+            out->pop_at = at;
         }
     }
     return 0;

@@ -59,14 +59,26 @@ enum uw_go_stop {
 #define UW_GO_INJECTED 0x04  /* sigpanic/asyncPreempt/debugCallV2: the caller
                                 pc is a faulting pc, not a return address */
 #define UW_GO_HAS_DELTA 0x08 /* pcsp covered the pc */
-#define UW_GO_RA_R12   0x10  /* syscall.rawVforkSyscall after POPQ R12: the
-                                return address is in R12, SP is the caller's */
+#define UW_GO_RA_REG   0x10  /* the function popped its return address into
+                                register ra_reg (syscall.rawVforkSyscall:
+                                POPQ R12 before a vfork SYSCALL, as the child
+                                shares the stack): SP is the caller's */
+#define UW_GO_RA_POPPED 0x20 /* pcsp is -8: the return address was popped
+                                by the instruction that ends at pop_at;
+                                the walker reads which register (uw_go_pop_reg)
+                                and sets UW_GO_RA_REG, or gives up */
 
 struct uw_go_rule {
     int32_t delta;     /* pcsp value at the pc */
     uint8_t stop;      /* enum uw_go_stop */
     uint8_t flags;
+    uint8_t ra_reg;    /* UW_GO_RA_REG: DWARF register number */
+    uint64_t pop_at;   /* UW_GO_RA_POPPED: link-time end of the POP */
 };
+
+/* The DWARF register a POP instruction ending with the bytes b[0..1] pops
+ * into (58+r, or 41 58+r for R8..R15), or -1 if b ends with none. */
+int uw_go_pop_reg(const uint8_t b[2]);
 
 /* Rule for link-time pc `vaddr` (for callers: the return address itself,
  * as the runtime does).  0 ok, 1 if no function of the table covers it. */

@@ -293,6 +293,23 @@ static void test_go_switch_and_wrappers(void **state)
     free(s);
 }
 
+/* A function that popped its own return address (pcsp -8) keeps it in
+ * the register its POP names: POPQ R12 (41 5C, rawVforkSyscall), POPQ RBX
+ * (5B), POPQ R15 (41 5F); POPQ RSP or no POP at all is no rule. */
+static void test_go_pop_reg(void **state)
+{
+    (void)state;
+    static const uint8_t r12[2] = { 0x41, 0x5C }, rbx[2] = { 0x90, 0x5B },
+                         r15[2] = { 0x41, 0x5F }, rdx[2] = { 0x00, 0x5A },
+                         rsp[2] = { 0x90, 0x5C }, none[2] = { 0x0F, 0x05 };
+    assert_int_equal(uw_go_pop_reg(r12), 12);
+    assert_int_equal(uw_go_pop_reg(rbx), 3);
+    assert_int_equal(uw_go_pop_reg(r15), 15);
+    assert_int_equal(uw_go_pop_reg(rdx), 1);
+    assert_int_equal(uw_go_pop_reg(rsp), -1);
+    assert_int_equal(uw_go_pop_reg(none), -1);
+}
+
 static void test_go_hostile(void **state)
 {
     (void)state;
@@ -732,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_go_to_goexit),
         cmocka_unit_test(test_go_switch_and_wrappers),
         cmocka_unit_test(test_go_hostile),
+        cmocka_unit_test(test_go_pop_reg),
         cmocka_unit_test(test_cfi_nofp),
         cmocka_unit_test(test_cfi_fp_rbp),
         cmocka_unit_test(test_oracle),
