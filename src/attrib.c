@@ -255,7 +255,9 @@ static const char *const pat_sched[] = {
     "runtime.exitsyscall*", "runtime.entersyscallblock*", "runtime.retake",
     "runtime.injectglist", "runtime.resetspinning", "runtime.stealWork",
     "runtime.execute", "runtime.gcstopm", "runtime.preemptall",
-    "runtime.preemptone", "runtime.preemptM", "runtime.signalM", NULL,
+    "runtime.preemptone", "runtime.preemptM", "runtime.signalM",
+    /* a new M's first syscalls, in clone's child half before mstart */
+    "runtime.clone", NULL,
 };
 static const char *const pat_cgo[] = {
     "runtime.cgocall", "runtime.asmcgocall*", "runtime.cgocallback*",

@@ -185,7 +185,8 @@ static void test_rows_of_their_own(void **state)
          "x.test;[truncated];x.TestDeep.func1;os.Getpid;getpid 2\n"
          "x.test;[caller not proven];c_helper;rt_sigaction 6\n"
          "x.test;__restore_rt;rt_sigreturn 5\n"
-         "x.test;runtime.goexit;runtime.sigreturn__sigaction;rt_sigreturn 4\n");
+         "x.test;runtime.goexit;runtime.sigreturn__sigaction;rt_sigreturn 4\n"
+         "x.test;runtime.clone;gettid 2\n");
     struct top_opts o = TOP_OPTS_INIT;
     o.tables = TOP_TESTS | TOP_SUBTESTS;
     char *s = run_top(&p, &o, WRITER_CSV);
@@ -193,19 +194,20 @@ static void test_rows_of_their_own(void **state)
     assert_non_null(t);
     assert_string_equal(t,
         "name,kind,count,share,top_syscall\r\n"
-        "x.TestSub,test,11,0.2245,getpid\r\n"         /* 9 + 1 + 1 */
-        "[runtime: signal return],runtime,9,0.1837,rt_sigreturn\r\n"
-        "[binary missing: x.test],missing,8,0.1633,write\r\n"
-        "[truncated],other,7,0.1429,mmap\r\n"
-        "[caller not proven],other,6,0.1224,rt_sigaction\r\n"
-        "x.BenchmarkR,benchmark,3,0.0612,getpid\r\n"
-        "x.TestHTTP,test,3,0.0612,getpid\r\n"
-        "x.TestDeep,test,2,0.0408,getpid\r\n"
+        "x.TestSub,test,11,0.2157,getpid\r\n"         /* 9 + 1 + 1, of 51 */
+        "[runtime: signal return],runtime,9,0.1765,rt_sigreturn\r\n"
+        "[binary missing: x.test],missing,8,0.1569,write\r\n"
+        "[truncated],other,7,0.1373,mmap\r\n"
+        "[caller not proven],other,6,0.1176,rt_sigaction\r\n"
+        "x.BenchmarkR,benchmark,3,0.0588,getpid\r\n"
+        "x.TestHTTP,test,3,0.0588,getpid\r\n"
+        "[runtime: scheduler],runtime,2,0.0392,gettid\r\n"  /* a new M */
+        "x.TestDeep,test,2,0.0392,getpid\r\n"
         "\r\n"
         "name,test,count,share\r\n"
-        "x.TestSub.func2.1,x.TestSub,9,0.1837\r\n"
-        "x.BenchmarkR.func1,x.BenchmarkR,3,0.0612\r\n"
-        "x.TestSub.func2,x.TestSub,1,0.0204\r\n");
+        "x.TestSub.func2.1,x.TestSub,9,0.1765\r\n"
+        "x.BenchmarkR.func1,x.BenchmarkR,3,0.0588\r\n"
+        "x.TestSub.func2,x.TestSub,1,0.0196\r\n");
     free(s);
     stack_set_free(p.stacks);
 }
