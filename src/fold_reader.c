@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fold_reader.h"
+#include "hashtab.h"
 
 #define TOTAL_MAX (UINT64_C(1) << 53)
 
@@ -24,8 +25,7 @@ struct fold_reader {
     struct sbuf partial;
     struct frac *fracs;          /* fractional sums, per (set, stack) */
     size_t nr_fracs, cap_fracs;
-    uint32_t *frac_slot;         /* open addressing over fracs, by stack id */
-    size_t frac_slots;
+    struct u64map frac_index;    /* (stack id, before) -> index in fracs */
 };
 
 struct fold_reader *fold_reader_new(const char *name, struct stack_set *s,
@@ -47,7 +47,7 @@ void fold_reader_free(struct fold_reader *r)
     free(r->frames);
     sbuf_release(&r->partial);
     free(r->fracs);
-    free(r->frac_slot);
+    u64map_release(&r->frac_index);
     free(r);
 }
 
@@ -129,30 +129,12 @@ static void skip(struct fold_reader *r)
 
 static struct frac *frac_of(struct fold_reader *r, uint32_t id, int before)
 {
-    if (r->nr_fracs * 2 >= r->frac_slots) {
-        size_t n = r->frac_slots ? r->frac_slots * 2 : 64;
-        free(r->frac_slot);
-        r->frac_slot = xmalloc(n * sizeof(*r->frac_slot));
-        memset(r->frac_slot, 0xff, n * sizeof(*r->frac_slot));
-        r->frac_slots = n;
-        for (size_t i = 0; i < r->nr_fracs; i++) {
-            size_t h = ((size_t)r->fracs[i].id * 2 + (size_t)r->fracs[i].before) * 0x9E3779B1u;
-            while (r->frac_slot[h & (n - 1)] != UINT32_MAX)
-                h++;
-            r->frac_slot[h & (n - 1)] = (uint32_t)i;
-        }
-    }
-    size_t n = r->frac_slots;
-    size_t h = ((size_t)id * 2 + (size_t)before) * 0x9E3779B1u;
-    for (;; h++) {
-        uint32_t k = r->frac_slot[h & (n - 1)];
-        if (k == UINT32_MAX)
-            break;
-        if (r->fracs[k].id == id && r->fracs[k].before == before)
-            return &r->fracs[k];
-    }
+    uint64_t key = (uint64_t)id * 2 + (uint64_t)(before != 0);
+    const uint32_t *k = u64map_get(&r->frac_index, key);
+    if (k)
+        return &r->fracs[*k];
     r->fracs = xgrow(r->fracs, sizeof(*r->fracs), r->nr_fracs + 1, &r->cap_fracs);
-    r->frac_slot[h & (n - 1)] = (uint32_t)r->nr_fracs;
+    u64map_put(&r->frac_index, key, (uint32_t)r->nr_fracs);
     struct frac *f = &r->fracs[r->nr_fracs++];
     *f = (struct frac){ .id = id, .before = before };
     return f;

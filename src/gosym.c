@@ -4,6 +4,8 @@
  * Nothing is decoded per function at open; every offset read from the
  * file is checked against the region it must lie in. */
 #include "gosym.h"
+#include "hashtab.h"
+#include "strtab.h"
 
 #include <gelf.h>
 #include <pthread.h>
@@ -59,10 +61,10 @@ struct gosym_table {
     pthread_mutex_t lock;
     atomic_int wrapper_ready;
     int wrapper_id;             /* -1: none known */
-    /* Names as Go 1.21+ prints them (shapes elided), by name offset;
-     * open addressing under `lock`, cap a power of two or 0. */
-    struct print_name { uint32_t off; char *s; } *pnames;
-    size_t nr_pnames, cap_pnames;
+    /* Names as Go 1.21+ prints them (shapes elided), by name offset,
+     * under `lock`. */
+    struct u64map print_names;      /* nameoff -> id in print_strings */
+    struct strtab print_strings;
 };
 
 /* A decoded _func record. */
@@ -242,14 +244,6 @@ char *gosym_name_for_print(const char *name)
     return out;
 }
 
-static size_t pname_slot(const struct print_name *p, size_t cap, uint32_t off)
-{
-    size_t i = (size_t)(off * 0x9E3779B1u) & (cap - 1);
-    while (p[i].s && p[i].off != off)
-        i = (i + 1) & (cap - 1);
-    return i;
-}
-
 /* A function name as the runtime prints it.  Go 1.21+ writes generic
  * instantiations with their shapes (pkg.F[go.shape.int]) and prints them
  * as pkg.F[...] (runtime.funcNameForPrint); earlier tables already say
@@ -263,31 +257,17 @@ static const char *func_name(const struct gosym_table *t, uint32_t nameoff)
     struct gosym_table *mt = (struct gosym_table *)t;   /* the cache only */
     pthread_mutex_lock(&mt->lock);
     const char *r = name;
-    if (mt->cap_pnames) {
-        size_t i = pname_slot(mt->pnames, mt->cap_pnames, nameoff);
-        if (mt->pnames[i].s) {
-            r = mt->pnames[i].s;
-            pthread_mutex_unlock(&mt->lock);
-            return r;
+    const uint32_t *id = u64map_get(&mt->print_names, nameoff);
+    if (id) {
+        r = strtab_str(&mt->print_strings, *id);
+    } else {
+        char *p = gosym_name_for_print(name);
+        if (p) {
+            uint32_t sid = strtab_id(&mt->print_strings, p, strlen(p));
+            u64map_put(&mt->print_names, nameoff, sid);
+            r = strtab_str(&mt->print_strings, sid);
+            free(p);
         }
-    }
-    char *p = gosym_name_for_print(name);
-    if (p) {
-        if ((mt->nr_pnames + 1) * 2 > mt->cap_pnames) {
-            size_t cap = mt->cap_pnames ? mt->cap_pnames * 2 : 64;
-            struct print_name *n = xcalloc(cap, sizeof(*n));
-            for (size_t k = 0; k < mt->cap_pnames; k++)
-                if (mt->pnames[k].s)
-                    n[pname_slot(n, cap, mt->pnames[k].off)] = mt->pnames[k];
-            free(mt->pnames);
-            mt->pnames = n;
-            mt->cap_pnames = cap;
-        }
-        size_t i = pname_slot(mt->pnames, mt->cap_pnames, nameoff);
-        mt->pnames[i].off = nameoff;
-        mt->pnames[i].s = p;
-        mt->nr_pnames++;
-        r = p;
     }
     pthread_mutex_unlock(&mt->lock);
     return r;
@@ -613,9 +593,8 @@ void gosym_free(struct gosym_table *t)
     if (!t)
         return;
     pthread_mutex_destroy(&t->lock);
-    for (size_t i = 0; i < t->cap_pnames; i++)
-        free(t->pnames[i].s);
-    free(t->pnames);
+    u64map_release(&t->print_names);
+    strtab_release(&t->print_strings);
     free(t->segs);
     free(t->name);
     free(t);

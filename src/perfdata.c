@@ -4,6 +4,7 @@
  * already inflated) to the decoder in event.c through a bounded window. */
 #include "perfdata.h"
 #include "perfdata_int.h"
+#include "hashtab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,9 +43,7 @@ struct pd_file {
     struct pd_info info;
     struct pd_attr **attrs;         /* pointers stay valid as attrs grow */
     size_t nr_attrs, cap_attrs;
-    uint64_t *id_keys;              /* id -> attr index, open addressing */
-    uint32_t *id_vals;              /* UINT32_MAX = empty slot */
-    size_t id_cap, id_count;
+    struct u64map attr_of_id;       /* sample id -> attr index */
     struct pd_stats stats;
     uint8_t *tracing_data;
 
@@ -297,55 +296,18 @@ static int check_section(struct pd_file *pd, uint64_t off, uint64_t size,
 /* ------------------------------------------------------------------ */
 /* attrs and the id map                                                */
 
-static void id_insert(struct pd_file *pd, uint64_t id, uint32_t idx);
-
-static void id_rehash(struct pd_file *pd, size_t ncap)
-{
-    uint64_t *okeys = pd->id_keys;
-    uint32_t *ovals = pd->id_vals;
-    size_t ocap = pd->id_cap;
-    pd->id_keys = xcalloc(ncap, sizeof(*pd->id_keys));
-    pd->id_vals = xmalloc(ncap * sizeof(*pd->id_vals));
-    memset(pd->id_vals, 0xff, ncap * sizeof(*pd->id_vals));
-    pd->id_cap = ncap;
-    pd->id_count = 0;
-    for (size_t i = 0; i < ocap; i++)
-        if (ovals[i] != UINT32_MAX)
-            id_insert(pd, okeys[i], ovals[i]);
-    free(okeys);
-    free(ovals);
-}
-
 static void id_insert(struct pd_file *pd, uint64_t id, uint32_t idx)
 {
-    if ((pd->id_count + 1) * 2 > pd->id_cap)
-        id_rehash(pd, pd->id_cap ? pd->id_cap * 2 : 64);
-    size_t mask = pd->id_cap - 1;
-    size_t i = (size_t)(sf_hash(&id, sizeof(id)) & mask);
-    while (pd->id_vals[i] != UINT32_MAX) {
-        if (pd->id_keys[i] == id)
-            return;             /* first mapping wins */
-        i = (i + 1) & mask;
-    }
-    pd->id_keys[i] = id;
-    pd->id_vals[i] = idx;
-    pd->id_count++;
+    if (!u64map_get(&pd->attr_of_id, id))     /* first mapping wins */
+        u64map_put(&pd->attr_of_id, id, idx);
 }
 
 static int id_lookup(const struct pd_file *pd, uint64_t id, uint32_t *idx)
 {
-    if (!pd->id_cap)
-        return 0;
-    size_t mask = pd->id_cap - 1;
-    size_t i = (size_t)(sf_hash(&id, sizeof(id)) & mask);
-    while (pd->id_vals[i] != UINT32_MAX) {
-        if (pd->id_keys[i] == id) {
-            *idx = pd->id_vals[i];
-            return 1;
-        }
-        i = (i + 1) & mask;
-    }
-    return 0;
+    const uint32_t *v = u64map_get(&pd->attr_of_id, id);
+    if (v)
+        *idx = *v;
+    return v != NULL;
 }
 
 /* Parses a perf_event_attr of at most `avail` bytes, reading only the
@@ -1446,8 +1408,7 @@ void pd_close(struct pd_file *pd)
         free(pd->attrs[i]);
     }
     free(pd->attrs);
-    free(pd->id_keys);
-    free(pd->id_vals);
+    u64map_release(&pd->attr_of_id);
     struct pd_info *in = &pd->info;
     free(in->hostname);
     free(in->osrelease);

@@ -11,113 +11,11 @@
 #include "session.h"
 #include "session_int.h"
 #include "perfdata_int.h"
+#include "hashtab.h"
+#include "strtab.h"
 
 #define CPUMODE_KERNEL 1
 #define PID_NONE 0xffffffffu
-
-/* --- small tables ------------------------------------------------------- */
-
-/* Open-addressing map from a 32-bit id (pid or tid) to an index + 1. */
-struct idmap {
-    uint32_t *keys;
-    uint32_t *vals;             /* 0 = empty slot */
-    size_t cap, nr;
-};
-
-static size_t idmap_slot(const struct idmap *m, uint32_t key)
-{
-    size_t mask = m->cap - 1;
-    size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
-
-    while (m->vals[i] && m->keys[i] != key)
-        i = (i + 1) & mask;
-    return i;
-}
-
-static uint32_t idmap_get(const struct idmap *m, uint32_t key)
-{
-    return m->cap ? m->vals[idmap_slot(m, key)] : 0;
-}
-
-static void idmap_put(struct idmap *m, uint32_t key, uint32_t val)
-{
-    size_t i;
-
-    if ((m->nr + 1) * 2 > m->cap) {
-        struct idmap big = { NULL, NULL, m->cap ? m->cap * 2 : 64, 0 };
-
-        big.keys = xcalloc(big.cap, sizeof(*big.keys));
-        big.vals = xcalloc(big.cap, sizeof(*big.vals));
-        for (size_t j = 0; j < m->cap; j++) {
-            if (m->vals[j]) {
-                size_t k = idmap_slot(&big, m->keys[j]);
-                big.keys[k] = m->keys[j];
-                big.vals[k] = m->vals[j];
-                big.nr++;
-            }
-        }
-        free(m->keys);
-        free(m->vals);
-        *m = big;
-    }
-    i = idmap_slot(m, key);
-    if (!m->vals[i])
-        m->nr++;
-    m->keys[i] = key;
-    m->vals[i] = val;
-}
-
-static void idmap_free(struct idmap *m)
-{
-    free(m->keys);
-    free(m->vals);
-}
-
-/* Interned strings (comms, filenames): one copy each, alive until
- * session_free, so their pointers can be compared and kept. */
-struct intern {
-    char **slots;
-    size_t cap, nr;
-};
-
-static const char *intern(struct intern *t, const char *str)
-{
-    size_t len = strlen(str), mask, i;
-
-    if ((t->nr + 1) * 2 > t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 256;
-        char **ns = xcalloc(ncap, sizeof(*ns));
-
-        for (size_t j = 0; j < t->cap; j++) {
-            if (!t->slots[j])
-                continue;
-            i = (size_t)sf_hash(t->slots[j], strlen(t->slots[j])) & (ncap - 1);
-            while (ns[i])
-                i = (i + 1) & (ncap - 1);
-            ns[i] = t->slots[j];
-        }
-        free(t->slots);
-        t->slots = ns;
-        t->cap = ncap;
-    }
-    mask = t->cap - 1;
-    i = (size_t)sf_hash(str, len) & mask;
-    while (t->slots[i]) {
-        if (strcmp(t->slots[i], str) == 0)
-            return t->slots[i];
-        i = (i + 1) & mask;
-    }
-    t->slots[i] = xstrndup(str, len);
-    t->nr++;
-    return t->slots[i];
-}
-
-static void intern_free(struct intern *t)
-{
-    for (size_t i = 0; i < t->cap; i++)
-        free(t->slots[i]);
-    free(t->slots);
-}
 
 /* --- ordered queue ------------------------------------------------------ */
 
@@ -219,8 +117,8 @@ struct session {
     const struct tp_event **attr_tp;
     struct sess_stats stats;
     struct oq oq;
-    struct intern strings;
-    struct idmap tid_index, pid_index;
+    struct strtab strings;       /* comms, filenames: pointers compared and kept */
+    struct u64map tid_index, pid_index;   /* -> index into threads/procs */
     struct thread **threads;
     size_t nr_threads, threads_cap;
     struct proc **procs;
@@ -343,9 +241,9 @@ static struct sess_maps *maps_insert(struct session *s, const struct sess_maps *
 
 static struct thread *thread_find(struct session *s, uint32_t tid)
 {
-    uint32_t v = idmap_get(&s->tid_index, tid);
+    uint32_t *i = u64map_get(&s->tid_index, tid);
 
-    return v ? s->threads[v - 1] : NULL;
+    return i ? s->threads[*i] : NULL;
 }
 
 static struct thread *thread_findnew(struct session *s, uint32_t pid, uint32_t tid)
@@ -359,17 +257,17 @@ static struct thread *thread_findnew(struct session *s, uint32_t pid, uint32_t t
     t->info.tid = tid;
     s->threads = xgrow(s->threads, sizeof(*s->threads), s->nr_threads + 1,
                        &s->threads_cap);
+    u64map_put(&s->tid_index, tid, (uint32_t)s->nr_threads);
     s->threads[s->nr_threads++] = t;
-    idmap_put(&s->tid_index, tid, (uint32_t)s->nr_threads);
     s->stats.nr_threads = s->nr_threads;
     return t;
 }
 
 static struct proc *proc_find(struct session *s, uint32_t pid)
 {
-    uint32_t v = idmap_get(&s->pid_index, pid);
+    uint32_t *i = u64map_get(&s->pid_index, pid);
 
-    return v ? s->procs[v - 1] : NULL;
+    return i ? s->procs[*i] : NULL;
 }
 
 static struct proc *proc_findnew(struct session *s, uint32_t pid)
@@ -383,8 +281,8 @@ static struct proc *proc_findnew(struct session *s, uint32_t pid)
     p->maps = s->empty;
     sess_maps_get(s->empty);
     s->procs = xgrow(s->procs, sizeof(*s->procs), s->nr_procs + 1, &s->procs_cap);
+    u64map_put(&s->pid_index, pid, (uint32_t)s->nr_procs);
     s->procs[s->nr_procs++] = p;
-    idmap_put(&s->pid_index, pid, (uint32_t)s->nr_procs);
     s->stats.nr_processes = s->nr_procs;
     return p;
 }
@@ -410,9 +308,9 @@ static const char *comm_of(struct session *s, uint32_t pid, uint32_t tid)
             return leader->info.comm;
     }
     if (tid == 0)
-        return intern(&s->strings, "swapper");
+        return strtab_intern(&s->strings, "swapper");
     snprintf(buf, sizeof(buf), ":%u", tid);
-    return intern(&s->strings, buf);
+    return strtab_intern(&s->strings, buf);
 }
 
 /* --- event handlers ----------------------------------------------------- */
@@ -445,7 +343,7 @@ static void on_mmap(struct session *s, const struct ev_mmap *e)
     tmpl.start = e->start;
     tmpl.end = e->start + e->len < e->start ? UINT64_MAX : e->start + e->len;
     tmpl.pgoff = e->pgoff;
-    tmpl.filename = intern(&s->strings, e->filename ? e->filename : "");
+    tmpl.filename = strtab_intern(&s->strings, e->filename ? e->filename : "");
     tmpl.prot = e->prot;
     tmpl.flags = e->flags;
     tmpl.maj = e->maj;
@@ -478,7 +376,7 @@ static void on_comm(struct session *s, const struct ev_comm *e)
 
     s->stats.comms++;
     t->info.pid = e->pid;
-    t->info.comm = intern(&s->strings, e->comm ? e->comm : "");
+    t->info.comm = strtab_intern(&s->strings, e->comm ? e->comm : "");
     t->comm_set = 1;
     /* exec replaces the whole address space: the new image's MMAPs follow */
     if (e->exec) {
@@ -571,7 +469,7 @@ static int on_sample(struct session *s, const struct ev_sample *e, struct sf_err
         p = e->idn.pid == PID_NONE ? NULL : proc_findnew(s, e->idn.pid);
         ss.maps = p ? p->maps : s->empty;
     } else {
-        ss.comm = intern(&s->strings, ":-1");
+        ss.comm = strtab_intern(&s->strings, ":-1");
         ss.maps = s->empty;
     }
     if (ai < s->nr_attrs) {
@@ -1288,9 +1186,9 @@ void session_free(struct session *s)
         free(s->owned[i]);
     free(s->owned);
     free(s->all);
-    idmap_free(&s->tid_index);
-    idmap_free(&s->pid_index);
-    intern_free(&s->strings);
+    u64map_release(&s->tid_index);
+    u64map_release(&s->pid_index);
+    strtab_release(&s->strings);
     free(s->oq.ents);
     free(s->oq.merge);
     if (s->walk) {

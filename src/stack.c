@@ -1,25 +1,13 @@
-/* stack.c - AGGREGATOR: interns frame names (arena + open-addressing hash)
- * and whole stacks (hash of frame-id arrays), counting samples per unique
+/* stack.c - AGGREGATOR: interns frame names (strtab) and whole stacks
+ * (frame-id arrays in the program's hash table), counting samples per unique
  * stack.  Hands a finished stack_set to the writers (fold, svg, table...),
  * which read it through stack_sorted()/stack_get()/stack_runs(). */
 #include <stdlib.h>
 #include <string.h>
 #include "stack.h"
 
-#define EMPTY_SLOT UINT32_MAX
-#define ARENA_CHUNK (256 * 1024)
-
-struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used, cap;
-    char data[];
-};
-
-struct name_entry {
-    const char *str;            /* NUL-terminated copy in the arena */
-    size_t len;
-    uint64_t hash;
-};
+#include "strtab.h"
+#include "hashtab.h"
 
 struct stack_entry {
     size_t first;               /* index into frames_pool */
@@ -29,18 +17,13 @@ struct stack_entry {
 };
 
 struct stack_set {
-    struct arena_chunk *arena;
-    struct name_entry *names;
-    size_t nr_names, cap_names;
-    uint32_t *name_slots;       /* hash table of name ids */
-    size_t name_mask;
+    struct strtab names;        /* frame names; a frame is a name id */
 
     uint32_t *frames_pool;      /* every unique stack's frames, back to back */
     size_t pool_len, pool_cap;
     struct stack_entry *stacks;
     size_t nr_stacks, cap_stacks;
-    uint32_t *stack_slots;      /* hash table of stack ids */
-    size_t stack_mask;
+    struct hashtab stack_index;
     uint64_t total;
 
     uint32_t *sorted;           /* folded order, valid while !sorted_stale */
@@ -51,120 +34,42 @@ struct stack_set {
     size_t nr_runs, cap_runs;
 };
 
-static uint32_t *slots_new(size_t n)
-{
-    uint32_t *t = xmalloc(n * sizeof(*t));
-    memset(t, 0xff, n * sizeof(*t));
-    return t;
-}
-
 struct stack_set *stack_set_new(void)
 {
-    struct stack_set *s = xcalloc(1, sizeof(*s));
-    s->name_mask = 1023;
-    s->name_slots = slots_new(s->name_mask + 1);
-    s->stack_mask = 1023;
-    s->stack_slots = slots_new(s->stack_mask + 1);
-    return s;
+    return xcalloc(1, sizeof(struct stack_set));
 }
 
 void stack_set_free(struct stack_set *s)
 {
     if (!s)
         return;
-    for (struct arena_chunk *c = s->arena, *next; c; c = next) {
-        next = c->next;
-        free(c);
-    }
-    free(s->names);
-    free(s->name_slots);
+    strtab_release(&s->names);
     free(s->frames_pool);
     free(s->stacks);
-    free(s->stack_slots);
+    hashtab_release(&s->stack_index);
     free(s->sorted);
     free(s->runs);
     free(s);
 }
 
-static char *arena_copy(struct stack_set *s, const char *p, size_t len)
-{
-    struct arena_chunk *c = s->arena;
-    if (!c || c->cap - c->used < len + 1) {
-        /* Huge names get a chunk of their own so small ones keep packing. */
-        size_t cap = len + 1 > ARENA_CHUNK / 4 ? len + 1 : ARENA_CHUNK;
-        struct arena_chunk *n = xmalloc(sizeof(*n) + cap);
-        n->used = 0;
-        n->cap = cap;
-        if (c && cap != ARENA_CHUNK) {
-            /* keep the partly used chunk at the head for later small names */
-            n->next = c->next;
-            c->next = n;
-            c = n;
-        } else {
-            n->next = c;
-            s->arena = c = n;
-        }
-    }
-    char *dst = c->data + c->used;
-    if (len)
-        memcpy(dst, p, len);
-    dst[len] = '\0';
-    c->used += len + 1;
-    return dst;
-}
-
-static void name_table_grow(struct stack_set *s)
-{
-    size_t mask = s->name_mask * 2 + 1;
-    uint32_t *slots = slots_new(mask + 1);
-    for (size_t id = 0; id < s->nr_names; id++) {
-        size_t i = s->names[id].hash & mask;
-        while (slots[i] != EMPTY_SLOT)
-            i = (i + 1) & mask;
-        slots[i] = (uint32_t)id;
-    }
-    free(s->name_slots);
-    s->name_slots = slots;
-    s->name_mask = mask;
-}
-
 uint32_t stack_intern(struct stack_set *s, const char *name, size_t len)
 {
-    uint64_t h = sf_hash(name, len);
-    size_t i = h & s->name_mask;
-    for (;;) {
-        uint32_t id = s->name_slots[i];
-        if (id == EMPTY_SLOT)
-            break;
-        const struct name_entry *e = &s->names[id];
-        if (e->hash == h && e->len == len && memcmp(e->str, name, len) == 0)
-            return id;
-        i = (i + 1) & s->name_mask;
-    }
-    s->names = xgrow(s->names, sizeof(*s->names), s->nr_names + 1, &s->cap_names);
-    uint32_t id = (uint32_t)s->nr_names++;
-    s->names[id].str = arena_copy(s, name, len);
-    s->names[id].len = len;
-    s->names[id].hash = h;
-    s->name_slots[i] = id;
-    if (s->nr_names * 10 > (s->name_mask + 1) * 7)
-        name_table_grow(s);
-    return id;
+    return strtab_id(&s->names, name, len);
 }
 
 const char *stack_name(const struct stack_set *s, uint32_t name_id)
 {
-    return name_id < s->nr_names ? s->names[name_id].str : "";
+    return strtab_str(&s->names, name_id);
 }
 
 size_t stack_name_len(const struct stack_set *s, uint32_t name_id)
 {
-    return name_id < s->nr_names ? s->names[name_id].len : 0;
+    return strtab_len(&s->names, name_id);
 }
 
 size_t stack_nr_names(const struct stack_set *s)
 {
-    return s->nr_names;
+    return strtab_count(&s->names);
 }
 
 /* Word-wise hash of a frame-id array: cheaper than byte FNV on deep stacks. */
@@ -179,19 +84,26 @@ static uint64_t frames_hash(const uint32_t *frames, size_t n)
     return h;
 }
 
-static void stack_table_grow(struct stack_set *s)
+struct stack_probe {
+    const struct stack_set *s;
+    const uint32_t *frames;
+    size_t n;
+    uint64_t hash;
+};
+
+static bool stack_eq(const void *ctx, uint32_t id)
 {
-    size_t mask = s->stack_mask * 2 + 1;
-    uint32_t *slots = slots_new(mask + 1);
-    for (size_t id = 0; id < s->nr_stacks; id++) {
-        size_t i = s->stacks[id].hash & mask;
-        while (slots[i] != EMPTY_SLOT)
-            i = (i + 1) & mask;
-        slots[i] = (uint32_t)id;
-    }
-    free(s->stack_slots);
-    s->stack_slots = slots;
-    s->stack_mask = mask;
+    const struct stack_probe *p = ctx;
+    const struct stack_entry *e = &p->s->stacks[id];
+    return e->hash == p->hash && e->nr == p->n &&
+           (p->n == 0 || memcmp(p->s->frames_pool + e->first, p->frames,
+                                p->n * sizeof(*p->frames)) == 0);
+}
+
+static uint64_t stack_hash_of(const void *ctx, uint32_t id)
+{
+    const struct stack_set *s = ctx;
+    return s->stacks[id].hash;
 }
 
 static void record_run(struct stack_set *s, uint32_t id, uint64_t count)
@@ -219,21 +131,12 @@ void stack_add_to(struct stack_set *s, uint32_t id, uint64_t count)
 uint32_t stack_add(struct stack_set *s, const uint32_t *frames, size_t n,
                    uint64_t count)
 {
-    uint64_t h = frames_hash(frames, n);
-    size_t i = h & s->stack_mask;
-    uint32_t id;
-    for (;;) {
-        id = s->stack_slots[i];
-        if (id == EMPTY_SLOT)
-            break;
-        struct stack_entry *e = &s->stacks[id];
-        if (e->hash == h && e->nr == n &&
-            (n == 0 || memcmp(s->frames_pool + e->first, frames,
-                              n * sizeof(*frames)) == 0)) {
-            stack_add_to(s, id, count);
-            return id;
-        }
-        i = (i + 1) & s->stack_mask;
+    struct stack_probe p = { s, frames, n, frames_hash(frames, n) };
+    hashtab_reserve(&s->stack_index, stack_hash_of, s);
+    uint32_t *slot = hashtab_find(&s->stack_index, p.hash, stack_eq, &p);
+    if (*slot) {
+        stack_add_to(s, *slot - 1, count);
+        return *slot - 1;
     }
     s->frames_pool = xgrow(s->frames_pool, sizeof(*frames), s->pool_len + n,
                            &s->pool_cap);
@@ -241,17 +144,15 @@ uint32_t stack_add(struct stack_set *s, const uint32_t *frames, size_t n,
         memcpy(s->frames_pool + s->pool_len, frames, n * sizeof(*frames));
     s->stacks = xgrow(s->stacks, sizeof(*s->stacks), s->nr_stacks + 1,
                       &s->cap_stacks);
-    id = (uint32_t)s->nr_stacks++;
+    uint32_t id = (uint32_t)s->nr_stacks++;
     s->stacks[id].first = s->pool_len;
     s->stacks[id].nr = (uint32_t)n;
     s->stacks[id].count = count;
-    s->stacks[id].hash = h;
+    s->stacks[id].hash = p.hash;
     s->pool_len += n;
-    s->stack_slots[i] = id;
+    hashtab_put(&s->stack_index, slot, id);
     s->total += count;
     s->sorted_stale = 1;
-    if (s->nr_stacks * 10 > (s->stack_mask + 1) * 7)
-        stack_table_grow(s);
     if (s->record_order)
         record_run(s, id, count);
     return id;
@@ -308,9 +209,9 @@ static int cursor_next(struct fold_cursor *c)
 {
     if (c->frame >= c->nr)
         return -1;              /* past the end: the terminator was returned */
-    const struct name_entry *e = &c->s->names[c->frames[c->frame]];
-    if (c->off < e->len)
-        return (unsigned char)e->str[c->off++];
+    uint32_t name = c->frames[c->frame];
+    if (c->off < strtab_len(&c->s->names, name))
+        return (unsigned char)strtab_str(&c->s->names, name)[c->off++];
     c->frame++;
     c->off = 0;
     return c->frame < c->nr ? ';' : ' ';
@@ -363,9 +264,11 @@ const uint32_t *stack_sorted(struct stack_set *s)
 
 void stack_merge(struct stack_set *dst, const struct stack_set *src)
 {
-    uint32_t *map = xmalloc((src->nr_names ? src->nr_names : 1) * sizeof(*map));
-    for (size_t i = 0; i < src->nr_names; i++)
-        map[i] = stack_intern(dst, src->names[i].str, src->names[i].len);
+    size_t nr_names = strtab_count(&src->names);
+    uint32_t *map = xmalloc((nr_names ? nr_names : 1) * sizeof(*map));
+    for (size_t i = 0; i < nr_names; i++)
+        map[i] = strtab_id(&dst->names, strtab_str(&src->names, (uint32_t)i),
+                           strtab_len(&src->names, (uint32_t)i));
     uint32_t *buf = NULL;
     size_t cap = 0;
     uint32_t *dst_ids = xmalloc((src->nr_stacks ? src->nr_stacks : 1) * sizeof(*dst_ids));

@@ -1,46 +1,96 @@
-/* strtab.c - the string interner (see strtab.h). */
+/* strtab.c - the string interner (see strtab.h): an arena of copies indexed
+ * by the program's hash table. */
 #include "strtab.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sf.h"
 
-void strtab_release(struct strtab *t)
+#define ARENA_CHUNK (256 * 1024)
+
+struct strtab_chunk {
+    struct strtab_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *arena_copy(struct strtab *t, const char *p, size_t len)
 {
-    for (size_t i = 0; i < t->n; i++)
-        free(t->v[i]);
-    free(t->v);
-    free(t->slots);
-    memset(t, 0, sizeof(*t));
+    struct strtab_chunk *c = t->arena;
+    if (!c || c->cap - c->used < len + 1) {
+        /* Huge strings get a chunk of their own so small ones keep packing. */
+        size_t cap = len + 1 > ARENA_CHUNK / 4 ? len + 1 : ARENA_CHUNK;
+        struct strtab_chunk *n = xmalloc(sizeof(*n) + cap);
+        n->used = 0;
+        n->cap = cap;
+        if (c && cap != ARENA_CHUNK) {
+            /* keep the partly used chunk at the head for later small strings */
+            n->next = c->next;
+            c->next = n;
+            c = n;
+        } else {
+            n->next = c;
+            t->arena = c = n;
+        }
+    }
+    char *dst = c->data + c->used;
+    if (len)
+        memcpy(dst, p, len);
+    dst[len] = '\0';
+    c->used += len + 1;
+    return dst;
+}
+
+struct probe {
+    const struct strtab *t;
+    const char *s;
+    size_t len;
+    uint64_t hash;
+};
+
+static bool ent_eq(const void *ctx, uint32_t id)
+{
+    const struct probe *p = ctx;
+    const struct strtab_ent *e = &p->t->ents[id];
+    return e->hash == p->hash && e->len == p->len && memcmp(e->str, p->s, p->len) == 0;
+}
+
+static uint64_t ent_hash(const void *ctx, uint32_t id)
+{
+    const struct strtab *t = ctx;
+    return t->ents[id].hash;
+}
+
+uint32_t strtab_id(struct strtab *t, const char *s, size_t len)
+{
+    struct probe p = { t, s, len, sf_hash(s, len) };
+    hashtab_reserve(&t->index, ent_hash, t);
+    uint32_t *slot = hashtab_find(&t->index, p.hash, ent_eq, &p);
+    if (*slot)
+        return *slot - 1;
+    t->ents = xgrow(t->ents, sizeof(*t->ents), t->n + 1, &t->cap);
+    uint32_t id = (uint32_t)t->n++;
+    t->ents[id].str = arena_copy(t, s, len);
+    t->ents[id].len = len;
+    t->ents[id].hash = p.hash;
+    hashtab_put(&t->index, slot, id);
+    return id;
 }
 
 const char *strtab_intern(struct strtab *t, const char *s)
 {
-    if (t->n * 2 >= t->nslots) {
-        size_t ns = t->nslots ? t->nslots * 2 : 256;
-        uint32_t *slots = xcalloc(ns, sizeof(*slots));
-        for (size_t i = 0; i < t->n; i++) {
-            uint64_t h = sf_hash(t->v[i], strlen(t->v[i]));
-            size_t j = h & (ns - 1);
-            while (slots[j])
-                j = (j + 1) & (ns - 1);
-            slots[j] = (uint32_t)i + 1;
-        }
-        free(t->slots);
-        t->slots = slots;
-        t->nslots = ns;
+    return strtab_str(t, strtab_id(t, s, strlen(s)));
+}
+
+void strtab_release(struct strtab *t)
+{
+    for (struct strtab_chunk *c = t->arena, *next; c; c = next) {
+        next = c->next;
+        free(c);
     }
-    uint64_t h = sf_hash(s, strlen(s));
-    size_t j = h & (t->nslots - 1);
-    while (t->slots[j]) {
-        const char *c = t->v[t->slots[j] - 1];
-        if (!strcmp(c, s))
-            return c;
-        j = (j + 1) & (t->nslots - 1);
-    }
-    t->v = xgrow(t->v, sizeof(*t->v), t->n + 1, &t->cap);
-    t->v[t->n] = xstrdup(s);
-    t->slots[j] = (uint32_t)t->n + 1;
-    return t->v[t->n++];
+    free(t->ents);
+    hashtab_release(&t->index);
+    memset(t, 0, sizeof(*t));
 }

@@ -4,6 +4,8 @@
  * DWARF, named the way perf 6.1 (with binutils addr2line) names them. */
 #include "symbolize.h"
 #include "demangle.h"
+#include "hashtab.h"
+#include "strtab.h"
 #include "sf_int.h"
 #include "dwimage.h"
 #include "gosym.h"
@@ -90,24 +92,12 @@ struct symstate {
     pthread_mutex_t dm_lock;   /* demangled names, keyed by the mangled
                                   string's address (symbols and DWARF
                                   strings live as long as the binary) */
-    struct dm_ent *dm;
-    size_t nr_dm, cap_dm;      /* cap_dm: a power of two, or 0 */
-};
-
-struct dm_ent {
-    const char *from;          /* NULL = empty slot */
-    char *to;                  /* NULL: not demangled, keep `from` */
+    struct u64map demangled;   /* address -> id in dm_names, or UINT32_MAX
+                                  when the name does not demangle */
+    struct strtab dm_names;
 };
 
 /* ---- C++ names ---- */
-
-static size_t dm_slot(const struct dm_ent *t, size_t cap, const char *from)
-{
-    size_t i = (size_t)(((uintptr_t)from >> 3) * 0x9E3779B97F4A7C15ull) & (cap - 1);
-    while (t[i].from && t[i].from != from)
-        i = (i + 1) & (cap - 1);
-    return i;
-}
 
 /* `name` as perf prints it: C++ names demangled (once per string). */
 static const char *pretty(struct symstate *st, const char *name)
@@ -115,31 +105,18 @@ static const char *pretty(struct symstate *st, const char *name)
     if (!name || name[0] != '_' || name[1] != 'Z')
         return name;
     pthread_mutex_lock(&st->dm_lock);
-    if (st->cap_dm) {
-        size_t i = dm_slot(st->dm, st->cap_dm, name);
-        if (st->dm[i].from) {
-            const char *r = st->dm[i].to ? st->dm[i].to : name;
-            pthread_mutex_unlock(&st->dm_lock);
-            return r;
-        }
+    const uint32_t *id = u64map_get(&st->demangled, (uintptr_t)name);
+    uint32_t sid = id ? *id : UINT32_MAX;
+    if (!id) {
+        char *d = sf_demangle(name);
+        if (d)
+            sid = strtab_id(&st->dm_names, d, strlen(d));
+        u64map_put(&st->demangled, (uintptr_t)name, sid);
+        free(d);
     }
-    if ((st->nr_dm + 1) * 2 > st->cap_dm) {
-        size_t cap = st->cap_dm ? st->cap_dm * 2 : 64;
-        struct dm_ent *t = xcalloc(cap, sizeof(*t));
-        for (size_t k = 0; k < st->cap_dm; k++)
-            if (st->dm[k].from)
-                t[dm_slot(t, cap, st->dm[k].from)] = st->dm[k];
-        free(st->dm);
-        st->dm = t;
-        st->cap_dm = cap;
-    }
-    char *d = sf_demangle(name);
-    size_t i = dm_slot(st->dm, st->cap_dm, name);
-    st->dm[i].from = name;
-    st->dm[i].to = d;
-    st->nr_dm++;
+    const char *r = sid == UINT32_MAX ? name : strtab_str(&st->dm_names, sid);
     pthread_mutex_unlock(&st->dm_lock);
-    return d ? d : name;
+    return r;
 }
 
 /* ---- ELF symbols, perf style ---- */
@@ -572,9 +549,8 @@ static void symstate_free(void *p)
     else if (st->dw)
         dwarf_end(st->dw);
     pthread_mutex_destroy(&st->dw_lock);
-    for (size_t i = 0; i < st->cap_dm; i++)
-        free(st->dm[i].to);
-    free(st->dm);
+    u64map_release(&st->demangled);
+    strtab_release(&st->dm_names);
     pthread_mutex_destroy(&st->dm_lock);
     free(st->syms);
     free(st->cus);
