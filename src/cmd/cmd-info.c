@@ -7,11 +7,10 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "callchain.h"
+#include "capinfo.h"
 #include "options.h"
 #include "outfile.h"
 #include "profile.h"
-#include "session.h"
 #include "writer.h"
 
 static const char usage[] =
@@ -21,107 +20,17 @@ static const char usage[] =
     "samples, threads, mapped binaries with build-ids and unwinding statistics.\n"
     "Use --format md|csv|json for other layouts.\n";
 
-struct info_map { const char *path; char build_id[41]; uint64_t samples; };
-struct info_event { char *name; uint64_t count; };
-
-/* What on_capture copies out of the session before it is freed. */
 struct info_ctx {
     struct common_opts co;
     char *path;
-    struct pd_info hdr;          /* shallow copy: strings duplicated below */
-    enum callchain_mode call_graph;
-    char *hostname, *osrelease, *perf_version, *arch, *cpudesc, *cmdline;
-    struct info_event *events;
-    size_t nr_events;
-    struct sess_stats st;
-    uint64_t records_total, unknown_records, compressed_records;
-    struct info_map *maps;
-    size_t nr_maps;
+    struct capinfo ci;           /* copied out before the session is freed */
 };
-
-static char *dup_or_null(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
-
-static void hex_id(char out[41], const uint8_t *id, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
-    for (i = 0; i < n && i < 20; i++) {
-        out[2 * i] = hex[id[i] >> 4];
-        out[2 * i + 1] = hex[id[i] & 15];
-    }
-    out[2 * i] = '\0';
-}
 
 static int on_capture(void *arg, struct session *s, struct sf_err *err)
 {
     struct info_ctx *c = arg;
     (void)err;
-    struct pd_file *pd = session_file(s);
-    const struct pd_info *h = pd_get_info(pd);
-    c->hdr = *h;
-    c->call_graph = callchain_mode_of(pd);
-    c->hostname = dup_or_null(h->hostname);
-    c->osrelease = dup_or_null(h->osrelease);
-    c->perf_version = dup_or_null(h->perf_version);
-    c->arch = dup_or_null(h->arch);
-    c->cpudesc = dup_or_null(h->cpudesc);
-    struct sbuf cl = SBUF_INIT;
-    for (size_t i = 0; i < h->cmdline_argc; i++) {
-        if (i)
-            sbuf_addch(&cl, ' ');
-        sbuf_addstr(&cl, h->cmdline[i]);
-    }
-    c->cmdline = cl.len ? sbuf_detach(&cl) : NULL;
-    sbuf_release(&cl);
-
-    const struct sess_stats *st = session_get_stats(s);
-    c->st = *st;
-    c->st.samples_per_attr = NULL;
-    size_t na = pd_nr_attrs(pd);
-    c->events = xcalloc(na ? na : 1, sizeof(*c->events));
-    for (size_t i = 0; i < na; i++) {
-        uint64_t n = st->samples_per_attr ? st->samples_per_attr[i] : 0;
-        if (!n)
-            continue;
-        const char *name = session_event_name(s, i);
-        c->events[c->nr_events].name = xstrdup(name ? name : "[unknown]");
-        c->events[c->nr_events++].count = n;
-    }
-    const struct pd_stats *ps = pd_get_stats(pd);
-    for (size_t i = 0; i < PD_REC_MAX; i++)
-        c->records_total += ps->records_by_type[i];
-    c->records_total += ps->unknown_records;
-    c->unknown_records = ps->unknown_records;
-    c->compressed_records = ps->compressed_records;
-
-    /* Executable mappings, one row per distinct file. */
-    size_t nm = session_nr_all_maps(s);
-    c->maps = xcalloc(nm ? nm : 1, sizeof(*c->maps));
-    for (size_t i = 0; i < nm; i++) {
-        const struct sess_map *m = session_all_map(s, i);
-        if (!m->filename || !(m->prot & 4 /* PROT_EXEC */))
-            continue;
-        size_t k;
-        for (k = 0; k < c->nr_maps; k++)
-            if (!strcmp(c->maps[k].path, m->filename))
-                break;
-        if (k == c->nr_maps) {
-            c->maps[k].path = xstrdup(m->filename);
-            c->nr_maps++;
-        }
-        if (m->build_id_size && !c->maps[k].build_id[0])
-            hex_id(c->maps[k].build_id, m->build_id, m->build_id_size);
-    }
-    /* Build-ids perf recorded in the header, for maps without one. */
-    for (size_t i = 0; i < h->nr_build_ids; i++) {
-        const struct pd_build_id *b = &h->build_ids[i];
-        for (size_t k = 0; k < c->nr_maps; k++)
-            if (b->filename && !strcmp(c->maps[k].path, b->filename) && !c->maps[k].build_id[0])
-                hex_id(c->maps[k].build_id, b->id, b->size ? b->size : 20);
-    }
+    capinfo_collect(&c->ci, s);
     return 0;
 }
 
@@ -132,7 +41,7 @@ static double pct(uint64_t part, uint64_t whole)
 
 static int cmp_event(const void *a, const void *b)
 {
-    const struct info_event *x = a, *y = b;
+    const struct capinfo_event *x = a, *y = b;
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
     return strcmp(x->name, y->name);
@@ -159,55 +68,55 @@ static int write_info(FILE *out, void *arg, struct sf_err *err)
     struct info_ctx *c = io->c;
     struct profile *p = io->p;
     struct writer *w = writer_new(out, (enum writer_format)c->co.format);
-    const struct sess_stats *st = &c->st;
+    struct capinfo *ci = &c->ci;
 
     writer_begin(w);
     writer_scalar_str(w, "file", "File", c->path);
-    writer_scalar_str(w, "mode", "Mode", c->hdr.pipe_mode ? "pipe" : "file");
-    if (c->perf_version)
-        writer_scalar_str(w, "perf_version", "perf version", c->perf_version);
-    if (c->hostname)
-        writer_scalar_str(w, "hostname", "Host", c->hostname);
-    if (c->osrelease)
-        writer_scalar_str(w, "os_release", "OS release", c->osrelease);
-    if (c->arch)
-        writer_scalar_str(w, "arch", "Arch", c->arch);
-    if (c->cpudesc)
-        writer_scalar_str(w, "cpu", "CPU", c->cpudesc);
-    if (c->hdr.nr_cpus_online)
-        writer_scalar_uint(w, "nr_cpus", "CPUs online", c->hdr.nr_cpus_online);
-    if (c->cmdline)
-        writer_scalar_str(w, "cmdline", "Command line", c->cmdline);
+    writer_scalar_str(w, "mode", "Mode", ci->pipe_mode ? "pipe" : "file");
+    if (ci->perf_version)
+        writer_scalar_str(w, "perf_version", "perf version", ci->perf_version);
+    if (ci->hostname)
+        writer_scalar_str(w, "hostname", "Host", ci->hostname);
+    if (ci->osrelease)
+        writer_scalar_str(w, "os_release", "OS release", ci->osrelease);
+    if (ci->arch)
+        writer_scalar_str(w, "arch", "Arch", ci->arch);
+    if (ci->cpudesc)
+        writer_scalar_str(w, "cpu", "CPU", ci->cpudesc);
+    if (ci->nr_cpus_online)
+        writer_scalar_uint(w, "nr_cpus", "CPUs online", ci->nr_cpus_online);
+    if (ci->cmdline)
+        writer_scalar_str(w, "cmdline", "Command line", ci->cmdline);
     writer_scalar_str(w, "byte_order", "Byte order",
-                      c->hdr.byte_swapped ? "swapped (other endianness)" : "native");
-    if (c->hdr.compressed) {
+                      ci->byte_swapped ? "swapped (other endianness)" : "native");
+    if (ci->compressed) {
         char comp[96];
         snprintf(comp, sizeof(comp), "%s level %u (ratio %u), %llu compressed records",
-                 c->hdr.comp_type == 1 ? "zstd" : "unknown", c->hdr.comp_level,
-                 c->hdr.comp_ratio, (unsigned long long)c->compressed_records);
+                 ci->comp_type == 1 ? "zstd" : "unknown", ci->comp_level,
+                 ci->comp_ratio, (unsigned long long)ci->compressed_records);
         writer_scalar_str(w, "compression", "Compression", comp);
     } else {
         writer_scalar_str(w, "compression", "Compression", "none");
     }
-    writer_scalar_str(w, "call_graph", "Call graph", callchain_mode_name(c->call_graph));
-    writer_scalar_str(w, "call_graph_means", "Which means", callchain_mode_meaning(c->call_graph));
-    writer_scalar_uint(w, "records", "Records", c->records_total);
-    if (c->unknown_records)
-        writer_scalar_uint(w, "unknown_records", "Unknown records (skipped)", c->unknown_records);
-    writer_scalar_uint(w, "samples", "Samples", st->samples);
-    uint64_t attempted = st->samples + st->lost_samples;
-    writer_scalar_uint(w, "lost_events", "Lost events", st->lost_events);
+    writer_scalar_str(w, "call_graph", "Call graph", callchain_mode_name(ci->call_graph));
+    writer_scalar_str(w, "call_graph_means", "Which means", callchain_mode_meaning(ci->call_graph));
+    writer_scalar_uint(w, "records", "Records", ci->records_total);
+    if (ci->unknown_records)
+        writer_scalar_uint(w, "unknown_records", "Unknown records (skipped)", ci->unknown_records);
+    writer_scalar_uint(w, "samples", "Samples", ci->samples);
+    uint64_t attempted = ci->samples + ci->lost_samples;
+    writer_scalar_uint(w, "lost_events", "Lost events", ci->lost_events);
     writer_scalar_pct(w, "lost_events_share", "Lost events share",
-                      pct(st->lost_events, st->samples + st->lost_events), 2);
-    writer_scalar_uint(w, "lost_samples", "Lost samples", st->lost_samples);
-    writer_scalar_pct(w, "lost_samples_share", "Lost samples share", pct(st->lost_samples, attempted), 2);
-    double dur = st->last_time > st->first_time
-                     ? (double)(st->last_time - st->first_time) / 1e9 : 0.0;
+                      pct(ci->lost_events, ci->samples + ci->lost_events), 2);
+    writer_scalar_uint(w, "lost_samples", "Lost samples", ci->lost_samples);
+    writer_scalar_pct(w, "lost_samples_share", "Lost samples share", pct(ci->lost_samples, attempted), 2);
+    double dur = ci->last_time > ci->first_time
+                     ? (double)(ci->last_time - ci->first_time) / 1e9 : 0.0;
     writer_scalar_float(w, "duration_s", "Time span (s)", dur, 6);
-    writer_scalar_uint(w, "threads", "Threads", st->nr_threads);
-    writer_scalar_uint(w, "processes", "Processes", st->nr_processes);
-    if (pct(st->lost_samples, attempted) > 0.01 ||
-        pct(st->lost_events, st->samples + st->lost_events) > 0.01)
+    writer_scalar_uint(w, "threads", "Threads", ci->nr_threads);
+    writer_scalar_uint(w, "processes", "Processes", ci->nr_processes);
+    if (pct(ci->lost_samples, attempted) > 0.01 ||
+        pct(ci->lost_events, ci->samples + ci->lost_events) > 0.01)
         writer_scalar_str(w, "hint", "Hint",
                           "more than 1% of samples were lost: record with a bigger ring "
                           "buffer (perf record -m 8192 or more)");
@@ -217,12 +126,12 @@ static int write_info(FILE *out, void *arg, struct sf_err *err)
         { "count", "Samples", WCOL_UINT, 0 },
         { "share", "Share", WCOL_PCT, 1 },
     };
-    qsort(c->events, c->nr_events, sizeof(*c->events), cmp_event);
+    qsort(ci->events, ci->nr_events, sizeof(*ci->events), cmp_event);
     writer_table_begin(w, "events", "Events", ev_cols, SF_ARRAY_SIZE(ev_cols));
-    for (size_t i = 0; i < c->nr_events; i++) {
-        writer_cell_str(w, c->events[i].name);
-        writer_cell_uint(w, c->events[i].count);
-        writer_cell_float(w, pct(c->events[i].count, st->samples));
+    for (size_t i = 0; i < ci->nr_events; i++) {
+        writer_cell_str(w, ci->events[i].name);
+        writer_cell_uint(w, ci->events[i].count);
+        writer_cell_float(w, pct(ci->events[i].count, ci->samples));
     }
     writer_table_end(w);
 
@@ -231,9 +140,9 @@ static int write_info(FILE *out, void *arg, struct sf_err *err)
         { "build_id", "Build-id", WCOL_STR, 0 },
     };
     writer_table_begin(w, "binaries", "Mapped binaries", map_cols, SF_ARRAY_SIZE(map_cols));
-    for (size_t i = 0; i < c->nr_maps; i++) {
-        writer_cell_str(w, c->maps[i].path);
-        writer_cell_str(w, c->maps[i].build_id[0] ? c->maps[i].build_id : "-");
+    for (size_t i = 0; i < ci->nr_maps; i++) {
+        writer_cell_str(w, ci->maps[i].path);
+        writer_cell_str(w, ci->maps[i].build_id[0] ? ci->maps[i].build_id : "-");
     }
     writer_table_end(w);
 
@@ -290,18 +199,7 @@ static int write_info(FILE *out, void *arg, struct sf_err *err)
 static void info_release(struct info_ctx *c)
 {
     free(c->path);
-    free(c->hostname);
-    free(c->osrelease);
-    free(c->perf_version);
-    free(c->arch);
-    free(c->cpudesc);
-    free(c->cmdline);
-    for (size_t i = 0; i < c->nr_events; i++)
-        free(c->events[i].name);
-    free(c->events);
-    for (size_t i = 0; i < c->nr_maps; i++)
-        free((char *)c->maps[i].path);
-    free(c->maps);
+    capinfo_release(&c->ci);
 }
 
 int cmd_info(int argc, char **argv)
