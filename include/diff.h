@@ -44,6 +44,7 @@ struct diff {
     int normalized;
     struct diff_row total;        /* name "total" */
     struct diff_table syscalls, callsites, tests;
+    int leaf_events;              /* every profile's leaf is an event, not a syscall */
 };
 
 /* "after" -> negate 0, "before" -> negate 1 (--shape); 0 ok, -1 unknown. */

@@ -194,6 +194,11 @@ struct profile {
  * samples and 5 % of all (unwind_result.suspect_map). */
 int profile_suspect_binary(const struct profile *p, const struct unwind_stat *u);
 
+/* Whether the samples are events other than syscalls (a capture of
+ * cpu-clock or page faults): each stack's leaf is an event, and tables
+ * say "Event" where they say "Syscall". */
+int profile_leaf_is_event(const struct profile *p);
+
 void profile_release(struct profile *p);
 
 #endif

@@ -216,6 +216,9 @@ int diff_build(const struct profile *const *before, size_t nb,
     memset(d, 0, sizeof(*d));
     if (!nb || !na)
         return sf_error(err, "diff needs at least one profile on each side");
+    d->leaf_events = 1;
+    for (size_t i = 0; i < nb + na; i++)
+        d->leaf_events &= profile_leaf_is_event(i < nb ? before[i] : after[i - nb]);
     double alpha = o && o->alpha > 0 ? o->alpha : 0.05;
     int normalize = o && o->normalize;
     double target = 0;
@@ -295,11 +298,13 @@ static void write_table(struct writer *w, const struct diff *d, const struct dif
     struct writer_col cols[12];
     size_t nc = 0;
     static const char *const keys[] = { "syscalls", "callsites", "tests" };
-    static const char *const titles[] = { "Syscalls", "Call sites", "Tests and runtime work" };
+    const char *leaf = d->leaf_events ? "Event" : "Syscall";
+    const char *titles[] = { d->leaf_events ? "Events" : "Syscalls", "Call sites",
+                             "Tests and runtime work" };
     cols[nc++] = (struct writer_col){ "name", which == TAB_CALLSITES ? "Call site" :
-                                      which == TAB_TESTS ? "Test or origin" : "Syscall", WCOL_STR, 0 };
+                                      which == TAB_TESTS ? "Test or origin" : leaf, WCOL_STR, 0 };
     if (which == TAB_CALLSITES)
-        cols[nc++] = (struct writer_col){ "syscall", "Syscall", WCOL_STR, 0 };
+        cols[nc++] = (struct writer_col){ "syscall", leaf, WCOL_STR, 0 };
     if (which == TAB_TESTS)
         cols[nc++] = (struct writer_col){ "kind", "Kind", WCOL_STR, 0 };
     cols[nc++] = (struct writer_col){ "before", "Before", vt, 1 };

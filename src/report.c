@@ -365,6 +365,18 @@ static const char ADVICE_SUSPECT[] =
     "unwound to return addresses that follow no call instruction: rebuilt since the "
     "recording? pass the recorded one with --binary";
 
+/* The other reasons an unwinding stopped, as the health line says them. */
+static const struct { enum unwind_stop stop; const char *what; } other_stops[] = {
+    { UNWIND_STOP_SYSTEMSTACK, "stopped at a switch to the runtime's system stack (normal: "
+                               "the runtime's own work there has no goroutine above it)" },
+    { UNWIND_STOP_SIGNAL, "stopped at a signal handler's frame" },
+    { UNWIND_STOP_NOT_ROOT, "ended in a function that is not a thread's root" },
+    { UNWIND_STOP_UNPROVEN, "stopped at a function without unwind tables" },
+    { UNWIND_STOP_BAD_FRAME, "stopped at an inconsistent frame" },
+    { UNWIND_STOP_MAX_DEPTH, "stopped at the depth limit" },
+    { UNWIND_STOP_NO_REGS, "had no registers or stack copy (record with --call-graph dwarf)" },
+};
+
 static void side_health(struct side *s)
 {
     const struct profile *p = s->p;
@@ -380,9 +392,13 @@ static void side_health(struct side *s)
         health_add(s, trunc > 1.0 ? LV_WARN : LV_OK, "Truncated stacks", ADVICE_TRUNC,
                    "%.1f%%", trunc);
         sbuf_addf(&un, "%.1f%% reached a root, %.1f%% truncated, %.1f%% stopped at an "
-                       "unknown pc, %.1f%% without a binary, %.1f%% other",
+                       "unknown pc, %.1f%% without a binary",
                   pct((double)u->to_root, n), trunc, pct((double)u->unknown_pc, n),
-                  pct((double)u->no_binary, n), pct((double)u->other_stop, n));
+                  pct((double)u->no_binary, n));
+        for (size_t k = 0; k < SF_ARRAY_SIZE(other_stops); k++)
+            if (u->stops[other_stops[k].stop])
+                sbuf_addf(&un, ", %.1f%% %s", pct((double)u->stops[other_stops[k].stop], n),
+                          other_stops[k].what);
     } else {
         health_add(s, LV_INFO, "Unwinding", NULL, "not measured (folded input)");
         sbuf_addstr(&un, "not measured (folded input)");

@@ -48,6 +48,11 @@ void frame_table_merge(struct frame_table *dst, struct stack_set *dst_stacks,
     }
 }
 
+int profile_leaf_is_event(const struct profile *p)
+{
+    return p->has_capture && !p->nr_syscalls && p->total;
+}
+
 int profile_suspect_binary(const struct profile *p, const struct unwind_stat *u)
 {
     return u->suspect_samples >= 10 && u->suspect_samples * 20 >= p->overall.samples;

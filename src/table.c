@@ -62,7 +62,10 @@ static int cmp_sys(const void *a, const void *b)
     case TOP_SORT_MAX: dx = x->max_us; dy = y->max_us; break;
     case TOP_SORT_COUNT: break;
     }
-    if (dx != dy)
+    /* an unknown latency (no paired exit) sorts after every known one */
+    if (isnan(dx) != isnan(dy))
+        return isnan(dx) ? 1 : -1;
+    if (dx != dy && !isnan(dx))
         return dx > dy ? -1 : 1;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
@@ -104,6 +107,22 @@ static void table_end(struct writer *w, const struct top_opts *o, size_t n)
 {
     writer_table_end(w);
     writer_table_more(w, n - row_limit(o, n));
+}
+
+/* cols, or a copy in out (n entries) with the syscall titles as event ones. */
+static const struct writer_col *leaf_cols(const struct profile *p, const struct writer_col *cols,
+                                          size_t n, struct writer_col *out)
+{
+    if (!profile_leaf_is_event(p))
+        return cols;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = cols[i];
+        if (!strcmp(cols[i].title, "Syscall"))
+            out[i].title = "Event";
+        else if (!strcmp(cols[i].title, "Top syscall"))
+            out[i].title = "Top event";
+    }
+    return out;
 }
 
 static void write_syscalls(const struct profile *p, const struct top_opts *o,
@@ -155,7 +174,9 @@ static void write_syscalls(const struct profile *p, const struct top_opts *o,
         { "lat_p99_us", "p99 us", WCOL_FLOAT, 2 },
         { "lat_max_us", "Max us", WCOL_FLOAT, 2 },
     };
-    writer_table_begin(w, "syscalls", "Syscalls", base, paired ? 11 : 4);
+    struct writer_col ev[SF_ARRAY_SIZE(base)];
+    writer_table_begin(w, "syscalls", profile_leaf_is_event(p) ? "Events" : "Syscalls",
+                       leaf_cols(p, base, SF_ARRAY_SIZE(base), ev), paired ? 11 : 4);
     double dur = p->duration_s;
     for (size_t i = 0; i < row_limit(o, g.n); i++) {
         const struct sys_row *r = &rows[i];
@@ -188,7 +209,8 @@ static void write_pair_table(const struct profile *p, const struct top_opts *o,
     struct top_groups g = TOP_GROUPS_INIT;
     top_groups_add(&g, p->stacks, dim);
     sort_groups(&g, o->sort);
-    writer_table_begin(w, key, title, cols, 4);
+    struct writer_col ev[4];
+    writer_table_begin(w, key, title, leaf_cols(p, cols, 4, ev), 4);
     for (size_t i = 0; i < row_limit(o, g.n); i++) {
         writer_cell_str(w, g.v[i].name);
         writer_cell_str(w, g.v[i].sub);
@@ -288,11 +310,14 @@ static void write_tests(const struct profile *p, const struct top_opts *o,
         timed_groups = &g;
         qsort(order, g.n, sizeof(*order), cmp_timed);
     }
+    struct writer_col ev[SF_ARRAY_SIZE(timed_cols)];
     if (timed)
-        writer_table_begin(w, "tests", "Tests and runtime work", timed_cols,
+        writer_table_begin(w, "tests", "Tests and runtime work",
+                           leaf_cols(p, timed_cols, SF_ARRAY_SIZE(timed_cols), ev),
                            SF_ARRAY_SIZE(timed_cols));
     else
-        writer_table_begin(w, "tests", "Tests and runtime work", cols, SF_ARRAY_SIZE(cols));
+        writer_table_begin(w, "tests", "Tests and runtime work",
+                           leaf_cols(p, cols, SF_ARRAY_SIZE(cols), ev), SF_ARRAY_SIZE(cols));
     for (size_t r = 0; r < row_limit(o, g.n); r++) {
         const struct top_group *row = &g.v[order[r]];
         const char *best = NULL;

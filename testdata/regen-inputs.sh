@@ -61,6 +61,8 @@ ORACLE_OUT=/dev/null rec go-oracle-fp.data -e "$ALL" -g -- "$REC/oracle.test"
 rec cprog-fp-fp.data -e "$ALL" -g -- "$REC/cprog-fp" 3
 ORACLE_OUT=/dev/null rec go-nocg.data -e 'syscalls:sys_enter_prctl' -e 'syscalls:sys_enter_openat' \
 	-- "$REC/oracle.test"
+# Not syscalls: cpu-clock every 100 us, frame-pointer chains (tables say "Event").
+ORACLE_OUT=/dev/null rec go-cpuclock.data -e cpu-clock -c 100000 -g -- "$REC/oracle.test"
 
 # System-wide: one second of everything while before.test runs next to it. The workload is
 # `sleep 1`, forked by perf: its FORK record names the recording perf process.

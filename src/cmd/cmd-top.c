@@ -114,6 +114,23 @@ static int write_top(FILE *out, void *arg, struct sf_err *err)
     return rc;
 }
 
+/* --sort by a latency without sys_exit_* events: every latency is
+ * unknown, so the order would mean nothing; says so and sorts by count. */
+static void check_latency_sort(struct top_ctx *c, const struct profile *p)
+{
+    static const char *const names[] = { [TOP_SORT_TIME] = "time", [TOP_SORT_MEAN] = "mean",
+                                         [TOP_SORT_P99] = "p99", [TOP_SORT_MAX] = "max" };
+    enum top_sort k = c->to.sort;
+    if (k != TOP_SORT_TIME && k != TOP_SORT_MEAN && k != TOP_SORT_P99 && k != TOP_SORT_MAX)
+        return;
+    for (size_t i = 0; i < p->nr_syscalls; i++)
+        if (p->syscalls[i].exits)
+            return;
+    cmd_warn(c->co.prof.quiet, "--sort %s: latency needs sys_exit_* events, and the input has "
+             "none (record -e 'syscalls:sys_exit_*' too); sorted by count", names[k]);
+    c->to.sort = TOP_SORT_COUNT;
+}
+
 int cmd_top(int argc, char **argv)
 {
     struct top_ctx c;
@@ -135,6 +152,8 @@ int cmd_top(int argc, char **argv)
         c.to.limit = TOP_DEFAULT_LIMIT;
     struct profile p;
     rc = cmd_load(&c.co, inputs, nr_inputs, &p);
+    if (rc == 0)
+        check_latency_sort(&c, &p);
     if (rc == 0) {
         struct top_job j = { &p, &c.to, (enum writer_format)c.co.format };
         rc = cmd_write_output(c.co.output, write_top, &j);

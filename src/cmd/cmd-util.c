@@ -199,6 +199,19 @@ static void warn_cut(int quiet, const struct input_info *in)
                  (unsigned long long)in->recorded_data_size, (unsigned long long)in->samples);
 }
 
+/* More than 1% of a capture's samples lost: every count and share is of
+ * what remained. */
+static void warn_lost(int quiet, const struct input_info *in)
+{
+    uint64_t lost = in->lost_samples > in->lost_events ? in->lost_samples : in->lost_events;
+    if (!lost || lost * 100 <= in->samples + lost)
+        return;
+    cmd_warn(quiet, "'%s': perf lost %llu of %llu samples (%.1f%%), so counts and shares are "
+             "of the rest; record with a bigger ring buffer (perf record -m 8192 or more)",
+             in->path, (unsigned long long)lost, (unsigned long long)(in->samples + lost),
+             100.0 * (double)lost / (double)(in->samples + lost));
+}
+
 int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
              struct profile *p)
 {
@@ -215,6 +228,7 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
     for (size_t i = 0; i < p->nr_inputs; i++) {
         const struct input_info *in = &p->inputs[i];
         warn_cut(co->prof.quiet, in);
+        warn_lost(co->prof.quiet, in);
         /* text inputs: the lines left out, once per input, at the end */
         if (in->skipped_lines)
             cmd_warn(co->prof.quiet, "'%s': %llu line%s skipped (%s), the first line %zu",
