@@ -48,6 +48,11 @@ static void add_header(struct script_writer *w, const struct sess_sample *ss)
                  (unsigned long long)(s->idn.time % 1000000000ULL / 1000ULL));
         sbuf_addf(b, "%12s: ", t);
     }
+    /* perf prints the period for every event type but tracepoints; without
+     * PERF_SAMPLE_PERIOD in the sample it is the attr's (-c N) */
+    if (s->attr && s->attr->type != 2)
+        sbuf_addf(b, "%10llu ", (unsigned long long)((s->attr->sample_type & PD_S_PERIOD)
+                                                      ? s->period : s->attr->sample_period));
     sbuf_addf(b, "%*s: ", w->name_width, ss->event_name ? ss->event_name : "[unknown]");
     const struct tp_set *tps = session_tracepoints(w->session);
     if (ss->tp && tps && s->raw)
