@@ -200,10 +200,18 @@ static uint32_t mapping_for(struct export *x, const struct sess_map *m,
     char *abs = bin ? realpath(binary_path(bin), NULL) : NULL;
     mp.file = str_id(x, abs ? abs : bin ? binary_path(bin) : m->filename);
     free(abs);
-    char hex[2 * sizeof(m->build_id) + 1];
-    for (size_t i = 0; i < m->build_id_size && i < sizeof(m->build_id); i++)
-        snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
-    hex[2 * SF_MIN((size_t)m->build_id_size, sizeof(m->build_id))] = '\0';
+    /* the capture's build-id (perf --buildid-mmap), else the GNU build-id
+     * of the binary used for it (a Go binary has none, as in Go's own
+     * profiles) */
+    size_t n = m->build_id_size;
+    const uint8_t *id = m->build_id;
+    if (!n && bin)
+        id = binary_build_id(bin, &n);
+    char hex[2 * 20 + 1];
+    n = id ? SF_MIN(n, (size_t)20) : 0;
+    for (size_t i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", id[i]);
+    hex[2 * n] = '\0';
     mp.build_id = str_id(x, hex);
     mp.symbolized = bin != NULL;
     x->mappings = xgrow(x->mappings, sizeof(*x->mappings), x->nr_mappings + 1,

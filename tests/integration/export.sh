@@ -90,6 +90,19 @@ case_() {
     fi
 }
 
+# mappings NAME DATA: the pprof mappings against perf script's mmap events
+# and readelf's build-ids (skipped without perf or readelf).
+mappings() {
+    [ -n "$GO" ] || return
+    if ! command -v perf >/dev/null || ! command -v readelf >/dev/null; then
+        echo "skip $1-mappings: needs perf and readelf"; return
+    fi
+    "$GO" tool pprof -raw "$tmp/$1.pprof" > "$tmp/$1.raw" 2>/dev/null
+    perf script --show-mmap-events -i "$2" 2>/dev/null | grep 'PERF_RECORD_MMAP' > "$tmp/$1.mmaps"
+    python3 "$check" pprof-mappings "$tmp/$1.raw" "$tmp/$1.mmaps" > "$tmp/$1-maps.res" 2>&1
+    verdict "$1-mappings" "start/limit/offset = perf script's mmaps, build-ids = readelf's"
+}
+
 # raw NAME BINARY: file:line, functions and start lines against the Go tools.
 raw() {
     [ -n "$GO" ] || return
@@ -114,6 +127,8 @@ case_ two-inputs "--binary $TESTDATA/bin/before.test" "$TESTDATA/rec/before-1.da
     "$TESTDATA/rec/before-2.data"
 jcheck=0
 case_ c-dwarf "--binary $TESTDATA/bin/cprog-nofp" "$TESTDATA/rec/cprog-nofp.data"
+mappings c-dwarf "$TESTDATA/rec/cprog-nofp.data"
+mappings go-oracle "$TESTDATA/rec/go-oracle.data"
 
 if [ -n "$GO" ]; then
     # -disasm reads the binary named by the mapping: samples land on calls.

@@ -8,6 +8,11 @@ independent views of the same capture (export.sh drives it):
                                     `go tool addr2line`'s on the binary, start lines
                                     equal the first line `go tool objdump` shows;
                                     latency values sum to top's
+  pprof-mappings RAW MMAPS          every mapping of `go tool pprof -raw` is an
+                                    executable mapping of `perf script
+                                    --show-mmap-events` (start, limit, offset,
+                                    file name) and carries the GNU build-id
+                                    `readelf -n` finds in its file (none for Go)
   speedscope FILE FOLDED [TRACE]    speedscope's schema (required keys, types, enum
                                     values, index bounds); stacks equal fold's;
                                     per-thread sample order equals the trace's
@@ -166,6 +171,39 @@ def pprof_raw(raw, go, binary, topjson=None):
                     outer.group(1), outer.group(4), starts[outer.group(1)]))
     if not checked_starts:
         fail('pprof: no start line checked')
+
+
+def pprof_mappings(raw, mmaps):
+    text = open(raw, encoding='utf-8').read()
+    maps = text.split('\nMappings\n', 1)[1] if '\nMappings\n' in text else ''
+    want = set()
+    for line in open(mmaps, encoding='utf-8'):
+        m = re.search(r'PERF_RECORD_MMAP2? \S+: \[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ (\S+)'
+                      r'[^\]]*\]: (\S+) (\S+)$', line.rstrip('\n'))
+        if m and 'x' in m.group(4):
+            start, size = int(m.group(1), 16), int(m.group(2), 16)
+            want.add((start, start + size, int(m.group(3), 16), m.group(5).rsplit('/', 1)[-1]))
+    n = 0
+    for line in maps.split('\n'):
+        m = re.match(r'^\d+: (0x[0-9a-f]+)/(0x[0-9a-f]+)/(0x[0-9a-f]+) (\S+) (\S*) ?\[', line)
+        if not line.strip():
+            continue
+        if not m:
+            fail('pprof: mapping line %r' % line)
+            continue
+        n += 1
+        got = (int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16),
+               m.group(4).rsplit('/', 1)[-1])
+        if got not in want:
+            fail('pprof: mapping %s is no executable mapping perf script shows' % line)
+        notes = subprocess.run(['readelf', '-n', m.group(4)], capture_output=True,
+                               text=True).stdout
+        bid = re.search(r'Build ID: ([0-9a-f]+)', notes)
+        if (bid.group(1) if bid else '') != m.group(5):
+            fail('pprof: mapping %s: build-id %r, readelf says %r' % (
+                m.group(4), m.group(5), bid.group(1) if bid else ''))
+    if not n:
+        fail('pprof: no mapping')
 
 
 # ---- speedscope ----
@@ -391,6 +429,7 @@ def trace_tests(path, recdir):
 
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
-    {'pprof-traces': pprof_traces, 'pprof-raw': pprof_raw, 'speedscope': speedscope,
+    {'pprof-traces': pprof_traces, 'pprof-raw': pprof_raw, 'pprof-mappings': pprof_mappings,
+     'speedscope': speedscope,
      'trace': trace, 'trace-tests': trace_tests}[cmd](*args)
     finish()
