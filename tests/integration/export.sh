@@ -79,8 +79,9 @@ case_() {
     if ! "$GO" tool pprof -traces "$tmp/$name.pprof" > "$tmp/$name.traces" 2> "$tmp/$name.perr"; then
         echo "FAIL $name: go tool pprof -traces: $(head -3 "$tmp/$name.perr")"; fail=1; return
     fi
-    python3 "$check" pprof-traces "$tmp/$name.traces" "$tmp/$name.fold" > "$tmp/$name-pprof.res" 2>&1
-    verdict "$name-pprof" "go tool pprof -traces = fold"
+    python3 "$check" pprof-traces "$tmp/$name.traces" "$tmp/$name.fold" "$tmp/$name.top" \
+        > "$tmp/$name-pprof.res" 2>&1
+    verdict "$name-pprof" "go tool pprof -traces = fold, labels test and comm = top"
     total=$(awk '{ n += $NF } END { print n + 0 }' "$tmp/$name.fold")
     "$GO" tool pprof -top "$tmp/$name.pprof" 2>/dev/null > "$tmp/$name.ptop"
     if grep -q "Total samples = $total *\$" "$tmp/$name.ptop"; then
@@ -111,6 +112,8 @@ raw() {
     grep -q '"exits": [1-9]' "$tmp/$1.top" && top="$tmp/$1.top"
     python3 "$check" pprof-raw "$tmp/$1.raw" "$GO" "$2" $top > "$tmp/$1-raw.res" 2>&1
     verdict "$1-raw" "locations = go tool addr2line, start lines = objdump${top:+, latencies = top}"
+    python3 "$check" speedscope-lines "$tmp/$1.speedscope" "$GO" "$2" > "$tmp/$1-sslines.res" 2>&1
+    verdict "$1-speedscope-lines" "frames' file and line = objdump's"
 }
 
 ob="$TESTDATA/bin/oracle.test"

@@ -2,8 +2,9 @@
 """export_check.py - reads sysflame's exports back and compares them with
 independent views of the same capture (export.sh drives it):
 
-  pprof-traces TRACES FOLDED        stacks and counts of `go tool pprof -traces`
-                                    equal `sysflame fold`'s
+  pprof-traces TRACES FOLDED [TOPJSON] stacks and counts of `go tool pprof -traces`
+                                    equal `sysflame fold`'s; samples per test and
+                                    comm label equal top's tests and threads
   pprof-raw RAW GO BINARY [TOPJSON] every location's file:line and function equal
                                     `go tool addr2line`'s on the binary, start lines
                                     equal the first line `go tool objdump` shows;
@@ -16,6 +17,8 @@ independent views of the same capture (export.sh drives it):
   speedscope FILE FOLDED [TRACE]    speedscope's schema (required keys, types, enum
                                     values, index bounds); stacks equal fold's;
                                     per-thread sample order equals the trace's
+  speedscope-lines FILE GO BINARY   every frame of an oracle.* function has the
+                                    file and first line `go tool objdump` shows
   trace FILE FOLDED SCRIPT [TOPJSON] trace-event structure (ph, ts, pid, tid, name,
                                     args, metadata, stackFrames tree); stacks equal
                                     fold's; times and threads equal `sysflame
@@ -72,8 +75,9 @@ def compare(what, got, want):
 
 # ---- pprof ----
 
-def pprof_traces(traces, folded):
+def pprof_traces(traces, folded, topjson=None):
     got = collections.Counter()
+    by_test, by_comm = collections.Counter(), collections.Counter()
     blocks = re.split(r'(?m)^-+\+-+$', open(traces, encoding='utf-8').read())
     for block in blocks[1:]:
         labels, count, frames = {}, None, []
@@ -95,13 +99,28 @@ def pprof_traces(traces, folded):
                 fail('pprof: a sample without label %s' % key)
         if 'syscall' not in labels and 'event' not in labels:
             fail('pprof: a sample without a syscall or event label')
+        by_test[labels.get('test')] += count
+        by_comm[labels.get('comm')] += count
         if 'syscall' in labels and frames and frames[0] != labels['syscall']:
             fail('pprof: leaf %s, label syscall %s' % (frames[0], labels['syscall']))
         got[';'.join([tidy_comm(labels.get('comm', ''))] + frames[::-1])] += count
     compare('pprof -traces', got, read_fold(folded))
+    if topjson:
+        # the test label is top's attribution, the comm label top's threads'
+        top = json.load(open(topjson))
+        want = {t['name']: t['count'] for t in top['tests'] if t['count']}
+        if dict(by_test) != want:
+            fail('pprof: samples per test label %s, top %s' % (sorted(by_test.items())[:5],
+                                                               sorted(want.items())[:5]))
+        comms = collections.Counter()
+        for t in top['threads']:
+            comms[t['name']] += t['count']
+        if dict(by_comm) != dict(comms):
+            fail('pprof: samples per comm label %s, top %s' % (sorted(by_comm.items())[:5],
+                                                               sorted(comms.items())[:5]))
 
 
-def objdump_start_lines(go, binary, regex):
+def objdump_start_lines(go, binary, regex, files=None):
     out = subprocess.run([go, 'tool', 'objdump', '-s', regex, binary], check=True,
                          capture_output=True, text=True).stdout
     starts, fn = {}, None
@@ -110,7 +129,10 @@ def objdump_start_lines(go, binary, regex):
             fn = line.split()[1]
             fn = fn[:-4] if fn.endswith('(SB)') else fn
         elif fn and line.strip():
-            starts[fn] = int(line.split()[0].rsplit(':', 1)[1])
+            file, start = line.split()[0].rsplit(':', 1)
+            starts[fn] = int(start)
+            if files is not None:
+                files[fn] = file
             fn = None
     return starts
 
@@ -268,6 +290,23 @@ def speedscope(path, folded, trace=None):
             by_thread['%d/%d' % (e['pid'], e['tid'])].append(e['names'])
         if by_thread != order:
             fail('speedscope: samples per thread differ from the trace\'s time order')
+
+
+def speedscope_lines(path, go, binary):
+    frames = json.load(open(path, encoding='utf-8'))['shared']['frames']
+    files = {}
+    starts = objdump_start_lines(go, binary, r'^oracle\.', files)
+    n = 0
+    for f in frames:
+        if f['name'] not in starts:
+            continue
+        n += 1
+        if f.get('line') != starts[f['name']] or \
+                f.get('file', '').rsplit('/', 1)[-1] != files[f['name']]:
+            fail('speedscope: %s at %s:%s, objdump says %s:%d' % (
+                f['name'], f.get('file'), f.get('line'), files[f['name']], starts[f['name']]))
+    if not n:
+        fail('speedscope: no oracle.* frame')
 
 
 # ---- trace events ----
@@ -430,6 +469,6 @@ def trace_tests(path, recdir):
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
     {'pprof-traces': pprof_traces, 'pprof-raw': pprof_raw, 'pprof-mappings': pprof_mappings,
-     'speedscope': speedscope,
+     'speedscope': speedscope, 'speedscope-lines': speedscope_lines,
      'trace': trace, 'trace-tests': trace_tests}[cmd](*args)
     finish()
