@@ -22,6 +22,8 @@ struct capstats {
     struct profile *p;
     struct strtab *strings;
     int saw_exit;                 /* a syscall exit sample was met */
+    uint32_t recorder_pid;        /* the recording perf's pid (session_recorder_pid),
+                                     whose samples are left out; 0 none */
     /* the tables' own */
     struct ptr_slot *cache;       /* ptrcache.h; per capture */
     uint32_t *tid_slots;          /* tid -> thread_stat index + 1 */

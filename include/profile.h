@@ -39,6 +39,7 @@ struct profile_opts {
     int addrs;                   /* frame names carry "+0xoff" / unknown as address */
     int kernel;                  /* include kernel frames (suffix _[k]) */
     int no_leaf;                 /* no syscall/event leaf frame */
+    int keep_recorder;           /* keep the recording perf's own samples */
     int capture_only;            /* inputs must be perf.data (no folded text) */
     const char *comm_label;      /* frame 0 of every stack, instead of the comm
                                     (diff --ignore-comm: two builds' names) */

@@ -176,6 +176,9 @@ struct profile {
     struct frame_table frames;   /* by name id of stacks */
     uint64_t total;              /* samples kept (after filters) */
     uint64_t lost;               /* lost events + lost samples over inputs */
+    uint64_t recorder_samples;   /* the recording perf's own samples, left out
+                                    (profile_opts.keep_recorder keeps them) */
+    uint32_t recorder_pid;       /* its pid (the last input's), 0 if none */
     double duration_s;           /* sum over perf.data inputs */
     int has_capture;             /* at least one perf.data input */
     struct input_info *inputs; size_t nr_inputs;

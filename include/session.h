@@ -105,6 +105,12 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
 
 const struct sess_stats *session_get_stats(const struct session *s);
 
+/* The recording program's process (perf record with a workload, also
+ * with -a): the process named as the recorded command line's first word
+ * that had forked a process (the workload) when the first sample came.
+ * 0 while unknown or when there is none. */
+uint32_t session_recorder_pid(const struct session *s);
+
 /* Every mapping ever seen (for `info`'s binary list), in creation order. */
 size_t session_nr_all_maps(const struct session *s);
 const struct sess_map *session_all_map(const struct session *s, size_t i);

@@ -294,6 +294,9 @@ void capstats_merge(struct capstats *cs, const struct profile *q)
         p->events[row].count += q->events[i].count;    /* after event_index grew it */
     }
     add_unwind_stat(&p->overall, &q->overall);
+    p->recorder_samples += q->recorder_samples;
+    if (q->recorder_pid)
+        p->recorder_pid = q->recorder_pid;
     for (size_t i = 0; i < q->nr_per_binary; i++)
         add_unwind_stat(binary_stat(cs, q->per_binary[i].binary), &q->per_binary[i]);
 }
@@ -363,6 +366,14 @@ int capstats_event(struct capstats *cs, const struct sess_sample *ss,
     *no_stack = 0;
     if (!keep_sample(cs->o, ss, syscall))
         return 0;
+    /* The recording perf's own samples (its writes of the capture, with
+     * -a) are left out unless asked for, or unless filters pick processes. */
+    if (cs->recorder_pid && s->idn.pid == cs->recorder_pid && !cs->o->keep_recorder &&
+        !cs->o->pids.n && !cs->o->tids.n && !cs->o->comms.n) {
+        cs->p->recorder_samples++;
+        cs->p->recorder_pid = cs->recorder_pid;
+        return 0;
+    }
     if (ef->row < 0)
         ef->row = event_index(cs, ef->event);
     cs->p->events[ef->row].count++;

@@ -20,6 +20,8 @@ const char options_common_help[] =
     "      --event NAME       keep only these events (syscalls:sys_enter_write or sys_enter_write)\n"
     "      --syscall NAME     keep only these syscalls (write, openat)\n"
     "      --no-inline        do not expand inlined frames\n"
+    "      --keep-recorder    keep the samples of the perf process that recorded the\n"
+    "                         capture (left out by default; -a captures its writes)\n"
     "  -j, --jobs N           worker threads (default: number of CPUs)\n"
     "  -q, --quiet            no warnings on standard error (errors still print)\n"
     "      --format FMT       tables: text (default), md, csv or json;\n"
@@ -134,6 +136,9 @@ int options_common(int code, const char *arg, struct common_opts *co,
         return 1;
     case OPT_NO_INLINE:
         p->no_inline = 1;
+        return 1;
+    case OPT_KEEP_RECORDER:
+        p->keep_recorder = 1;
         return 1;
     case 'j':
         if (options_parse_uint(arg, 1024, &v) < 0 || v == 0)

@@ -178,6 +178,7 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     const struct ev_sample *s = ss->sample;
     const char *syscall;
     int no_stack;
+    L->stats.recorder_pid = session_recorder_pid(L->sess);
     if (!capstats_event(&L->stats, ss, session_tracepoints(L->sess), &syscall, &no_stack))
         return 0;
 

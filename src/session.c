@@ -131,6 +131,7 @@ struct session {
     size_t nr_all, all_cap;
     const struct sess_ops *ops;
     uint64_t seq;
+    uint32_t recorder_pid;              /* session_recorder_pid; 0 unknown */
 };
 
 /* --- mapping snapshots -------------------------------------------------- */
@@ -385,6 +386,22 @@ static void on_comm(struct session *s, const struct ev_comm *e)
     }
 }
 
+/* Whether comm is the recording program's ("perf", from the recorded
+ * command line's first word). */
+static int is_recorder_comm(struct session *s, const char *comm)
+{
+    const struct pd_info *h = pd_get_info(s->pd);
+    const char *argv0 = h && h->cmdline_argc ? h->cmdline[0] : "perf";
+    const char *base = strrchr(argv0, '/');
+    base = base ? base + 1 : argv0;
+    return !strncmp(comm, base, 15) && *base;       /* comms keep 15 characters */
+}
+
+uint32_t session_recorder_pid(const struct session *s)
+{
+    return s->recorder_pid;
+}
+
 static void on_fork(struct session *s, const struct ev_task *e)
 {
     struct thread *parent = thread_find(s, e->ptid);
@@ -397,6 +414,9 @@ static void on_fork(struct session *s, const struct ev_task *e)
         if (leader && leader->comm_set)
             pcomm = leader->info.comm;
     }
+    if (!s->recorder_pid && !s->stats.samples && e->pid != e->ppid && pcomm &&
+        is_recorder_comm(s, pcomm))
+        s->recorder_pid = e->ppid;
     child = thread_findnew(s, e->pid, e->tid);
     child->info.pid = e->pid;
     child->comm_set = pcomm != NULL;

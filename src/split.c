@@ -259,6 +259,8 @@ static void io_stacks(struct wio *w, struct stack_set *s)
 static void io_profile(struct wio *w, struct profile *q)
 {
     io_u64(w, &q->total);
+    io_u64(w, &q->recorder_samples);
+    io_u32(w, &q->recorder_pid);
     io_stacks(w, q->stacks);
     q->threads = io_array(w, q->threads, &q->nr_threads, sizeof(*q->threads));
     for (size_t i = 0; i < q->nr_threads && !w->bad; i++) {

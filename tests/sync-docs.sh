@@ -30,7 +30,9 @@ A=$TESTDATA/rec/after-1.data
 #   --before, --after  the inputs themselves (diff-report.sh runs batches)
 #   --alpha          the noise test's level: it needs repeated runs on both
 #                    sides (diff-report.sh checks it)
-exempt=" --help --jobs --symfs --debug-dir --kallsyms --kernel --before --after --alpha "
+#   --keep-recorder  the recording perf's samples: only a system-wide capture
+#                    has them (syswide.sh checks it on sys-wide.data)
+exempt=" --help --jobs --symfs --debug-dir --kallsyms --kernel --before --after --alpha --keep-recorder "
 # record runs perf and go test, which the suite cannot count on: its options
 # are checked by tests/integration/record.sh and tests/cli/record/ instead.
 probed_cmds=" info script fold svg top diff report export "

@@ -239,6 +239,10 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
                      "names them to keep them)", in->path,
                      (unsigned long long)in->exits_skipped);
     }
+    if (p->recorder_samples)
+        cmd_note(co->prof.quiet, "left out %llu samples of the perf process that recorded "
+                 "the capture (pid %u); --keep-recorder keeps them",
+                 (unsigned long long)p->recorder_samples, p->recorder_pid);
     for (size_t i = 0; i < p->nr_missing; i++) {
         const struct binary_missing *m = &p->missing[i];
         if (!m->samples)
