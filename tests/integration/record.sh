@@ -318,6 +318,22 @@ first=$(sed -n '/Slowest tests/,$p' "$tmp/review/index.html" | grep -o 'TestSlee
 [ "$first" = TestSleep ] && ok "the report page names the slowest test first (TestSleep)" ||
     bad "report page: first slow test '$first'"
 
+# The CI recipe's gate (doc/ci.md): report BASE HEAD --fail-if
+# 'total>+10%' exits 3 when HEAD's samples (the manifests' counts, which
+# perf script agrees with) grew by more than 10 %, 0 otherwise.
+for pair in "moved big" "big moved"; do
+    set -- $pair
+    "$SYSFLAME" report "$tmp/$1" "$tmp/$2" -o "$tmp/gate-$1" --fail-if 'total>+10%' > /dev/null 2>&1; rc=$?
+    b=$(manifest "$tmp/$1" 'm["samples"]'); a=$(manifest "$tmp/$2" 'm["samples"]')
+    want=$(python3 -c "print(3 if $a > 1.1 * $b else 0)")
+    if [ "$rc" = "$want" ] && grep -q "^Samples: $b -> $a " "$tmp/gate-$1/comment.md"; then
+        ok "CI gate: report $1 $2 --fail-if 'total>+10%': exit $rc ($b -> $a samples)"
+    else
+        bad "CI gate: report $1 $2: exit $rc, want $want ($b -> $a): $(grep '^Samples' "$tmp/gate-$1/comment.md")"
+    fi
+done
+set --
+
 # --- 7. exports of the folder, read back by their readers -------------
 # pprof (go tool pprof -traces = fold), speedscope (schema, stacks = fold)
 # and trace (stacks = fold, times = script), with no --binary; the trace
