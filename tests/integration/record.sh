@@ -110,6 +110,23 @@ strip_times "$tmp/gofail.out" > "$tmp/go.norm"; strip_times "$tmp/recfail.out" >
 [ "$rc" = "$go_rc" ] && cmp -s "$tmp/go.norm" "$tmp/rec.norm" && ok "go test -v: output and status pass through" ||
     { bad "go test -v: exit $rc (go test $go_rc), output differs:"; diff "$tmp/go.norm" "$tmp/rec.norm" | head -8; }
 
+# go test -json: the event stream passes through, each package's events
+# in go's own order (packages run in parallel, so their interleaving varies)
+json_norm() {
+    python3 -c 'import json, re, sys, collections
+out = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    e = json.loads(line); e.pop("Time", None); e.pop("Elapsed", None)
+    if "Output" in e: e["Output"] = re.sub(r"[0-9.]+s", "Xs", e["Output"])
+    out[e.get("Package")].append(json.dumps(e, sort_keys=True))
+print(json.dumps(out, sort_keys=True))' "$1"
+}
+go test -count=1 -json -run 'TestStat|TestSleep' ./... > "$tmp/gojson.out" 2>&1; go_rc=$?
+"$SYSFLAME" record -q -o "$tmp/recjson" -- go test -json -run 'TestStat|TestSleep' ./... > "$tmp/recjson.out" 2>&1; rc=$?
+[ "$rc" = "$go_rc" ] && [ "$(json_norm "$tmp/gojson.out")" = "$(json_norm "$tmp/recjson.out")" ] &&
+    ok "go test -json -run: the event stream passes through ($(wc -l < "$tmp/recjson.out") events)" ||
+    { bad "go test -json: exit $rc (go test $go_rc), streams differ"; head -3 "$tmp/recjson.out"; }
+
 # --- 3. any command ----------------------------------------------------
 "$SYSFLAME" record -q -o "$tmp/cmd" -- "$tmp/rec/sleepy/sleepy.test" -test.run TestSleep > "$tmp/cmd.out" 2>&1; rc=$?
 comms=$(perf script -i "$tmp/cmd/sleepy/perf.data" -F comm 2>/dev/null | tr -d ' ' | sort -u | tr '\n' ' ')
