@@ -458,7 +458,10 @@ def trace_tests(path, recdir):
         parallel = any(o is not t and o['pid'] == t['pid'] and o['ts'] < t['ts'] + t['dur'] and
                        t['ts'] < o['ts'] + o['dur'] for o in tests)
         mine = [e for e in events if e['args'].get('test') == name]
-        out = [e for e in mine if not t['ts'] <= e['ts'] <= t['ts'] + t['dur']]
+        # in ns: ts and dur are microseconds with 3 decimals, and a sample
+        # at the window's end (its --- PASS write) is inside
+        lo, hi = round(t['ts'] * 1000), round(t['ts'] * 1000) + round(t['dur'] * 1000)
+        out = [e for e in mine if not lo <= round(e['ts'] * 1000) <= hi]
         if out and not parallel:
             fail('trace: %d of %d samples of %s outside its slice' % (len(out), len(mine), name))
         sys.stderr.write('%s: %.3f ms (Elapsed %s s), %d samples, %d inside%s\n' % (
