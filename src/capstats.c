@@ -30,13 +30,12 @@ static struct thread_stat *thread_slot(struct capstats *cs, uint32_t pid, uint32
     while (cs->tid_slots[k]) {
         size_t i = cs->tid_slots[k] - 1;
         struct thread_stat *t = &p->threads[i];
-        if (t->tid == tid && t->pid == pid) {
-            /* the session interns comms: the same pointer is the same name */
-            if (cs->comm_seen[i] != comm) {
-                if (strcmp(t->comm, comm) != 0)
-                    t->comm = strtab_intern(cs->strings, comm);
-                cs->comm_seen[i] = comm;
-            }
+        /* A thread that changed its name (exec, prctl) has a row per name,
+         * so a row counts the samples that had its name, as --comm does.
+         * The session interns comms: the same pointer is the same name. */
+        if (t->tid == tid && t->pid == pid &&
+            (cs->comm_seen[i] == comm || !strcmp(t->comm, comm))) {
+            cs->comm_seen[i] = comm;
             return t;
         }
         k = (k + 1) & (cs->ntid_slots - 1);
