@@ -36,6 +36,11 @@ struct capstats {
     size_t npend;                 /* enter/exit pairing: tid -> pending enter */
     struct event_facts *facts;    /* per capture, found through cache */
     size_t nr_facts, facts_cap;
+    /* the filtered dimensions' values met (profile.seen), deduplicated;
+     * the last comm/event/syscall pointer (per capture) and pid/tid added */
+    struct strtab seen_tab[FILTER_NR];
+    const void *seen_last[FILTER_NR];
+    uint64_t seen_last_id[FILTER_NR];
 };
 
 /* A new capture: forgets what keyed on the previous one's pointers. */

@@ -90,6 +90,8 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 void cmd_note(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "sysflame: warning: MSG", unless quiet. */
 void cmd_warn(int quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "sysflame: warning: PREFIXLINE" for each line of text, unless quiet. */
+void cmd_warn_lines(int quiet, const char *prefix, const char *text);
 /* "sysflame: --fail-if holds: LINE" for each line of `why` (the conditions
  * that held, as diff_cond_eval wrote them), unless quiet. */
 void cmd_fail_if_held(int quiet, const char *why);

@@ -98,6 +98,10 @@ int diff_cond_parse(const char *expr, struct diff_conds *c, struct sf_err *err);
 /* 1 if any condition holds (each holding one described on its own line in
  * `why`, e.g. "write>+20%: 100 -> 130 (+30.0%)"), else 0. */
 int diff_cond_eval(const struct diff_conds *c, const struct diff *d, struct sbuf *why);
+/* Appends to out a line for each condition whose name (other than
+ * "total") is a row of its table on neither side: "'wirte>+10%': no syscall
+ * 'wirte' on either side; the closest: write, writev, wait4". */
+void diff_cond_unmatched(const struct diff_conds *c, const struct diff *d, struct sbuf *out);
 void diff_conds_release(struct diff_conds *c);
 
 /* ---- differential flame graph ---- */

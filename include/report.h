@@ -46,6 +46,7 @@ struct report_opts {
     struct svg_opts svg;            /* base options for every SVG (title is set per file) */
     const struct diff_conds *fail_if;   /* optional, evaluated on the diff */
     const char *fail_if_text;       /* the expression as given, for the verdict */
+    struct sbuf *fail_if_unmatched; /* optional: gets diff_cond_unmatched's lines */
     size_t comment_max;             /* comment.md's limit in characters (REPORT_COMMENT_MAX) */
     const char *report_url;         /* comment.md's pointer to the full report
                                      * (NULL: DIR/index.html) */

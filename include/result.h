@@ -168,6 +168,11 @@ struct test_time {
                                     0 unknown */
 };
 
+/* The filters' dimensions (--comm, --pid, --tid, --event, --syscall). */
+enum filter_dim { FILTER_COMM, FILTER_PID, FILTER_TID, FILTER_EVENT, FILTER_SYSCALL, FILTER_NR };
+/* Distinct names, in the order met (strings in the profile's string table). */
+struct name_list { const char **v; size_t n, cap; };
+
 struct profile {
     struct stack_set *stacks;
     /* A two-column (differential) folded input's BEFORE column, NULL
@@ -188,6 +193,9 @@ struct profile {
     struct unwind_stat overall;
     struct unwind_stat *per_binary; size_t nr_per_binary;
     struct binary_missing *missing; size_t nr_missing;   /* copied */
+    /* For each filter dimension given: every value the inputs had, before
+     * filtering (a filter value that matches nothing is warned about) */
+    struct name_list seen[FILTER_NR];
     struct test_time *test_times; size_t nr_test_times;  /* record folders */
     struct strtab *strings_owner;/* storage for the names above */
 };

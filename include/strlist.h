@@ -15,4 +15,9 @@ void strlist_release(struct strlist *l);
 /* Whether s is in the list (exact comparison). */
 int strlist_has(const struct strlist *l, const char *s);
 
+/* Appends to out the k names of names[0..n) closest to want (by edit
+ * distance, ignoring case; ties by name), comma-separated. */
+void strlist_closest(const char *want, const char *const *names, size_t n, size_t k,
+                     struct sbuf *out);
+
 #endif

@@ -157,6 +157,53 @@ static void count_unwind(struct unwind_stat *u, enum unwind_stop stop, unsigned 
     u->depth_sum += depth;
 }
 
+/* Records s as met in dimension d (once). */
+static void seen_add(struct capstats *cs, enum filter_dim d, const char *s)
+{
+    struct strtab *t = &cs->seen_tab[d];
+    size_t before = strtab_count(t);
+    strtab_id(t, s, strlen(s));
+    if (strtab_count(t) == before)
+        return;
+    struct name_list *l = &cs->p->seen[d];
+    l->v = xgrow(l->v, sizeof(*l->v), l->n + 1, &l->cap);
+    l->v[l->n++] = strtab_intern(cs->strings, s);
+}
+
+static void seen_name(struct capstats *cs, enum filter_dim d, const char *s)
+{
+    if (s && s != cs->seen_last[d]) {
+        cs->seen_last[d] = s;
+        seen_add(cs, d, s);
+    }
+}
+
+static void seen_id(struct capstats *cs, enum filter_dim d, uint32_t id)
+{
+    char num[16];
+    if (cs->seen_last_id[d] == (uint64_t)id + 1)
+        return;
+    cs->seen_last_id[d] = (uint64_t)id + 1;
+    snprintf(num, sizeof(num), "%u", id);
+    seen_add(cs, d, num);
+}
+
+/* What each filtered dimension's values were, before filtering. */
+static void note_seen(struct capstats *cs, const struct sess_sample *ss, const char *syscall)
+{
+    const struct profile_opts *o = cs->o;
+    if (o->comms.n)
+        seen_name(cs, FILTER_COMM, ss->comm);
+    if (o->pids.n)
+        seen_id(cs, FILTER_PID, ss->sample->idn.pid);
+    if (o->tids.n)
+        seen_id(cs, FILTER_TID, ss->sample->idn.tid);
+    if (o->events.n)
+        seen_name(cs, FILTER_EVENT, ss->event_name);
+    if (o->syscalls.n)
+        seen_name(cs, FILTER_SYSCALL, syscall);
+}
+
 static int keep_sample(const struct profile_opts *o, const struct sess_sample *ss,
                        const char *syscall)
 {
@@ -292,6 +339,9 @@ void capstats_merge(struct capstats *cs, const struct profile *q)
         uint32_t row = event_index(cs, strtab_intern(cs->strings, q->events[i].name));
         p->events[row].count += q->events[i].count;    /* after event_index grew it */
     }
+    for (size_t d = 0; d < FILTER_NR; d++)
+        for (size_t i = 0; i < q->seen[d].n; i++)
+            seen_add(cs, (enum filter_dim)d, q->seen[d].v[i]);
     add_unwind_stat(&p->overall, &q->overall);
     p->recorder_samples += q->recorder_samples;
     if (q->recorder_pid)
@@ -363,6 +413,7 @@ int capstats_event(struct capstats *cs, const struct sess_sample *ss,
     const char *syscall = ef->syscall;
     int kind = ef->kind;
     *no_stack = 0;
+    note_seen(cs, ss, syscall);
     if (!keep_sample(cs->o, ss, syscall))
         return 0;
     /* The recording perf's own samples (its writes of the capture, with
@@ -422,6 +473,7 @@ void capstats_begin_capture(struct capstats *cs)
     cs->nr_facts = 0;
     if (cs->comm_seen)
         memset(cs->comm_seen, 0, cs->p->nr_threads * sizeof(*cs->comm_seen));
+    memset(cs->seen_last, 0, sizeof(cs->seen_last));   /* the session's pointers */
 }
 
 void capstats_end_capture(struct capstats *cs)
@@ -438,6 +490,8 @@ void capstats_release(struct capstats *cs)
     free(cs->tid_slots);
     free(cs->comm_seen);
     free(cs->facts);
+    for (size_t d = 0; d < FILTER_NR; d++)
+        strtab_release(&cs->seen_tab[d]);
     cs->cache = NULL;
     cs->tid_slots = NULL;
     cs->comm_seen = NULL;

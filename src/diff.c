@@ -4,6 +4,7 @@
  * rows, and the differential flame graph is handed to svg_write with a
  * per-frame colour/tooltip hook.  Model: doc/diff-model.md. */
 #include "diff.h"
+#include "strlist.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -507,6 +508,39 @@ static void cond_values(const struct diff_cond *c, const struct diff *d,
             continue;
         *before += t->v[i].before;
         *after += t->v[i].after;
+    }
+}
+
+void diff_cond_unmatched(const struct diff_conds *c, const struct diff *d, struct sbuf *out)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const struct diff_cond *k = &c->v[i];
+        const struct diff_table *t = k->table == TOP_DIM_CALLSITE ? &d->callsites :
+                                     k->table == TOP_DIM_TEST ? &d->tests : &d->syscalls;
+        const char *what = k->table == TOP_DIM_CALLSITE ? "call site" :
+                           k->table == TOP_DIM_TEST ? "test" : "syscall";
+        if (k->table == TOP_DIM_SYSCALL && !strcmp(k->name, "total"))
+            continue;
+        const char **names = xcalloc(t->n + 1, sizeof(*names));
+        size_t n = 0, found = 0;
+        for (size_t r = 0; r < t->n && !found; r++) {
+            found = !strcmp(t->v[r].name, k->name);
+            /* call sites repeat per syscall: each name once */
+            size_t j = 0;
+            while (j < n && strcmp(names[j], t->v[r].name))
+                j++;
+            if (j == n)
+                names[n++] = t->v[r].name;
+        }
+        if (!found) {
+            sbuf_addf(out, "'%s': no %s '%s' on either side", k->text, what, k->name);
+            if (n) {
+                sbuf_addstr(out, "; the closest: ");
+                strlist_closest(k->name, names, n, 3, out);
+            }
+            sbuf_addch(out, '\n');
+        }
+        free(names);
     }
 }
 

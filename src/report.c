@@ -1613,6 +1613,8 @@ int report_write(const struct report_input *in, size_t n, const char *dir,
         c->comm_hint = comm_hint(in[0].profile, in[1].profile);
         if (rc == 0 && o->fail_if) {
             c->verdict = diff_cond_eval(o->fail_if, &c->d, &c->why);
+            if (o->fail_if_unmatched)
+                diff_cond_unmatched(o->fail_if, &c->d, o->fail_if_unmatched);
             if (held)
                 *held = c->verdict;
             if (why)

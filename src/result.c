@@ -74,6 +74,8 @@ void profile_release(struct profile *p)
     free(p->inputs);
     free(p->test_times);
     free(p->frames.v);
+    for (size_t d = 0; d < FILTER_NR; d++)
+        free(p->seen[d].v);
     if (p->strings_owner) {
         strtab_release(p->strings_owner);
         free(p->strings_owner);

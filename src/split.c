@@ -284,6 +284,13 @@ static void io_profile(struct wio *w, struct profile *q)
         for (size_t k = 0; k < sc->nr_lat && !w->bad; k++)
             io_u64(w, &sc->lat_ns[k]);
     }
+    for (size_t d = 0; d < FILTER_NR && !w->bad; d++) {
+        struct name_list *l = &q->seen[d];
+        l->v = io_array(w, l->v, &l->n, sizeof(*l->v));
+        l->cap = w->decode ? l->n : l->cap;
+        for (size_t i = 0; i < l->n && !w->bad; i++)
+            io_name(w, &l->v[i]);
+    }
     q->events = io_array(w, q->events, &q->nr_events, sizeof(*q->events));
     for (size_t i = 0; i < q->nr_events && !w->bad; i++) {
         io_name(w, &q->events[i].name);

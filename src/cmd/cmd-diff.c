@@ -250,6 +250,9 @@ int cmd_diff(int argc, char **argv)
             rc = cmd_write_output(NULL, write_tables, &j);
         if (rc == 0 && conds.n) {
             struct sbuf why = SBUF_INIT;
+            diff_cond_unmatched(&conds, &d, &why);
+            cmd_warn_lines(c.co.prof.quiet, "--fail-if ", sbuf_str(&why));
+            sbuf_reset(&why);
             if (diff_cond_eval(&conds, &d, &why) > 0) {
                 cmd_fail_if_held(c.co.prof.quiet, sbuf_str(&why));
                 rc = SF_EXIT_CONDITION;

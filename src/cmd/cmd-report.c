@@ -157,7 +157,12 @@ int cmd_report(int argc, char **argv)
     struct sf_err err = { { 0 } };
     struct sbuf why = SBUF_INIT;
     int held = 0;
-    if (report_write(in, nsides, c.co.output, &c.ro, &held, &why, &err) < 0) {
+    struct sbuf unmatched = SBUF_INIT;
+    c.ro.fail_if_unmatched = &unmatched;
+    int wrc = report_write(in, nsides, c.co.output, &c.ro, &held, &why, &err);
+    cmd_warn_lines(c.co.prof.quiet, "--fail-if ", sbuf_str(&unmatched));
+    sbuf_release(&unmatched);
+    if (wrc < 0) {
         cmd_error("%s", err.msg);
         rc = SF_EXIT_FAIL;
     } else if (held) {

@@ -59,6 +59,15 @@ void cmd_warn(int quiet, const char *fmt, ...)
     va_end(ap);
 }
 
+void cmd_warn_lines(int quiet, const char *prefix, const char *text)
+{
+    while (!quiet && *text) {
+        size_t n = strcspn(text, "\n");
+        cmd_warn(0, "%s%.*s", prefix, (int)n, text);
+        text += n + (text[n] == '\n');
+    }
+}
+
 void cmd_fail_if_held(int quiet, const char *why)
 {
     while (!quiet && *why) {
@@ -212,6 +221,55 @@ static void warn_lost(int quiet, const struct input_info *in)
              100.0 * (double)lost / (double)(in->samples + lost));
 }
 
+/* Whether a filter value v of dimension d matched a name the inputs had
+ * (an event by its full name or the part after "group:"). */
+static int filter_matched(enum filter_dim d, const char *v, const struct name_list *seen)
+{
+    for (size_t i = 0; i < seen->n; i++) {
+        const char *colon = d == FILTER_EVENT ? strchr(seen->v[i], ':') : NULL;
+        if (!strcmp(seen->v[i], v) || (colon && !strcmp(colon + 1, v)))
+            return 1;
+    }
+    return 0;
+}
+
+/* A filter value that matches no sample: names the filter and the closest
+ * values the captures have.  Folded inputs know no more than their text. */
+static void warn_filters(const struct profile_opts *o, const struct profile *p)
+{
+    static const char *const opt[FILTER_NR] = { "--comm", "--pid", "--tid", "--event",
+                                                "--syscall" };
+    static const char *const what[FILTER_NR] = { "process names", "pids", "tids", "events",
+                                                 "syscalls" };
+    const struct strlist *lists[FILTER_NR] = { &o->comms, &o->pids, &o->tids, &o->events,
+                                               &o->syscalls };
+    int given = 0, missed = 0;
+    for (size_t i = 0; i < p->nr_inputs; i++)
+        if (p->inputs[i].is_folded)
+            return;
+    for (size_t d = 0; d < FILTER_NR; d++) {
+        const struct name_list *seen = &p->seen[d];
+        for (size_t i = 0; i < lists[d]->n; i++) {
+            const char *v = lists[d]->v[i];
+            given = 1;
+            if (filter_matched((enum filter_dim)d, v, seen))
+                continue;
+            missed = 1;
+            struct sbuf near = SBUF_INIT;
+            strlist_closest(v, seen->v, seen->n, 3, &near);
+            if (seen->n)
+                cmd_warn(o->quiet, "%s '%s' matches no sample; the closest %s in the "
+                         "input: %s", opt[d], v, what[d], sbuf_str(&near));
+            else
+                cmd_warn(o->quiet, "%s '%s' matches no sample; the input has no %s", opt[d], v,
+                         what[d]);
+            sbuf_release(&near);
+        }
+    }
+    if (given && !missed && !p->total)
+        cmd_warn(o->quiet, "no sample matches all the filters together (each matches some)");
+}
+
 int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
              struct profile *p)
 {
@@ -243,6 +301,7 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
         cmd_note(co->prof.quiet, "left out %llu samples of the perf process that recorded "
                  "the capture (pid %u); --keep-recorder keeps them",
                  (unsigned long long)p->recorder_samples, p->recorder_pid);
+    warn_filters(&co->prof, p);
     for (size_t i = 0; i < p->nr_missing; i++) {
         const struct binary_missing *m = &p->missing[i];
         if (!m->samples)
