@@ -1,0 +1,3 @@
+module deepgo
+
+go 1.19

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""perf-cut-stack.py - cut every sample's user stack copy of a perf.data file.
+
+usage: perf-cut-stack.py IN.data OUT.data [BYTES]   (BYTES: default 8192)
+
+Rewrites a capture recorded with `--call-graph dwarf,N` (N > BYTES) as if it
+had been recorded with `--call-graph dwarf,BYTES`: in each sample the
+PERF_SAMPLE_STACK_USER size becomes BYTES, its data is cut to BYTES and its
+dyn_size to at most BYTES; every attr's sample_stack_user (header attrs and
+the HEADER_EVENT_DESC copies) says BYTES; the feature sections after the data
+move by the change in the data's size.  PERF_RECORD_COMPRESSED records (-z)
+are decompressed (libzstd, one stream as perf writes it) and written as plain
+records.  Used by the stitching truth test (tests/integration/stitch.sh).
+"""
+import ctypes
+import ctypes.util
+import struct
+import sys
+
+HDR = struct.Struct('<8sQQ QQ QQ QQ 4Q')
+SEC = struct.Struct('<QQ')
+REC = struct.Struct('<IHH')
+COMPRESSED = 81
+SAMPLE = 9
+FEAT_EVENT_DESC = 12
+
+# sample_type bits, in the order their fields appear in a sample
+S_IDENTIFIER, S_IP, S_TID, S_TIME, S_ADDR, S_ID, S_STREAM_ID, S_CPU, S_PERIOD = (
+    1 << 16, 1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 6, 1 << 9, 1 << 7, 1 << 8)
+S_READ, S_CALLCHAIN, S_RAW, S_BRANCH, S_REGS_USER, S_STACK_USER = (
+    1 << 4, 1 << 5, 1 << 10, 1 << 11, 1 << 12, 1 << 13)
+A_SAMPLE_TYPE, A_READ_FORMAT, A_FLAGS, A_BRANCH_TYPE, A_REGS_USER, A_STACK_USER = (
+    24, 32, 40, 72, 80, 88)
+
+
+def die(msg):
+    sys.stderr.write('perf-cut-stack: %s\n' % msg)
+    sys.exit(1)
+
+
+class Zstd:
+    """One ZSTD_DStream fed every compressed record in file order."""
+
+    class Buf(ctypes.Structure):
+        _fields_ = [('ptr', ctypes.c_void_p), ('size', ctypes.c_size_t), ('pos', ctypes.c_size_t)]
+
+    def __init__(self):
+        name = ctypes.util.find_library('zstd') or 'libzstd.so.1'
+        self.z = ctypes.CDLL(name)
+        self.z.ZSTD_createDStream.restype = ctypes.c_void_p
+        self.z.ZSTD_decompressStream.restype = ctypes.c_size_t
+        self.z.ZSTD_decompressStream.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        self.z.ZSTD_isError.argtypes = [ctypes.c_size_t]
+        self.z.ZSTD_initDStream.argtypes = [ctypes.c_void_p]
+        self.ds = self.z.ZSTD_createDStream()
+        self.z.ZSTD_initDStream(self.ds)
+        self.out = ctypes.create_string_buffer(1 << 20)
+
+    def feed(self, data):
+        src = ctypes.create_string_buffer(data, len(data))
+        ib = self.Buf(ctypes.cast(src, ctypes.c_void_p), len(data), 0)
+        res = bytearray()
+        while True:
+            ob = self.Buf(ctypes.cast(self.out, ctypes.c_void_p), len(self.out), 0)
+            r = self.z.ZSTD_decompressStream(self.ds, ctypes.byref(ob), ctypes.byref(ib))
+            if self.z.ZSTD_isError(r):
+                die('zstd: corrupt PERF_RECORD_COMPRESSED data')
+            res += self.out.raw[:ob.pos]
+            if ib.pos == ib.size and ob.pos < ob.size:
+                return bytes(res)
+
+
+def stack_offset(st, rmask, abi_regs, body):
+    """Offset in a sample's body of its STACK_USER size field."""
+    o = 0
+    for bit in (S_IDENTIFIER, S_IP, S_TID, S_TIME, S_ADDR, S_ID, S_STREAM_ID, S_CPU, S_PERIOD):
+        if st & bit:
+            o += 8
+    if st & S_READ:
+        die('PERF_SAMPLE_READ samples are not supported')
+    if st & S_CALLCHAIN:
+        nr, = struct.unpack_from('<Q', body, o)
+        o += 8 + 8 * nr
+    if st & S_RAW:
+        n, = struct.unpack_from('<I', body, o)
+        o += 4 + n
+    if st & S_BRANCH:
+        die('PERF_SAMPLE_BRANCH_STACK samples are not supported')
+    if st & S_REGS_USER:
+        abi, = struct.unpack_from('<Q', body, o)
+        o += 8 + (8 * abi_regs if abi else 0)
+    return o
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.stderr.write('usage: perf-cut-stack.py IN.data OUT.data [BYTES]\n')
+        sys.exit(2)
+    src, dst = sys.argv[1], sys.argv[2]
+    cut = int(sys.argv[3]) if len(sys.argv) == 4 else 8192
+    if cut <= 0 or cut % 8:
+        die('BYTES must be a positive multiple of 8')
+    buf = bytearray(open(src, 'rb').read())
+    if len(buf) < HDR.size:
+        die("'%s': not a perf.data file" % src)
+    (magic, hsize, attr_size, a_off, a_size, d_off, d_size, _e_off, _e_size,
+     *feat) = HDR.unpack_from(buf, 0)
+    if magic != b'PERFILE2':
+        die("'%s': not a perf.data file (pipe-mode files are not supported)" % src)
+
+    # attrs: all must share one sample layout
+    layouts = set()
+    for o in range(a_off, a_off + a_size, attr_size):
+        st, = struct.unpack_from('<Q', buf, o + A_SAMPLE_TYPE)
+        rmask, = struct.unpack_from('<Q', buf, o + A_REGS_USER)
+        layouts.add((st, rmask))
+        if st & S_STACK_USER:
+            struct.pack_into('<I', buf, o + A_STACK_USER, cut)
+    if len(layouts) != 1:
+        die("'%s': attrs with different sample layouts are not supported" % src)
+    st, rmask = layouts.pop()
+    if not st & S_STACK_USER:
+        die("'%s': samples have no user stack copy (not --call-graph dwarf)" % src)
+    if not st & S_IDENTIFIER and not st & S_ID and a_size // attr_size > 1:
+        pass  # one layout for all: no need to tell the attrs apart
+    abi_regs = bin(rmask).count('1')
+
+    zs = None
+    out = bytearray()
+    pending = bytearray()
+    counts = {'samples': 0, 'cut': 0}
+
+    def emit_records(data):
+        p = 0
+        while p + 8 <= len(data):
+            typ, _misc, size = REC.unpack_from(data, p)
+            if size < 8:
+                die("'%s': bad record size %d" % (src, size))
+            if p + size > len(data):
+                break
+            rec = data[p:p + size]
+            if typ == SAMPLE:
+                rec = cut_sample(rec)
+            out.extend(rec)
+            p += size
+        return data[p:]
+
+    def cut_sample(rec):
+        counts['samples'] += 1
+        body = rec[8:]
+        o = stack_offset(st, rmask, abi_regs, body)
+        size, = struct.unpack_from('<Q', body, o)
+        if size <= cut:
+            return rec
+        dyn, = struct.unpack_from('<Q', body, o + 8 + size)
+        counts['cut'] += 1
+        nb = (body[:o] + struct.pack('<Q', cut) + body[o + 8:o + 8 + cut] +
+              struct.pack('<Q', min(dyn, cut)) + body[o + 16 + size:])
+        typ, misc, _ = REC.unpack_from(rec, 0)
+        return REC.pack(typ, misc, 8 + len(nb)) + nb
+
+    p, end = d_off, d_off + d_size
+    while p < end:
+        typ, _misc, size = REC.unpack_from(buf, p)
+        if size < 8 or p + size > end:
+            die("'%s': bad record at offset %d" % (src, p))
+        if typ == COMPRESSED:
+            if zs is None:
+                zs = Zstd()
+            pending = emit_records(pending + zs.feed(bytes(buf[p + 8:p + size])))
+        else:
+            if pending:
+                die("'%s': a record spans a plain one at offset %d" % (src, p))
+            emit_records(bytes(buf[p:p + size]))
+        p += size
+    if pending:
+        die("'%s': compressed data ends inside a record" % src)
+
+    # features: the section table follows the data; contents move with it
+    bits = [i for i in range(256) if feat[i // 64] >> (i % 64) & 1]
+    tbl = end
+    secs = [SEC.unpack_from(buf, tbl + k * SEC.size) for k in range(len(bits))]
+    tail_start = tbl + len(bits) * SEC.size
+    for bit, (fo, fs) in zip(bits, secs):
+        if fo < tail_start and fs:
+            die("'%s': feature %d lies before the data's end" % (src, bit))
+        if bit == FEAT_EVENT_DESC:
+            nr, asz = struct.unpack_from('<II', buf, fo)
+            q = fo + 8
+            for _ in range(nr):
+                st_e, = struct.unpack_from('<Q', buf, q + A_SAMPLE_TYPE)
+                if st_e & S_STACK_USER:
+                    struct.pack_into('<I', buf, q + A_STACK_USER, cut)
+                q += asz
+                nids, = struct.unpack_from('<I', buf, q)
+                slen, = struct.unpack_from('<I', buf, q + 4)
+                q += 8 + slen + 8 * nids
+    delta = (d_off + len(out)) - end
+    table = b''.join(SEC.pack(fo + delta if fs else fo, fs) for fo, fs in secs)
+    hdr = bytearray(buf[:d_off])
+    struct.pack_into('<Q', hdr, 48, len(out))
+    with open(dst, 'wb') as f:
+        f.write(hdr)
+        f.write(out)
+        f.write(table)
+        f.write(buf[tail_start:])
+    sys.stderr.write('perf-cut-stack: %d samples, %d cut to %d bytes\n'
+                     % (counts['samples'], counts['cut'], cut))
+
+
+if __name__ == '__main__':
+    main()
