@@ -91,6 +91,26 @@ manifest "$tmp/rec" 'm["go"] + " | " + m["perf"] + " | " + m["kernel"]' > "$tmp/
 grep -q 'go version go' "$tmp/versions" && grep -q 'perf version' "$tmp/versions" &&
     ok "manifest: $(cut -c1-60 "$tmp/versions")" || bad "manifest versions: $(cat "$tmp/versions")"
 
+# the command, each package's files (relative, present) and a clock
+# reference: CLOCK_REALTIME - CLOCK_MONOTONIC as read now, within 100 ms
+python3 - "$tmp/rec" > "$tmp/mres" <<'PY'
+import json, os, sys, time
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, 'manifest.json')))
+if m['command'] != ['go', 'test', './...']:
+    print('command %s' % m['command'])
+for p in m['packages']:
+    for k in ('capture', 'binary', 'events'):
+        if os.path.isabs(p[k]) or not os.path.isfile(os.path.join(d, p[k])):
+            print('%s: %s %r' % (p['name'], k, p[k]))
+now = time.clock_gettime_ns(time.CLOCK_REALTIME) - time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+c = m['clock']
+if c['perf_clock'] != 'CLOCK_MONOTONIC' or abs(c['realtime_ns'] - c['monotonic_ns'] - now) > 100e6:
+    print('clock %s, realtime - monotonic now %d' % (c, now))
+PY
+[ ! -s "$tmp/mres" ] && ok "manifest: the command, each package's files, the clock reference" ||
+    bad "manifest: $(cat "$tmp/mres")"
+
 # --- 2. a failing test -------------------------------------------------
 RECMOD_FAIL=1 go test -count=1 ./... > "$tmp/gofail.out" 2>&1; go_rc=$?
 RECMOD_FAIL=1 "$SYSFLAME" record -q -o "$tmp/recfail" -- go test ./... > "$tmp/recfail.out" 2>&1; rc=$?
