@@ -323,6 +323,7 @@ static void test_capdir(void **state)
     assert_int_equal(p->exit_status, 1);
     assert_int_equal(capdir_load_tests(p, &err), 0);
     assert_int_equal(p->nr_tests, 3);
+    assert_int_equal(p->pid, 10);   /* the process that exec'd p.test */
     const struct capdir_test *a = &p->tests[0], *tp = &p->tests[1], *tq = &p->tests[2];
     assert_string_equal(a->name, "TestA");
     assert_string_equal(a->result, "pass");
