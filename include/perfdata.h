@@ -176,6 +176,10 @@ struct pd_stats {
     uint64_t bytes_read;
 };
 const struct pd_stats *pd_get_stats(const struct pd_file *pd);
+/* How far the reader is into the data section: *done of *total bytes (in
+ * the decompressed stream for a .zst).  0 when its end is not known (pipe
+ * mode). */
+int pd_progress(const struct pd_file *pd, uint64_t *done, uint64_t *total);
 
 /* Parses `buf` as a perf.data image in memory (for tests and fuzzing);
  * same semantics as pd_open; `name` is used in messages. */

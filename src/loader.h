@@ -18,6 +18,7 @@
 #include "memo.h"
 #include "naming.h"
 #include "pool.h"
+#include "progress.h"
 #include "profile.h"
 #include "resolve.h"
 #include "session.h"
@@ -33,6 +34,9 @@ struct loader {
     int nr_threads_wanted;        /* threads for this loader; 0: from the options */
     int part;                     /* reads one part of a split capture */
     int solo;                     /* the pool's workers wait (split.h) */
+    uint64_t progress_end;        /* a part: where its reading ends (the cut);
+                                     parts without it show no progress */
+    struct progress progress;
 
     /* Read by the workers for every job; the main thread changes them
      * once per batch. */

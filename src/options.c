@@ -23,7 +23,7 @@ const char options_common_help[] =
     "      --keep-recorder    keep the samples of the perf process that recorded the\n"
     "                         capture (left out by default; -a captures its writes)\n"
     "  -j, --jobs N           worker threads (default: number of CPUs)\n"
-    "  -q, --quiet            no warnings on standard error (errors still print)\n"
+    "  -q, --quiet            no warnings, no progress line (errors still print)\n"
     "      --format FMT       tables: text (default), md, csv or json;\n"
     "                         export: pprof, speedscope or trace\n"
     "  -h, --help             this help\n";

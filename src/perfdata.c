@@ -1489,6 +1489,16 @@ void pd_release_pages(struct pd_file *pd)
 }
 const struct pd_info *pd_get_info(const struct pd_file *pd) { return &pd->info; }
 size_t pd_nr_attrs(const struct pd_file *pd) { return pd->nr_attrs; }
+int pd_progress(const struct pd_file *pd, uint64_t *done, uint64_t *total)
+{
+    uint64_t start = pd->info.data_offset;
+    if (pd->data_end == UINT64_MAX || pd->data_end <= start)
+        return 0;
+    *total = pd->data_end - start;
+    *done = pd->pos > start ? SF_MIN(pd->pos - start, *total) : 0;
+    return 1;
+}
+
 const struct pd_stats *pd_get_stats(const struct pd_file *pd) { return &pd->stats; }
 
 const struct pd_attr *pd_attr(const struct pd_file *pd, size_t idx)

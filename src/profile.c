@@ -160,8 +160,22 @@ static void dispatch_batch(struct loader *L)
  * finished and consumed, the filled one dispatched, and (with worker
  * threads, and no per-sample hook needing RAW now) left to resolve while
  * the session reads and decodes the next.  `last` finishes everything. */
+/* The progress line: how far the reader is (a part: up to its cut). */
+static void show_progress(struct loader *L)
+{
+    uint64_t done, total;
+    struct pd_file *pd = session_file(L->sess);
+    if (!L->progress.on || !pd_progress(pd, &done, &total))
+        return;
+    uint64_t start = pd_get_info(pd)->data_offset;
+    if (L->progress_end > start && L->progress_end - start < total)
+        total = L->progress_end - start;
+    progress_update(&L->progress, done, total);
+}
+
 static int flush_batch(struct loader *L, int last, struct sf_err *err)
 {
+    show_progress(L);
     int rc = consume_work(L, err);
     dispatch_batch(L);
     if (last || L->pool.nr_threads <= 1 || L->o->on_sample) {
@@ -328,12 +342,15 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
     int rc = 0;
     if (o->on_capture_start)
         rc = o->on_capture_start(o->on_capture_arg, L->sess, err);
+    if (!L->part || L->progress_end)
+        progress_begin(&L->progress, L->path, o->quiet);
     if (rc == 0)
         rc = session_run(L->sess, &ops, err);
     if (rc == 0)
         rc = flush_batch(L, 1, err);
     else
         pool_finish(&L->pool);  /* no worker may still read a job */
+    progress_end(&L->progress);
     name_deferred(L, rc == 0);
     if (rc == 0 && !L->part)
         rc = loader_capture_hooks(L, L->sess, err);

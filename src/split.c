@@ -590,6 +590,8 @@ int split_load(struct loader *L, const char *path, struct session *sess,
         part_release(&first);
         return 0;
     }
+    first.L.progress_end = sr.cut;          /* the parent shows its part's */
+    first.L.path = path;
     session_split_first(first.L.sess, first_part_stops, &sr);
     first.rc = loader_run_capture(&first.L, &first.err);
     if (sr.planned < 0)         /* never asked: the capture ended before the cut */
