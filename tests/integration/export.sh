@@ -104,6 +104,18 @@ mappings() {
     verdict "$1-mappings" "start/limit/offset = perf script's mmaps, build-ids = readelf's"
 }
 
+# raw_c NAME BINARY: a C program's locations (inline chains) against
+# binutils' addr2line on its DWARF (skipped without addr2line or readelf).
+raw_c() {
+    [ -n "$GO" ] || return
+    if ! command -v addr2line >/dev/null || ! command -v readelf >/dev/null; then
+        echo "skip $1-raw-c: needs addr2line and readelf"; return
+    fi
+    "$GO" tool pprof -raw "$tmp/$1.pprof" > "$tmp/$1.raw" 2>/dev/null
+    python3 "$check" pprof-raw-c "$tmp/$1.raw" "$2" > "$tmp/$1-rawc.res" 2> "$tmp/$1-rawc.info"
+    verdict "$1-raw-c" "locations = addr2line -f -i ($(cat "$tmp/$1-rawc.info"))"
+}
+
 # raw NAME BINARY: file:line, functions and start lines against the Go tools.
 raw() {
     [ -n "$GO" ] || return
@@ -131,6 +143,7 @@ case_ two-inputs "--binary $TESTDATA/bin/before.test" "$TESTDATA/rec/before-1.da
 jcheck=0
 case_ c-dwarf "--binary $TESTDATA/bin/cprog-nofp" "$TESTDATA/rec/cprog-nofp.data"
 mappings c-dwarf "$TESTDATA/rec/cprog-nofp.data"
+raw_c c-dwarf "$TESTDATA/bin/cprog-nofp"
 mappings go-oracle "$TESTDATA/rec/go-oracle.data"
 
 if [ -n "$GO" ]; then

@@ -14,6 +14,9 @@ independent views of the same capture (export.sh drives it):
                                     --show-mmap-events` (start, limit, offset,
                                     file name) and carries the GNU build-id
                                     `readelf -n` finds in its file (none for Go)
+  pprof-raw-c RAW BINARY            (a C program) the lines of every location in
+                                    BINARY's mapping, inline chain included, equal
+                                    binutils' `addr2line -f -i` on its DWARF
   speedscope FILE FOLDED [TRACE]    speedscope's schema (required keys, types, enum
                                     values, index bounds); stacks equal fold's;
                                     per-thread sample order equals the trace's
@@ -193,6 +196,61 @@ def pprof_raw(raw, go, binary, topjson=None):
                     outer.group(1), outer.group(4), starts[outer.group(1)]))
     if not checked_starts:
         fail('pprof: no start line checked')
+
+
+def pprof_raw_c(raw, binary):
+    import os
+    text = open(raw, encoding='utf-8').read()
+    maps = {}
+    for line in text.split('\nMappings\n', 1)[1].split('\n'):
+        m = re.match(r'^(\d+): (0x[0-9a-f]+)/(0x[0-9a-f]+)/(0x[0-9a-f]+) (\S+)', line)
+        if m and os.path.basename(m.group(5)) == os.path.basename(binary):
+            maps[m.group(1)] = (int(m.group(2), 16), int(m.group(4), 16))
+    loads = []
+    for line in subprocess.run(['readelf', '-lW', binary], check=True, capture_output=True,
+                               text=True).stdout.split('\n'):
+        f = line.split()
+        if f and f[0] == 'LOAD':
+            loads.append((int(f[1], 16), int(f[2], 16), int(f[4], 16)))
+    locs, cur = [], None
+    locs_text = text.split('\nLocations\n', 1)[1].split('\nMappings\n', 1)[0]
+    for line in locs_text.split('\n'):
+        m = re.match(r'^\s+\d+: (0x[0-9a-f]+) M=(\d+) (\S+) (\S*):(\d+) s=\d+$', line)
+        if m:
+            cur = None
+            if m.group(2) in maps:
+                start, off = maps[m.group(2)]
+                foff = int(m.group(1), 16) - start + off
+                vaddr = [foff - o + v for o, v, n in loads if o <= foff < o + n]
+                cur = {'addr': m.group(1), 'vaddr': vaddr[0] if vaddr else None,
+                       'lines': [(m.group(3), m.group(4), m.group(5))]}
+                locs.append(cur)
+        elif cur and line.strip():
+            m = re.match(r'^\s+(\S+) (\S*):(\d+) s=\d+$', line)
+            if m:
+                cur['lines'].append(m.groups())
+    # C code only (binutils cannot read a Go binary's compressed DWARF)
+    locs = [l for l in locs if all(re.search(r'\.[ch]$', f) for _, f, _ in l['lines'])]
+    if not locs:
+        fail('pprof: no C location in %s' % binary)
+        return
+    sys.stderr.write('%d C locations, %d with inlined frames\n' % (
+        len(locs), sum(1 for l in locs if len(l['lines']) > 1)))
+    # addr2line -i prints a variable number of pairs per address: one call
+    # per location
+    for l in locs:
+        out = subprocess.run(['addr2line', '-f', '-i', '-e', binary, '%x' % l['vaddr']],
+                             check=True, capture_output=True, text=True).stdout.split('\n')
+        want = []
+        for fn, fl in zip(out[0::2], out[1::2]):
+            file, line = fl.rsplit(':', 1)
+            line = re.sub(r' .*', '', line)
+            # unknown: pprof has "" and 0, addr2line "??" and "?"
+            want.append((fn, '' if file == '??' else os.path.basename(file),
+                         '0' if line == '?' else line))
+        got = [(fn, os.path.basename(file), line) for fn, file, line in l['lines']]
+        if got != want:
+            fail('pprof: %s (vaddr %x): %s, addr2line says %s' % (l['addr'], l['vaddr'], got, want))
 
 
 def pprof_mappings(raw, mmaps):
@@ -472,6 +530,7 @@ def trace_tests(path, recdir):
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
     {'pprof-traces': pprof_traces, 'pprof-raw': pprof_raw, 'pprof-mappings': pprof_mappings,
+     'pprof-raw-c': pprof_raw_c,
      'speedscope': speedscope, 'speedscope-lines': speedscope_lines,
      'trace': trace, 'trace-tests': trace_tests}[cmd](*args)
     finish()
