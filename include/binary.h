@@ -25,6 +25,10 @@ struct binary_opts {
     const char **debug_dirs;   /* --debug-dir; NULL = defaults */
     size_t nr_debug_dirs;
     const char *kallsyms;      /* --kallsyms FILE or NULL */
+    /* --binary files another load of the run (diff's other side) took by
+     * name or build-id: not candidates for a match by content here */
+    const char *const *not_by_content;
+    size_t nr_not_by_content;
 };
 
 struct binary;
@@ -134,6 +138,10 @@ struct binary_use {
     char *recorded_path;
 };
 const struct binary_use *binary_cache_use(const struct binary_cache *c, size_t i);
+/* Records another reader's use of --binary i (a split capture's second
+ * part), unless it has one already. */
+void binary_cache_add_use(struct binary_cache *c, size_t i, enum binary_use_how how,
+                          const char *recorded_path);
 
 /* Kernel symbols from --kallsyms (NULL if none given). */
 const char *binary_kernel_symbol(struct binary_cache *c, uint64_t addr, uint64_t *offset);

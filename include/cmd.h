@@ -52,6 +52,15 @@ int cmd_check_output(const struct common_opts *co, char **inputs, size_t nr_inpu
 int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
              struct profile *p);
 
+/* What became of each --binary over the profiles of one run (every side
+ * of a diff): says which mapping a binary matched by content was used
+ * for; refuses (prints, returns exit status 2) one that served no mapping
+ * (naming the recorded binaries it could be meant for), or that a mapping
+ * took by content but whose code does not match the samples.  0 when
+ * every one served. */
+int cmd_check_binaries(const struct common_opts *co, const struct profile *const *ps,
+                       size_t n);
+
 /* Takes "--before A B" / "--after X Y" groups (files up to the next option)
  * out of argv, since getopt would lose their grouping; returns the new argc. */
 struct strlist;

@@ -168,6 +168,10 @@ struct test_time {
                                     0 unknown */
 };
 
+/* What became of a --binary (binary.h's binary_use): how is 0 unused, 1 by
+ * name, 2 by build-id, 3 by content (its name matched no mapping). */
+struct binary_used { const char *path; int how; const char *recorded_path; };
+
 /* The filters' dimensions (--comm, --pid, --tid, --event, --syscall). */
 enum filter_dim { FILTER_COMM, FILTER_PID, FILTER_TID, FILTER_EVENT, FILTER_SYSCALL, FILTER_NR };
 /* Distinct names, in the order met (strings in the profile's string table). */
@@ -196,6 +200,7 @@ struct profile {
     /* For each filter dimension given: every value the inputs had, before
      * filtering (a filter value that matches nothing is warned about) */
     struct name_list seen[FILTER_NR];
+    struct binary_used *bin_used; size_t nr_bin_used;   /* per --binary, in order */
     struct test_time *test_times; size_t nr_test_times;  /* record folders */
     struct strtab *strings_owner;/* storage for the names above */
 };

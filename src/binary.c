@@ -530,6 +530,13 @@ static void set_use(struct binary_cache *c, size_t i, enum binary_use_how how,
     c->uses[i].recorded_path = xstrdup(recorded);
 }
 
+void binary_cache_add_use(struct binary_cache *c, size_t i, enum binary_use_how how,
+                          const char *recorded_path)
+{
+    if (c && c->uses && i < c->opts.nr_binaries && how != BINARY_UNCLAIMED && recorded_path)
+        set_use(c, i, how, recorded_path);
+}
+
 /* A mapping claims the --binary files of its base name or build-id, found
  * through them or not (a build-id cache may serve first). */
 static void claim_binaries(struct binary_cache *c, const struct sess_map *m,
@@ -753,6 +760,14 @@ static int fits_exactly(struct elf_file *f, const struct sess_map *m)
     return tlo >= vstart && thi <= vstart + len && tlo < thi;
 }
 
+static int taken_elsewhere(const struct binary_opts *o, const char *path)
+{
+    for (size_t i = 0; i < o->nr_not_by_content; i++)
+        if (!strcmp(o->not_by_content[i], path))
+            return 1;
+    return 0;
+}
+
 /* Last resort for a mapping nothing else resolved: the single --binary no
  * mapping has claimed that fits it by content (Go, no build-id on the
  * mapping).  Several fitting files are refused, naming them. */
@@ -765,7 +780,7 @@ static int try_by_content(struct lookup *lk, struct elf_file *f, char **found)
     if (lk->m->build_id_size || !c->uses)
         return 0;
     for (size_t i = 0; i < o->nr_binaries; i++) {
-        if (c->uses[i].how != BINARY_UNCLAIMED)
+        if (c->uses[i].how != BINARY_UNCLAIMED || taken_elsewhere(o, o->binaries[i]))
             continue;
         struct elf_file t;
         if (elf_file_open(o->binaries[i], &t) != 0)

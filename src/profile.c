@@ -450,6 +450,17 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
         }
         p->nr_missing = nm;
     }
+    if (o->bin.nr_binaries) {
+        p->bin_used = xcalloc(o->bin.nr_binaries, sizeof(*p->bin_used));
+        for (size_t i = 0; i < o->bin.nr_binaries; i++) {
+            const struct binary_use *u = binary_cache_use(bc, i);
+            struct binary_used *d = &p->bin_used[p->nr_bin_used++];
+            d->path = strtab_intern(strings, o->bin.binaries[i]);
+            d->how = u ? (int)u->how : BINARY_UNCLAIMED;
+            d->recorded_path = u && u->recorded_path ? strtab_intern(strings, u->recorded_path)
+                                                     : NULL;
+        }
+    }
     p->overall.binary = "all";
     binary_cache_free(bc);
     loader_release(&L);

@@ -76,6 +76,7 @@ void profile_release(struct profile *p)
     free(p->frames.v);
     for (size_t d = 0; d < FILTER_NR; d++)
         free(p->seen[d].v);
+    free(p->bin_used);
     if (p->strings_owner) {
         strtab_release(p->strings_owner);
         free(p->strings_owner);

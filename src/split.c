@@ -334,6 +334,8 @@ struct part_result {
     struct profile *q;
     struct binary_missing *missing; /* what it added to the missing counts */
     size_t nr_missing;
+    struct binary_used *uses;     /* what became of each --binary there */
+    size_t nr_uses;
 };
 
 static void wire_result(struct wio *w, struct part_result *r)
@@ -365,6 +367,15 @@ static void wire_result(struct wio *w, struct part_result *r)
             else
                 memcpy(m->build_id_hex, hex, strlen(hex) + 1);
         }
+    }
+    r->uses = io_array(w, r->uses, &r->nr_uses, sizeof(*r->uses));
+    for (size_t i = 0; i < r->nr_uses && !w->bad; i++) {
+        uint32_t how = (uint32_t)r->uses[i].how;
+        io_u32(w, &how);
+        if (how > BINARY_BY_CONTENT)
+            w->bad = 1;
+        r->uses[i].how = (int)how;
+        io_str(w, &r->uses[i].recorded_path);
     }
     magic = WIRE_MAGIC;
     io_u64(w, &magic);
@@ -429,6 +440,13 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
         r.missing[i] = *binary_cache_missing(parent->bc, i);
         r.missing[i].samples -= i < nr_missing0 ? samples0[i] : 0;
     }
+    r.nr_uses = parent->o->bin.nr_binaries;
+    r.uses = xcalloc(r.nr_uses ? r.nr_uses : 1, sizeof(*r.uses));
+    for (size_t i = 0; i < r.nr_uses; i++) {
+        const struct binary_use *u = binary_cache_use(parent->bc, i);
+        r.uses[i].how = u ? (int)u->how : BINARY_UNCLAIMED;
+        r.uses[i].recorded_path = u ? u->recorded_path : NULL;
+    }
     struct wio w = { 0 };
     wire_result(&w, &r);
     write_fd(out_fd, w.p, w.len);
@@ -464,8 +482,12 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
         for (size_t i = 0; i < r.nr_missing; i++)
             if (r.missing[i].samples)
                 binary_cache_add_missing(L->bc, &r.missing[i]);
+        for (size_t i = 0; i < r.nr_uses; i++)
+            binary_cache_add_use(L->bc, i, (enum binary_use_how)r.uses[i].how,
+                                 r.uses[i].recorded_path);
     }
     free(r.missing);
+    free(r.uses);
     profile_release(&q);
     return rc;
 }

@@ -237,6 +237,16 @@ int cmd_diff(int argc, char **argv)
     for (size_t i = 0; i < after.n; i++)
         ap[i] = &pa[i];
     struct sf_err err = { { 0 } };
+    const struct profile **all = xcalloc(before.n + after.n, sizeof(*all));
+    memcpy(all, bp, before.n * sizeof(*all));
+    memcpy(all + before.n, ap, after.n * sizeof(*all));
+    rc = cmd_check_binaries(&c.co, all, before.n + after.n);
+    free(all);
+    if (rc) {
+        free(bp);
+        free(ap);
+        goto out;
+    }
     if (diff_build(bp, before.n, ap, after.n, &c.dopt, &d, &err) < 0) {
         cmd_error("%s", err.msg);
         rc = SF_EXIT_FAIL;

@@ -148,6 +148,9 @@ int cmd_report(int argc, char **argv)
             goto out;
     }
 
+    const struct profile *loaded_p[2] = { &prof[0], &prof[1] };
+    if ((rc = cmd_check_binaries(&c.co, loaded_p, nsides)) != 0)
+        goto out;
     struct report_input in[2];
     for (size_t i = 0; i < nsides; i++) {
         in[i].paths = (const char *const *)sides[i].v;

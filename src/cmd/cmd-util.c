@@ -270,8 +270,17 @@ static void warn_filters(const struct profile_opts *o, const struct profile *p)
         cmd_warn(o->quiet, "no sample matches all the filters together (each matches some)");
 }
 
+static int load_inputs(struct common_opts *co, char **inputs, size_t nr_inputs,
+                       struct profile *p, int check_binaries);
+
 int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
              struct profile *p)
+{
+    return load_inputs(co, inputs, nr_inputs, p, 1);
+}
+
+static int load_inputs(struct common_opts *co, char **inputs, size_t nr_inputs,
+                       struct profile *p, int check_binaries)
 {
     struct sf_err err = { { 0 } };
     int rc = cmd_check_output(co, inputs, nr_inputs);
@@ -330,7 +339,91 @@ int cmd_load(struct common_opts *co, char **inputs, size_t nr_inputs,
                      "--binary PATH", u->binary, (unsigned long long)u->suspect_samples,
                      100.0 * (double)u->suspect_samples / (double)p->overall.samples);
     }
+    if (check_binaries) {
+        const struct profile *one = p;
+        return cmd_check_binaries(co, &one, 1);
+    }
     return 0;
+}
+
+/* The recorded binaries with samples that no file was found for: what an
+ * unused --binary could be meant for. */
+static void missing_binaries(const struct profile *const *ps, size_t n, struct strlist *out)
+{
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < ps[k]->nr_missing; i++) {
+            const char *b = ps[k]->missing[i].recorded_path;
+            if (ps[k]->missing[i].samples && b && !strlist_has(out, b))
+                strlist_push(out, b);
+        }
+}
+
+int cmd_check_binaries(const struct common_opts *co, const struct profile *const *ps,
+                       size_t n)
+{
+    int any_capture = 0;
+    for (size_t k = 0; k < n; k++)
+        any_capture |= ps[k]->has_capture;
+    if (!any_capture)
+        return 0;
+    struct strlist noted = { 0 }, paths = { 0 };
+    int rc = 0;
+    for (size_t k = 0; k < n && !rc; k++) {
+        const struct profile *q = ps[k];
+        for (size_t i = 0; i < q->nr_bin_used && !rc; i++) {
+            const struct binary_used *u = &q->bin_used[i];
+            if (!strlist_has(&paths, u->path))
+                strlist_push(&paths, u->path);
+            if (u->how != BINARY_BY_CONTENT)
+                continue;
+            for (size_t b = 0; b < q->nr_per_binary && !rc; b++)
+                if (q->per_binary[b].binary && !strcmp(q->per_binary[b].binary, u->recorded_path) &&
+                    profile_suspect_binary(q, &q->per_binary[b])) {
+                    cmd_error("'%s' (--binary): no mapping has its name; its segments and Go "
+                              "text fit the mapping of %s, but the samples unwind through it "
+                              "to return addresses that follow no call: it is not the binary "
+                              "that was recorded", u->path, u->recorded_path);
+                    rc = SF_EXIT_USAGE;
+                }
+            if (!rc && !strlist_has(&noted, u->path)) {
+                strlist_push(&noted, u->path);
+                cmd_note(co->prof.quiet, "'%s' (--binary) was used for %s: no mapping has its "
+                         "name, and its segments and Go text fit that one", u->path,
+                         u->recorded_path);
+            }
+        }
+    }
+    /* filtered samples are not unwound: their binaries are not looked for */
+    const struct profile_opts *o = &co->prof;
+    int filtered = o->comms.n || o->pids.n || o->tids.n || o->events.n || o->syscalls.n;
+    for (size_t i = 0; i < paths.n && !rc && !filtered; i++) {
+        int used = 0;
+        for (size_t k = 0; k < n && !used; k++)
+            for (size_t j = 0; j < ps[k]->nr_bin_used && !used; j++)
+                used = ps[k]->bin_used[j].how != BINARY_UNCLAIMED &&
+                       !strcmp(ps[k]->bin_used[j].path, paths.v[i]);
+        if (used)
+            continue;
+        struct strlist miss = { 0 };
+        missing_binaries(ps, n, &miss);
+        if (!miss.n) {
+            cmd_warn(co->prof.quiet, "'%s' (--binary) was not used: no mapping with samples has "
+                     "its name or build-id, and every sampled binary was found", paths.v[i]);
+        } else {
+            struct sbuf rec = SBUF_INIT;
+            for (size_t j = 0; j < miss.n; j++)
+                sbuf_addf(&rec, "%s%s", j ? ", " : "", miss.v[j]);
+            cmd_error("'%s' (--binary): no mapping with samples has its name or build-id, and "
+                      "its content fits none; the recorded binaries not found: %s", paths.v[i],
+                      sbuf_str(&rec));
+            sbuf_release(&rec);
+            rc = SF_EXIT_USAGE;
+        }
+        strlist_release(&miss);
+    }
+    strlist_release(&noted);
+    strlist_release(&paths);
+    return rc;
 }
 
 int cmd_write_output(const char *path,
@@ -394,10 +487,17 @@ int cmd_before_column(const struct profile *p, struct profile *before)
     return 1;
 }
 
+/* The --binary files the sides loaded so far took by name or build-id:
+ * the next side does not take them by content (diff --binary A.test
+ * --binary B.test: each is the binary of one side). */
+static struct strlist taken_by_name;
+
 int cmd_load_side(const struct common_opts *co, char **files, size_t nr_files,
                   const struct strlist *side_binaries, struct profile *p)
 {
     struct common_opts side = *co;
+    side.prof.bin.not_by_content = taken_by_name.v;
+    side.prof.bin.nr_not_by_content = taken_by_name.n;
     const char **all = xcalloc(side_binaries->n + co->prof.bin.nr_binaries + 1, sizeof(*all));
     for (size_t i = 0; i < side_binaries->n; i++)
         all[i] = side_binaries->v[i];
@@ -405,7 +505,11 @@ int cmd_load_side(const struct common_opts *co, char **files, size_t nr_files,
         all[side_binaries->n + i] = co->prof.bin.binaries[i];
     side.prof.bin.binaries = all;
     side.prof.bin.nr_binaries += side_binaries->n;
-    int rc = cmd_load(&side, files, nr_files, p);
+    int rc = load_inputs(&side, files, nr_files, p, 0);
+    for (size_t i = 0; rc == 0 && i < p->nr_bin_used; i++)
+        if ((p->bin_used[i].how == BINARY_BY_NAME || p->bin_used[i].how == BINARY_BY_BUILD_ID) &&
+            !strlist_has(&taken_by_name, p->bin_used[i].path))
+            strlist_push(&taken_by_name, p->bin_used[i].path);
     free(all);
     return rc;
 }
