@@ -4,6 +4,7 @@
 # usage (as root, from anywhere):  testdata/regen.sh
 #
 # Needs: Go 1.19 at $GO (default /usr/lib/go-1.19/bin/go; standard library only, no module downloads),
+# Go 1.21+ at $GO_NEW for stacks/stackgen (default /usr/lib/go-1.22/bin/go, Debian bookworm-backports),
 # gcc, perf (linux-perf 6.1), npm (registry access), zstd, sha256sum.
 # Binaries are run from $REC (default /tmp/sfrec), a path that does not exist on other machines, so that
 # offline binary lookup (--binary / --symfs) is exercised. Golden perf output is produced while the

@@ -15,7 +15,10 @@
 #  - tables name missing binaries (never cgo), truncated stacks and signal
 #    returns (issue 14 point 3, issue 15 point 6);
 #  - subtests are the closures t.Run ran, nested and parallel ones apart,
-#    against the oracle test's runtime.Callers (issue 15 point 6).
+#    against the oracle test's runtime.Callers (issue 15 point 6);
+#  - stackgen, a stripped Go 1.22 test binary: generic functions, methods,
+#    closures and inlined generic bodies are named as runtime.Callers names
+#    them, pkg.F[...] (issue 15 point 5).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
@@ -240,5 +243,24 @@ if python3 "$SRCDIR/tests/integration/oracle_check.py" "$tmp/probe.script" \
     echo "ok   wrappers: $(cat "$tmp/oracle.res")"
 else
     echo "FAIL wrappers: $(cat "$tmp/oracle.res")"; cat "$tmp/oracle.diff"; fail=1
+fi
+
+# Go 1.21+ generic names: the pclntab says stackgen.Map[go.shape.int], the
+# runtime prints stackgen.Map[...]; every marker's stack equals the test's
+# own runtime.Callers, and no frame of the capture shows a shape.
+G=$S/stackgen
+if "$SYSFLAME" script -q --binary "$S/bin/stackgen.test" "$G.data" > "$tmp/gen.script" 2> "$tmp/gen.err" &&
+        python3 "$SRCDIR/tests/integration/oracle_check.py" "$tmp/gen.script" "$G.oracle" \
+        --marker stackgen.marker > "$tmp/gen.res" 2> "$tmp/gen.diff"; then
+    echo "ok   generics ($(cat "$S/stackgen.version")): $(cat "$tmp/gen.res")"
+else
+    echo "FAIL generics: $(cat "$tmp/gen.err" "$tmp/gen.res")"; cat "$tmp/gen.diff"; fail=1
+fi
+shapes=$(grep -c 'go\.shape\.' "$tmp/gen.script")
+generic=$(grep -c '^[[:space:]]*[0-9a-f]* [^ ]*\[\.\.\.\]' "$tmp/gen.script")
+if [ "$shapes" = 0 ] && [ "$generic" -ge 17 ] && [ "$(grep -c '\[\.\.\.\]' "$G.oracle")" -ge 17 ]; then
+    echo "ok   generics: $generic frames named pkg.F[...], none with a go.shape"
+else
+    echo "FAIL generics: $shapes frames show a go.shape, $generic named pkg.F[...]"; fail=1
 fi
 exit $fail
