@@ -64,6 +64,8 @@ void capstats_sample(struct capstats *cs, uint32_t pid, uint32_t tid, const char
                      enum unwind_stop stop, unsigned fp_steps, size_t depth);
 /* Adds depth to a sample counted earlier without it (a deferred one). */
 void capstats_add_depth(struct capstats *cs, const char *binary, size_t depth);
+/* One sample of binary's whose stack was stitched (stitch.h). */
+void capstats_stitched(struct capstats *cs, const char *binary);
 
 /* Adds another profile's statistics (a part of the same capture), in its
  * own first-seen orders: threads, syscalls with their pairing facts,
@@ -81,7 +83,7 @@ void capstats_sort(struct profile *p);
 
 /* The counters of a struct unwind_stat, by index (for adding and sending
  * them): UNWIND_STAT_NR_COUNTERS of them. */
-#define UNWIND_STAT_NR_COUNTERS (9 + UNWIND_STOP_NR)
+#define UNWIND_STAT_NR_COUNTERS (10 + UNWIND_STOP_NR)
 uint64_t *unwind_stat_counter(struct unwind_stat *u, size_t i);
 
 #endif

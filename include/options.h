@@ -12,7 +12,7 @@
 enum options_code {
     OPT_BINARY = 1000, OPT_SYMFS, OPT_DEBUG_DIR, OPT_KALLSYMS, OPT_COMM,
     OPT_PID, OPT_TID, OPT_EVENT, OPT_SYSCALL, OPT_NO_INLINE, OPT_FORMAT,
-    OPT_HELP, OPT_KEEP_RECORDER,
+    OPT_HELP, OPT_KEEP_RECORDER, OPT_NO_STITCH,
     OPT_COMMAND_BASE = 1100,   /* commands number their own options from here */
 };
 
@@ -29,6 +29,7 @@ enum options_code {
     { "syscall", required_argument, NULL, OPT_SYSCALL },           \
     { "no-inline", no_argument, NULL, OPT_NO_INLINE },             \
     { "keep-recorder", no_argument, NULL, OPT_KEEP_RECORDER },     \
+    { "no-stitch", no_argument, NULL, OPT_NO_STITCH },             \
     { "jobs", required_argument, NULL, 'j' },                      \
     { "quiet", no_argument, NULL, 'q' },                           \
     { "format", required_argument, NULL, OPT_FORMAT },             \

@@ -26,6 +26,8 @@ struct profile_sample {
     size_t nr_frames;
     enum unwind_stop stop;
     const char *syscall;         /* "write" for sys_enter_write, else NULL */
+    size_t stitched_at;          /* frames from here on were stitched from
+                                    another sample (stitch.h); SIZE_MAX: none */
 };
 
 struct profile_opts {
@@ -34,6 +36,7 @@ struct profile_opts {
     struct strlist comms, events, syscalls;
     struct strlist pids, tids;   /* decimal strings */
     int no_inline;
+    int no_stitch;               /* leave truncated stacks truncated (stitch.h) */
     int jobs;                    /* 0 = number of CPUs */
     int with_pid, with_tid;      /* frame 0 = comm-pid / comm-pid/tid */
     int addrs;                   /* frame names carry "+0xoff" / unknown as address */

@@ -43,7 +43,9 @@ struct job {
     const char *suspect;          /* recorded path of unwind_result.suspect_map */
     const struct memo_entry *memo;/* the worker's memo entry for this stack */
     int deferred;                 /* named after the last sample (uframes) */
-    struct unwind_frame *uframes;
+    size_t stitched_at;           /* frames from here on were stitched
+                                     (stitch.h); SIZE_MAX if none */
+    struct unwind_frame *uframes; /* unwound frames: deferred or keep_uframes */
     size_t nr_uframes, uframes_cap;
 };
 
@@ -64,6 +66,8 @@ struct resolve_opts {
     /* Samples whose naming would wait for a DWARF load under way (or all,
      * with defer_all) are deferred: unwound only, named at the end. */
     int defer_ok, defer_all;
+    int keep_uframes;             /* copy every job's unwound frames to
+                                     uframes (for stitch.h) */
 };
 
 void worker_init(struct worker *w, struct binary_cache *bc, int no_memo);

@@ -125,6 +125,8 @@ struct unwind_stat {             /* per binary (path) and overall */
     const char *binary;
     uint64_t samples, to_root, truncated, unknown_pc, no_binary, other_stop;
     uint64_t fp_fallback_samples, depth_sum;
+    uint64_t stitched;           /* stacks completed by stitching (stitch.h);
+                                    counted under their new stop (root) */
     uint64_t suspect_samples;    /* unwound through this binary's tables to a
                                     return address that follows no call
                                     (unwind_result.suspect_map) */

@@ -34,6 +34,9 @@ struct unwind_frame {
     const struct sess_map *map;/* NULL for kernel frames / unknown */
     struct binary *bin;        /* NULL when missing */
     uint64_t vaddr;            /* link-time address in bin */
+    uint64_t sp;               /* the frame's SP (for a caller: its SP at the
+                                  call, the callee's CFA); 0 if unknown.
+                                  With pc it names the activation (stitch.h) */
     enum unwind_how how;
     int is_return;             /* pc is a return address (lookup pc-1) */
     int kernel;

@@ -289,7 +289,7 @@ static const size_t unwind_counters[] = {
     offsetof(struct unwind_stat, truncated), offsetof(struct unwind_stat, unknown_pc),
     offsetof(struct unwind_stat, no_binary), offsetof(struct unwind_stat, other_stop),
     offsetof(struct unwind_stat, fp_fallback_samples), offsetof(struct unwind_stat, depth_sum),
-    offsetof(struct unwind_stat, suspect_samples),
+    offsetof(struct unwind_stat, suspect_samples), offsetof(struct unwind_stat, stitched),
 };
 _Static_assert(SF_ARRAY_SIZE(unwind_counters) + UNWIND_STOP_NR == UNWIND_STAT_NR_COUNTERS,
                "UNWIND_STAT_NR_COUNTERS: one per field of struct unwind_stat");
@@ -465,6 +465,12 @@ void capstats_add_depth(struct capstats *cs, const char *binary, size_t depth)
 {
     cs->p->overall.depth_sum += depth;
     binary_stat(cs, binary ? binary : "[unknown]")->depth_sum += depth;
+}
+
+void capstats_stitched(struct capstats *cs, const char *binary)
+{
+    cs->p->overall.stitched++;
+    binary_stat(cs, binary ? binary : "[unknown]")->stitched++;
 }
 
 void capstats_begin_capture(struct capstats *cs)

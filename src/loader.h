@@ -22,6 +22,7 @@
 #include "profile.h"
 #include "resolve.h"
 #include "session.h"
+#include "stitch.h"
 #include "strtab.h"
 
 struct loader {
@@ -57,6 +58,8 @@ struct loader {
     struct capstats stats;
     struct namer names;
     struct stack_memo stack_memo;
+    struct stitch *stitch;        /* this capture's donors; NULL: --no-stitch */
+    struct worker stitch_w;       /* names stitched frames (its sym only) */
     /* Samples whose naming would wait for a DWARF load under way: named
      * at the end of the capture (not with per-sample hooks or record order,
      * which need names in order). */

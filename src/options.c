@@ -20,6 +20,8 @@ const char options_common_help[] =
     "      --event NAME       keep only these events (syscalls:sys_enter_write or sys_enter_write)\n"
     "      --syscall NAME     keep only these syscalls (write, openat)\n"
     "      --no-inline        do not expand inlined frames\n"
+    "      --no-stitch        leave stacks the stack copy cut short truncated (by\n"
+    "                         default they are completed from earlier samples)\n"
     "      --keep-recorder    keep the samples of the perf process that recorded the\n"
     "                         capture (left out by default; -a captures its writes)\n"
     "  -j, --jobs N           worker threads (default: number of CPUs)\n"
@@ -136,6 +138,9 @@ int options_common(int code, const char *arg, struct common_opts *co,
         return 1;
     case OPT_NO_INLINE:
         p->no_inline = 1;
+        return 1;
+    case OPT_NO_STITCH:
+        p->no_stitch = 1;
         return 1;
     case OPT_KEEP_RECORDER:
         p->keep_recorder = 1;

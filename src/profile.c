@@ -15,6 +15,7 @@
  * (split.h).  Hands a finished struct profile to the writers. */
 #include "profile.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,13 +93,37 @@ static void add_stack(struct loader *L, const struct job *j, size_t *depth)
     }
 }
 
+/* Completes a truncated stack from an earlier sample (stitch.h) and names
+ * it anew, past the memos (which hold what the sample's own frames make);
+ * a deferred sample is named at the end from its frames. */
+static void stitch_job(struct loader *L, struct job *j)
+{
+    size_t n0 = j->nr_uframes;
+    if (!stitch_sample(L->stitch, j->sample.idn.pid, j->ss.maps, &j->uframes,
+                       &j->nr_uframes, &j->uframes_cap, &j->stop))
+        return;
+    if (!j->no_stack)
+        capstats_stitched(&L->stats, j->binary);
+    if (j->deferred)
+        return;
+    j->nr_frames = 0;
+    resolve_frames(&L->ro, &L->stitch_w, j, j->uframes, n0);
+    j->stitched_at = j->nr_frames;
+    resolve_frames(&L->ro, &L->stitch_w, j, j->uframes + n0, j->nr_uframes - n0);
+    j->out = j->frames;
+    j->memo = NULL;
+}
+
 static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
 {
     const struct profile_opts *o = L->o;
+    j->stitched_at = SIZE_MAX;
+    if (L->stitch && j->nr_uframes)
+        stitch_job(L, j);
     if (o->on_sample) {
         struct profile_sample ps = {
             .frames = j->out, .nr_frames = j->nr_frames, .stop = j->stop,
-            .syscall = j->syscall,
+            .syscall = j->syscall, .stitched_at = j->stitched_at,
         };
         if (o->on_sample(o->on_sample_arg, &j->ss, &ps, err) < 0)
             return -1;
@@ -325,6 +350,8 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
         .bc = L->bc, .max_frames = o->max_frames, .no_inline = o->no_inline,
         .with_ids = o->with_pid || o->with_tid,
     };
+    L->ro.keep_uframes = !o->no_stitch;
+    L->stitch = o->no_stitch ? NULL : stitch_new();
     L->ro.defer_all = !in_order && sf_env_flag("SYSFLAME_DEFER_ALL");
     L->ro.defer_ok = !in_order && (threads > 1 || L->ro.defer_all);
     /* With filters, a DSO in the header's list may have no kept sample:
@@ -363,6 +390,8 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
     L->nr_jobs = L->nr_work = 0;
     workers_stop(L);
     warmup_join(&warm);
+    stitch_free(L->stitch);       /* holds mapping sets of the session */
+    L->stitch = NULL;
     for (size_t i = 0; i < BATCH_MAX; i++) {
         job_release(&L->jobs[i]);
         job_release(&L->work[i]);

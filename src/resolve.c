@@ -108,6 +108,13 @@ void resolve_frames(const struct resolve_opts *o, struct worker *w, struct job *
     }
 }
 
+static void keep_uframes(struct job *j, const struct unwind_result *ur)
+{
+    j->uframes = xgrow(j->uframes, sizeof(*j->uframes), ur->nr ? ur->nr : 1, &j->uframes_cap);
+    memcpy(j->uframes, ur->frames, ur->nr * sizeof(*j->uframes));
+    j->nr_uframes = ur->nr;
+}
+
 /* Whether naming these frames would wait for a DWARF load another thread
  * has under way (the warm-up thread's, at the start of a capture). */
 static int waits_for_dwarf(const struct unwind_result *ur)
@@ -131,6 +138,9 @@ void resolve_job(const struct resolve_opts *o, struct worker *w, struct job *j)
     j->stop = w->ur.stop;
     j->fp_steps = w->ur.fp_steps;
     j->suspect = w->ur.suspect_map ? w->ur.suspect_map->filename : NULL;
+    j->nr_uframes = 0;
+    if (o->keep_uframes)
+        keep_uframes(j, &w->ur);
     /* The sample's context: what frame 0 and the leaf are named after. */
     struct memo_key ctx = {
         .pc = o->with_ids ? ((uint64_t)j->sample.idn.pid << 32) | j->sample.idn.tid : 0,
@@ -153,10 +163,8 @@ void resolve_job(const struct resolve_opts *o, struct worker *w, struct job *j)
         /* Named after the last sample instead: the stack set's counts do
          * not depend on the order stacks arrive in. */
         j->deferred = 1;
-        j->uframes = xgrow(j->uframes, sizeof(*j->uframes), w->ur.nr ? w->ur.nr : 1,
-                           &j->uframes_cap);
-        memcpy(j->uframes, w->ur.frames, w->ur.nr * sizeof(*j->uframes));
-        j->nr_uframes = w->ur.nr;
+        if (!o->keep_uframes)
+            keep_uframes(j, &w->ur);
         return;
     }
     resolve_frames(o, w, j, w->ur.frames, w->ur.nr);

@@ -61,7 +61,7 @@ static void add_header(struct script_writer *w, const struct sess_sample *ss)
     sbuf_addch(b, '\n');
 }
 
-static void add_frame(struct sbuf *b, const struct frame_out *f)
+static void add_frame(struct sbuf *b, const struct frame_out *f, int stitched)
 {
     sbuf_addf(b, "\t%16llx ", (unsigned long long)f->addr);
     if (f->name) {
@@ -75,7 +75,9 @@ static void add_frame(struct sbuf *b, const struct frame_out *f)
         sbuf_addstr(b, " (inlined)");
     else
         sbuf_addf(b, " (%s)", f->dso ? f->dso : "[unknown]");
-    sbuf_addstr(b, f->fp ? " [fp]\n" : "\n");
+    if (f->fp)
+        sbuf_addstr(b, " [fp]");
+    sbuf_addstr(b, stitched ? " (stitched)\n" : "\n");
 }
 
 int script_sample(struct script_writer *w, const struct sess_sample *ss,
@@ -89,7 +91,7 @@ int script_sample(struct script_writer *w, const struct sess_sample *ss,
     const struct pd_attr *a = ss->sample->attr;
     if (!a || (a->sample_type & PD_S_CALLCHAIN))
         for (size_t i = 0; i < ps->nr_frames; i++)
-            add_frame(b, &ps->frames[i]);
+            add_frame(b, &ps->frames[i], i >= ps->stitched_at);
     const char *mark = unwind_stop_mark(ps->stop);
     if (mark)
         sbuf_addf(b, "\t%16llx %s ([unknown])\n", 0ULL, mark);

@@ -532,6 +532,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             break;
         }
         struct unwind_frame *f = push_frame(res, pc, how, is_return);
+        f->sp = sp;
         /* Callers are mostly in the callee's mapping: try it first. */
         const struct sess_map *callee_map = last_map;
         struct map_slot *ms;

@@ -19,6 +19,8 @@ BIN=$TESTDATA/bin/oracle.test
 BBIN=$TESTDATA/bin/before.test
 B=$TESTDATA/rec/before-1.data
 A=$TESTDATA/rec/after-1.data
+E=$TESTDATA/rec/esbuild.data
+cur_opt=
 
 # Options whose effect is not on the output, for every command:
 #   --help           prints the help instead of running
@@ -40,6 +42,15 @@ probed_cmds=" info script fold svg top diff report export "
 # The inputs each command's probes run on (no --binary: warnings on stderr
 # for -q to silence, [binary] frames for --binary to name).
 inputs() {
+    # --no-stitch: a capture with stacks that stitching completes
+    if [ "$cur_opt" = --no-stitch ]; then
+        case $1 in
+        diff|report) echo "$E $E" ;;
+        export) echo "--format speedscope $E" ;;
+        *) echo "$E" ;;
+        esac
+        return
+    fi
     case $1 in
     diff|report) echo "$B $A" ;;
     export) echo "--format speedscope $R" ;;
@@ -64,6 +75,7 @@ probe() {
     "top --no-inline") echo "--binary $BIN --stacks 3|--no-inline" ;;
     *" --no-inline") echo "--binary $BIN|--no-inline" ;;
     *" --quiet") echo "|-q" ;;
+    *" --no-stitch") echo "--binary $TESTDATA/bin/esbuild|--no-stitch" ;;
     "export --format") echo "|--format trace" ;;
     *" --format") echo "|--format json" ;;
     "fold --addrs"|"svg --addrs") echo "--binary $BIN|--addrs" ;;
@@ -143,7 +155,7 @@ for cmd in info script fold svg top diff report export record; do
             echo "FAIL: sysflame $cmd $opt has no probe in tests/sync-docs.sh: add one"; fail=1
             continue
         fi
-        extra=${p%%|*} with=${p#*|}
+        extra=${p%%|*} with=${p#*|} cur_opt=$opt
         key=$(printf '%s' "$cmd $extra" | md5sum | cut -c1-16)
         # shellcheck disable=SC2086
         [ -f "$tmp/base.$key" ] || run "$cmd" $extra > "$tmp/base.$key"

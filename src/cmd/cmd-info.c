@@ -178,6 +178,26 @@ static int write_info(FILE *out, void *arg, struct sf_err *err)
     }
     writer_table_end(w);
 
+    /* Stacks the stack copy cut short: completed from another sample
+     * (counted as root above) or still truncated. */
+    uint64_t cut = p->overall.stitched + p->overall.stops[UNWIND_STOP_TRUNCATED];
+    if (cut) {
+        static const struct writer_col st_cols[] = {
+            { "stack", "Cut short by the stack copy", WCOL_STR, 0 },
+            { "samples", "Samples", WCOL_UINT, 0 },
+            { "share", "Share", WCOL_PCT, 1 },
+        };
+        writer_table_begin(w, "stitching", "Stacks cut short by the stack copy", st_cols,
+                           SF_ARRAY_SIZE(st_cols));
+        writer_cell_str(w, "stitched");
+        writer_cell_uint(w, p->overall.stitched);
+        writer_cell_float(w, pct(p->overall.stitched, p->overall.samples));
+        writer_cell_str(w, "still truncated");
+        writer_cell_uint(w, p->overall.stops[UNWIND_STOP_TRUNCATED]);
+        writer_cell_float(w, pct(p->overall.stops[UNWIND_STOP_TRUNCATED], p->overall.samples));
+        writer_table_end(w);
+    }
+
     static const struct writer_col miss_cols[] = {
         { "path", "Missing binary", WCOL_STR, 0 },
         { "reason", "Reason", WCOL_STR, 0 },

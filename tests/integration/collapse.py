@@ -9,7 +9,7 @@ cannot run the Perl original): only samples of one event (the first seen, or
 --event), frames root first, "+0x.." offsets stripped, [unknown] named after
 the module, "_[j]" on frames of /tmp/perf-PID.map (JIT) modules, ';' -> ':', quotes dropped, arguments after '(' dropped unless
 the name looks like a Go method, "_[k]" on frames of "[...]" modules, comm
-spaces as '_', each sample counted by its period (the number before the
+spaces as '_', sysflame's " (stitched)" frame mark ignored, each sample counted by its period (the number before the
 event name; 1 when absent).  Prints the folded stacks sorted; with --out-dir, writes
 those of each EVENT to DIR/EVENT.folded (one start of Python for all events:
 starting it costs more than collapsing)."""
@@ -33,6 +33,8 @@ def collapse(lines, want):
     stack, pname, period = [], None, 1
     for line in lines:
         line = line.rstrip('\n')
+        if line.endswith(' (stitched)'):  # sysflame's mark on a stitched frame
+            line = line[:-len(' (stitched)')]
         if line.startswith('#'):
             continue
         if not line:

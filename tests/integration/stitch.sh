@@ -1,9 +1,15 @@
 #!/bin/sh
-# stitch.sh - the stack-copy cutter (tools/perf-cut-stack.py) on the deep
-# stack captures of testdata/stitch (recorded with a 64 KiB copy): the cut
-# file is a valid capture with the same samples (perf script reads it and
-# counts the same samples, when perf is installed) whose copies are 8 KiB,
-# so sysflame finds truncated stacks in it and none in the full file.
+# stitch.sh - stitching truncated stacks (stitch.h) against the truth.
+# The deep-stack captures of testdata/stitch were recorded with a 64 KiB
+# stack copy; tools/perf-cut-stack.py cuts them to 8 KiB.  The cut file is
+# a valid capture with the same samples (perf script reads it and counts
+# the same samples per event, when perf is installed), and sysflame finds
+# truncated stacks in it and none in the full file.  Then, sample by
+# sample (stitch_truth.py), every stack stitched in the cut file must equal
+# the full file's, every untruncated one must be unchanged, and at least
+# MIN percent of the truncated ones must be completed (the figures of
+# doc/stitching.md); `info` must count what `script` marks; -j 1 and -j 2
+# agree; --no-stitch leaves every cut stack truncated.
 # Env: SYSFLAME, TESTDATA, SRCDIR (set by make check).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
@@ -12,10 +18,13 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 S=$TESTDATA/stitch
 fail=0
 err() { echo "FAIL: $*"; fail=1; }
-# the value of row NAME in `info --format csv`'s stops table
-stops() { "$SYSFLAME" info -q --format csv --binary "$S/$1" --symfs "$TESTDATA/sysroot" "$2" |
+# the value of row NAME in the stops table of `info --no-stitch --format csv`
+stops() { "$SYSFLAME" info -q --no-stitch --format csv --binary "$S/$1" --symfs "$TESTDATA/sysroot" "$2" |
           awk -F, -v r="$3" '/^reason,/ { t = 1 } t && $1 == r { print $2 }'; }
-for p in deepgo deepc; do
+# program and the least share of cut stacks it must complete exactly
+for pm in deepgo:85 deepc:95; do
+    p=${pm%:*} min=${pm#*:}
+    o="--binary $S/$p --symfs $TESTDATA/sysroot"
     python3 "$SRCDIR/tools/perf-cut-stack.py" "$S/$p.data" "$tmp/$p.cut.data" 2>"$tmp/cut.err" ||
         { err "$p: cut failed: $(cat "$tmp/cut.err")"; continue; }
     if command -v perf >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -28,6 +37,31 @@ for p in deepgo deepc; do
     tf=$(stops "$p" "$S/$p.data" truncated); tc=$(stops "$p" "$tmp/$p.cut.data" truncated)
     [ -z "$tf" ] || err "$p: the 64 KiB capture has truncated stacks ($tf)"
     [ "${tc:-0}" -gt 0 ] 2>/dev/null || err "$p: no truncated stack in the 8 KiB cut"
-    echo "$p: cut file truncated stacks: ${tc:-0}"
+    # shellcheck disable=SC2086
+    "$SYSFLAME" script -q -j 1 $o "$S/$p.data" >"$tmp/full.s" || err "$p: script (full) failed"
+    # shellcheck disable=SC2086
+    "$SYSFLAME" script -q -j 1 $o "$tmp/$p.cut.data" >"$tmp/cut.s" || err "$p: script (cut) failed"
+    python3 "$SRCDIR/tests/integration/stitch_truth.py" "$p" "$tmp/full.s" "$tmp/cut.s" "$min" ||
+        err "$p: stitching against the full stacks (above)"
+    # info counts what script marks
+    ns=$(awk 'BEGIN { RS = "" } /\(stitched\)/ { n++ } END { print n + 0 }' "$tmp/cut.s")
+    nt=$(awk 'BEGIN { RS = "" } /\[truncated\]/ { n++ } END { print n + 0 }' "$tmp/cut.s")
+    # shellcheck disable=SC2086
+    "$SYSFLAME" info -q --format csv $o "$tmp/$p.cut.data" >"$tmp/info.csv"
+    is=$(awk -F, '/^stack,/ { t = 1 } t && $1 == "stitched" { print $2 }' "$tmp/info.csv")
+    it=$(awk -F, '/^stack,/ { t = 1 } t && $1 == "still truncated" { print $2 }' "$tmp/info.csv")
+    [ "$ns" -gt 0 ] && [ "$ns" = "$is" ] && [ "$nt" = "$it" ] ||
+        err "$p: info counts $is stitched, $it truncated; script marks $ns and $nt"
+    # -j 2 agrees with -j 1; --no-stitch cuts every cut stack short again
+    # shellcheck disable=SC2086
+    "$SYSFLAME" fold -q -j 1 $o "$tmp/$p.cut.data" >"$tmp/f1"
+    # shellcheck disable=SC2086
+    "$SYSFLAME" fold -q -j 2 $o "$tmp/$p.cut.data" >"$tmp/f2"
+    cmp -s "$tmp/f1" "$tmp/f2" || err "$p: fold -j 2 differs from -j 1"
+    # shellcheck disable=SC2086
+    "$SYSFLAME" script -q $o --no-stitch "$tmp/$p.cut.data" >"$tmp/ns.s"
+    nn=$(awk 'BEGIN { RS = "" } /\[truncated\]/ { n++ } END { print n + 0 }' "$tmp/ns.s")
+    ! grep -q '(stitched)' "$tmp/ns.s" && [ "$nn" = "$((ns + nt))" ] ||
+        err "$p: --no-stitch: $nn truncated stacks, not $((ns + nt))"
 done
 exit $fail
