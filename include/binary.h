@@ -127,8 +127,8 @@ const struct binary_missing *binary_cache_missing(const struct binary_cache *c, 
  * mapping claimed it by base name or build-id, or, when its name matched
  * no mapping, a mapping took it by content (a Go binary without build-id
  * whose segments and text fit the mapping exactly: the first such mapping
- * left unresolved by every other source, and only if no other --binary
- * fits it too).  recorded_path: the first mapping it served (NULL when
+ * that no build-id or name resolved, tried before --symfs and the recorded
+ * path, and only if no other --binary fits it too).  recorded_path: the first mapping it served (NULL when
  * unclaimed).  Read after the load. */
 enum binary_use_how {
     BINARY_UNCLAIMED = 0, BINARY_BY_NAME, BINARY_BY_BUILD_ID, BINARY_BY_CONTENT,

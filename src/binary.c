@@ -768,8 +768,9 @@ static int taken_elsewhere(const struct binary_opts *o, const char *path)
     return 0;
 }
 
-/* Last resort for a mapping nothing else resolved: the single --binary no
- * mapping has claimed that fits it by content (Go, no build-id on the
+/* For a mapping no build-id or --binary name resolved, before --symfs and
+ * the recorded path: the single --binary no mapping has claimed that fits
+ * it by content (Go, no build-id on the
  * mapping).  Several fitting files are refused, naming them. */
 static int try_by_content(struct lookup *lk, struct elf_file *f, char **found)
 {
@@ -1072,14 +1073,16 @@ static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
         ok = try_placed(&lk, &f, &found);
     if (!ok && !is_vdso)
         ok = try_binaries(&lk, &f, &found);
+    /* a --binary given for this mapping under another name comes before
+     * what is at the recorded path (a rebuild of the program, maybe) */
+    if (!ok && !is_vdso && map_is_exec(m))
+        ok = try_by_content(&lk, &f, &found);
     if (!ok && !is_vdso)
         ok = try_symfs(&lk, &f, &found);
     if (!ok && !is_vdso && lk.recorded[0] == '/' && try_path(&lk, lk.recorded, &f, 0)) {
         found = xstrdup(lk.recorded);
         ok = 1;
     }
-    if (!ok && !is_vdso && map_is_exec(m))
-        ok = try_by_content(&lk, &f, &found);
     struct binary *b = NULL;
     if (ok) {
         b = adopt(c, lk.recorded, &f, found);
