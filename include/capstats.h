@@ -22,6 +22,12 @@ struct capstats {
     struct profile *p;
     struct strtab *strings;
     int saw_exit;                 /* a syscall exit sample was met */
+    struct binary_cache *bc;      /* to tell Go executables (processes) */
+    uint32_t *pid_slots;          /* pid -> process_stat index + 1 */
+    size_t npid_slots, processes_cap;
+    const char **exe_seen;        /* per process_stat: the session's filename
+                                     pointer of its executable (per capture) */
+    size_t exe_seen_cap;
     uint32_t recorder_pid;        /* the recording perf's pid (session_recorder_pid),
                                      whose samples are left out; 0 none */
     /* the tables' own */
@@ -62,6 +68,11 @@ int capstats_event(struct capstats *cs, const struct sess_sample *ss,
 void capstats_sample(struct capstats *cs, uint32_t pid, uint32_t tid, const char *comm,
                      const char *syscall, const char *binary, const char *suspect,
                      enum unwind_stop stop, unsigned fp_steps, size_t depth);
+/* Counts a kept sample for its process (pid), classified by the mappings
+ * of its first sample and again after an exec (process_stat.kind), and
+ * notes the kind on the thread's row (after capstats_sample). */
+void capstats_process(struct capstats *cs, uint32_t pid, uint32_t tid, const char *comm,
+                      const struct sess_maps *maps);
 /* Adds depth to a sample counted earlier without it (a deferred one). */
 void capstats_add_depth(struct capstats *cs, const char *binary, size_t depth);
 /* One sample of binary's whose stack was stitched (stitch.h). */

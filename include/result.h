@@ -119,7 +119,37 @@ struct syscall_stat {
     size_t nr_lat, cap_lat;
 };
 
-struct thread_stat { uint32_t pid, tid; const char *comm; uint64_t samples; };
+/* A thread under one name (a thread that changed its name, at exec, has
+ * a row per name).  kind, go_test: its process's (process_stat) while it
+ * had this name. */
+struct thread_stat {
+    uint32_t pid, tid;
+    const char *comm;
+    uint64_t samples;
+    int kind;                    /* enum process_kind; captures only */
+    int go_test;
+};
+
+/* What a process runs, from its mappings at its first kept sample. */
+enum process_kind {
+    PROCESS_GO = 0,              /* its executable has a Go pclntab */
+    PROCESS_C,                   /* another native executable (C, C++, Rust...) */
+    PROCESS_INTERPRETER,         /* python, perl, ruby, node, java, a shell... */
+    PROCESS_KERNEL,              /* a kernel thread: no user mapping */
+    PROCESS_UNKNOWN,             /* its executable was not found */
+    PROCESS_KIND_NR
+};
+const char *process_kind_name(enum process_kind k);   /* "Go", "C", ... */
+
+struct process_stat {
+    uint32_t pid;
+    const char *comm;            /* the last comm a kept sample had */
+    const char *exe;             /* recorded path of its executable, NULL if none */
+    enum process_kind kind;
+    int go_test;                 /* a Go test binary (PROCESS_GO or not found,
+                                    named *.test) */
+    uint64_t samples;
+};
 
 struct unwind_stat {             /* per binary (path) and overall */
     const char *binary;
@@ -195,6 +225,7 @@ struct profile {
     struct input_info *inputs; size_t nr_inputs;
     struct syscall_stat *syscalls; size_t nr_syscalls;   /* by count desc */
     struct thread_stat *threads; size_t nr_threads;
+    struct process_stat *processes; size_t nr_processes;  /* captures only */
     struct event_stat *events; size_t nr_events;        /* by count desc */
     struct unwind_stat overall;
     struct unwind_stat *per_binary; size_t nr_per_binary;

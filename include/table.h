@@ -32,7 +32,8 @@ enum top_table_mask {
     TOP_TESTS = 1 << 2,
     TOP_THREADS = 1 << 3,
     TOP_SUBTESTS = 1 << 4,
-    TOP_ALL = 0x1f,
+    TOP_PROCESSES = 1 << 5,
+    TOP_ALL = 0x3f,
 };
 
 struct top_opts {

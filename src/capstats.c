@@ -1,6 +1,7 @@
 /* capstats.c - capture statistics and enter/exit pairing (see capstats.h). */
 #include "capstats.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,23 +10,34 @@
 #include "tracepoint.h"
 
 
+/* Open addressing by a 32-bit id (a tid, a pid): slots hold index + 1.
+ * Doubles the index over the n elements at `elems` (`stride` bytes each, the
+ * id at offset `off`). */
+static void index_grow(uint32_t **slots, size_t *nslots, const void *elems, size_t off,
+                       size_t stride, size_t n)
+{
+    size_t ns = *nslots ? *nslots * 2 : 64;
+    uint32_t *v = xcalloc(ns, sizeof(*v));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id;
+        memcpy(&id, (const char *)elems + i * stride + off, sizeof(id));
+        size_t k = (id * 2654435761u) & (ns - 1);
+        while (v[k])
+            k = (k + 1) & (ns - 1);
+        v[k] = (uint32_t)i + 1;
+    }
+    free(*slots);
+    *slots = v;
+    *nslots = ns;
+}
+
 static struct thread_stat *thread_slot(struct capstats *cs, uint32_t pid, uint32_t tid,
                                        const char *comm)
 {
     struct profile *p = cs->p;
-    if (p->nr_threads * 2 >= cs->ntid_slots) {
-        size_t ns = cs->ntid_slots ? cs->ntid_slots * 2 : 64;
-        uint32_t *slots = xcalloc(ns, sizeof(*slots));
-        for (size_t i = 0; i < p->nr_threads; i++) {
-            size_t k = (p->threads[i].tid * 2654435761u) & (ns - 1);
-            while (slots[k])
-                k = (k + 1) & (ns - 1);
-            slots[k] = (uint32_t)i + 1;
-        }
-        free(cs->tid_slots);
-        cs->tid_slots = slots;
-        cs->ntid_slots = ns;
-    }
+    if (p->nr_threads * 2 >= cs->ntid_slots)
+        index_grow(&cs->tid_slots, &cs->ntid_slots, p->threads,
+                   offsetof(struct thread_stat, tid), sizeof(*p->threads), p->nr_threads);
     size_t k = (tid * 2654435761u) & (cs->ntid_slots - 1);
     while (cs->tid_slots[k]) {
         size_t i = cs->tid_slots[k] - 1;
@@ -52,6 +64,129 @@ static struct thread_stat *thread_slot(struct capstats *cs, uint32_t pid, uint32
     cs->tid_slots[k] = (uint32_t)p->nr_threads + 1;
     p->nr_threads++;
     return t;
+}
+
+/* ---- processes ---- */
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* python3.11, perl5.36, node, java, bash...: a name, then version digits */
+static int is_interpreter(const char *path)
+{
+    static const char *const names[] = {
+        "python", "perl", "ruby", "node", "nodejs", "java", "php", "lua", "luajit",
+        "bash", "sh", "dash", "zsh", "ksh", "tclsh", "Rscript", "erl", "beam.smp",
+    };
+    const char *b = base_name(path);
+    for (size_t i = 0; i < SF_ARRAY_SIZE(names); i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(b, names[i], n) == 0 && strspn(b + n, "0123456789.") == strlen(b + n))
+            return 1;
+    }
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The executable: the executable mapping of a file named as the comm
+ * (15 characters), else the lowest one (the main image loads below its
+ * libraries, PIE or not; a process perf found running may also keep its
+ * parent's mappings from the FORK record perf made up for it). */
+static const struct sess_map *exe_map(const struct sess_maps *maps, const char *comm)
+{
+    const struct sess_map *lowest = NULL;
+    for (size_t i = 0; maps && i < maps->nr; i++) {
+        const struct sess_map *m = maps->maps[i];
+        if (m->kernel || !m->filename || m->filename[0] != '/' ||
+            !strncmp(m->filename, "/memfd:", 7) || (m->prot && !(m->prot & 4)))
+            continue;
+        if (!lowest)
+            lowest = m;
+        if (comm && *comm && !strncmp(base_name(m->filename), comm, 15))
+            return m;
+    }
+    return lowest;
+}
+
+static void classify(struct capstats *cs, struct process_stat *ps, const struct sess_map *m,
+                     const struct sess_maps *maps)
+{
+    ps->exe = NULL;
+    ps->go_test = 0;
+    if (!m) {
+        /* no file-backed code: a kernel thread has no user mapping at all */
+        ps->kind = maps && maps->nr ? PROCESS_UNKNOWN : PROCESS_KERNEL;
+        return;
+    }
+    ps->exe = strtab_intern(cs->strings, m->filename);
+    struct binary *b = cs->bc ? binary_for_map(cs->bc, m) : NULL;
+    if (b && binary_gosym(b))
+        ps->kind = PROCESS_GO;
+    else if (is_interpreter(m->filename))
+        ps->kind = PROCESS_INTERPRETER;
+    else
+        ps->kind = b ? PROCESS_C : PROCESS_UNKNOWN;
+    ps->go_test = ps->kind != PROCESS_C && ps->kind != PROCESS_INTERPRETER &&
+                  ends_with(m->filename, ".test");
+}
+
+static struct process_stat *process_slot(struct capstats *cs, uint32_t pid, int *created)
+{
+    struct profile *p = cs->p;
+    *created = 0;
+    if (p->nr_processes * 2 >= cs->npid_slots)
+        index_grow(&cs->pid_slots, &cs->npid_slots, p->processes,
+                   offsetof(struct process_stat, pid), sizeof(*p->processes), p->nr_processes);
+    size_t k = (pid * 2654435761u) & (cs->npid_slots - 1);
+    while (cs->pid_slots[k]) {
+        struct process_stat *ps = &p->processes[cs->pid_slots[k] - 1];
+        if (ps->pid == pid)
+            return ps;
+        k = (k + 1) & (cs->npid_slots - 1);
+    }
+    p->processes = xgrow(p->processes, sizeof(*p->processes), p->nr_processes + 1,
+                         &cs->processes_cap);
+    struct process_stat *ps = &p->processes[p->nr_processes];
+    memset(ps, 0, sizeof(*ps));
+    ps->pid = pid;
+    cs->pid_slots[k] = (uint32_t)++p->nr_processes;
+    *created = 1;
+    return ps;
+}
+
+void capstats_process(struct capstats *cs, uint32_t pid, uint32_t tid, const char *comm,
+                      const struct sess_maps *maps)
+{
+    int created;
+    struct process_stat *ps = process_slot(cs, pid, &created);
+    size_t i = (size_t)(ps - cs->p->processes);
+    cs->exe_seen = xgrow(cs->exe_seen, sizeof(*cs->exe_seen), cs->p->nr_processes,
+                         &cs->exe_seen_cap);
+    if (created)
+        cs->exe_seen[i] = NULL;
+    /* classified by its executable, again after an exec (a process's
+     * first samples may come between its fork and its exec) */
+    const struct sess_map *m = exe_map(maps, comm);
+    const char *f = m ? m->filename : "";
+    if (created || f != cs->exe_seen[i]) {
+        if (created || strcmp(f, ps->exe ? ps->exe : ""))
+            classify(cs, ps, m, maps);
+        cs->exe_seen[i] = f;
+    }
+    if (ps->comm != comm && (!ps->comm || strcmp(ps->comm, comm)))
+        ps->comm = strtab_intern(cs->strings, comm);
+    ps->samples++;
+    struct thread_stat *t = thread_slot(cs, pid, tid, comm);
+    t->kind = (int)ps->kind;
+    t->go_test = ps->go_test;
 }
 
 static struct syscall_stat *syscall_slot(struct capstats *cs, const char *name)
@@ -317,9 +452,13 @@ static void add_unwind_stat(struct unwind_stat *to, const struct unwind_stat *fr
 void capstats_merge(struct capstats *cs, const struct profile *q)
 {
     struct profile *p = cs->p;
-    for (size_t i = 0; i < q->nr_threads; i++)
-        thread_slot(cs, q->threads[i].pid, q->threads[i].tid, q->threads[i].comm)->samples +=
-            q->threads[i].samples;
+    for (size_t i = 0; i < q->nr_threads; i++) {
+        struct thread_stat *t = thread_slot(cs, q->threads[i].pid, q->threads[i].tid,
+                                            q->threads[i].comm);
+        t->samples += q->threads[i].samples;
+        t->kind = q->threads[i].kind;
+        t->go_test = q->threads[i].go_test;
+    }
     for (size_t i = 0; i < q->nr_syscalls; i++) {
         const struct syscall_stat *f = &q->syscalls[i];
         struct syscall_stat *t = syscall_slot(cs, strtab_intern(cs->strings, f->name));
@@ -343,6 +482,20 @@ void capstats_merge(struct capstats *cs, const struct profile *q)
         for (size_t i = 0; i < q->seen[d].n; i++)
             seen_add(cs, (enum filter_dim)d, q->seen[d].v[i]);
     add_unwind_stat(&p->overall, &q->overall);
+    for (size_t i = 0; i < q->nr_processes; i++) {
+        const struct process_stat *qp = &q->processes[i];
+        int created;
+        struct process_stat *ps = process_slot(cs, qp->pid, &created);
+        if (created) {
+            *ps = *qp;
+            ps->comm = qp->comm ? strtab_intern(cs->strings, qp->comm) : NULL;
+            ps->exe = qp->exe ? strtab_intern(cs->strings, qp->exe) : NULL;
+        } else {
+            ps->samples += qp->samples;
+            if (qp->comm)
+                ps->comm = strtab_intern(cs->strings, qp->comm);
+        }
+    }
     p->recorder_samples += q->recorder_samples;
     if (q->recorder_pid)
         p->recorder_pid = q->recorder_pid;
@@ -480,6 +633,8 @@ void capstats_begin_capture(struct capstats *cs)
     if (cs->comm_seen)
         memset(cs->comm_seen, 0, cs->p->nr_threads * sizeof(*cs->comm_seen));
     memset(cs->seen_last, 0, sizeof(cs->seen_last));   /* the session's pointers */
+    if (cs->exe_seen)
+        memset(cs->exe_seen, 0, cs->p->nr_processes * sizeof(*cs->exe_seen));
 }
 
 void capstats_end_capture(struct capstats *cs)
@@ -494,12 +649,17 @@ void capstats_release(struct capstats *cs)
     capstats_end_capture(cs);
     free(cs->cache);
     free(cs->tid_slots);
+    free(cs->pid_slots);
+    free(cs->exe_seen);
     free(cs->comm_seen);
     free(cs->facts);
     for (size_t d = 0; d < FILTER_NR; d++)
         strtab_release(&cs->seen_tab[d]);
     cs->cache = NULL;
     cs->tid_slots = NULL;
+    cs->pid_slots = NULL;
+    cs->exe_seen = NULL;
+    cs->exe_seen_cap = 0;
     cs->comm_seen = NULL;
     cs->facts = NULL;
 }

@@ -149,6 +149,7 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
     L->p->total++;
     capstats_sample(&L->stats, s->idn.pid, s->idn.tid, j->ss.comm, j->syscall, j->binary,
                     j->suspect, j->stop, j->fp_steps, depth);
+    capstats_process(&L->stats, s->idn.pid, s->idn.tid, j->ss.comm, j->ss.maps);
     return 0;
 }
 
@@ -416,6 +417,7 @@ void loader_init(struct loader *L, const struct profile_opts *o, struct profile 
     L->stats.o = o;
     L->stats.p = p;
     L->stats.strings = p->strings_owner;
+    L->stats.bc = bc;
     L->names.strings = p->strings_owner;
     L->names.stacks = p->stacks;
     L->names.frames = &p->frames;

@@ -68,6 +68,7 @@ void profile_release(struct profile *p)
         free(p->syscalls[i].lat_ns);
     free(p->syscalls);
     free(p->threads);
+    free(p->processes);
     free(p->events);
     free(p->per_binary);
     free(p->missing);
@@ -82,4 +83,12 @@ void profile_release(struct profile *p)
         free(p->strings_owner);
     }
     memset(p, 0, sizeof(*p));
+}
+
+const char *process_kind_name(enum process_kind k)
+{
+    static const char *const names[PROCESS_KIND_NR] = {
+        "Go", "C", "interpreter", "kernel thread", "unknown",
+    };
+    return (unsigned)k < PROCESS_KIND_NR ? names[k] : "unknown";
 }

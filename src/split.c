@@ -269,6 +269,20 @@ static void io_profile(struct wio *w, struct profile *q)
         io_u32(w, &t->tid);
         io_name(w, &t->comm);
         io_u64(w, &t->samples);
+        io_int(w, &t->kind);
+        io_int(w, &t->go_test);
+    }
+    q->processes = io_array(w, q->processes, &q->nr_processes, sizeof(*q->processes));
+    for (size_t i = 0; i < q->nr_processes && !w->bad; i++) {
+        struct process_stat *ps = &q->processes[i];
+        uint32_t kind = (uint32_t)ps->kind;
+        io_u32(w, &ps->pid);
+        io_str(w, &ps->comm);
+        io_str(w, &ps->exe);
+        io_u32(w, &kind);
+        io_int(w, &ps->go_test);
+        io_u64(w, &ps->samples);
+        ps->kind = kind < PROCESS_KIND_NR ? (enum process_kind)kind : PROCESS_UNKNOWN;
     }
     q->syscalls = io_array(w, q->syscalls, &q->nr_syscalls, sizeof(*q->syscalls));
     for (size_t i = 0; i < q->nr_syscalls && !w->bad; i++) {

@@ -257,6 +257,40 @@ static int cmp_timed(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int comm_is(const char *frame0, const char *comm)
+{
+    size_t n = comm ? strlen(comm) : 0;
+    return n && !strncmp(frame0, comm, n) &&
+           (!frame0[n] || (frame0[n] == '-' && frame0[n + 1] >= '0' && frame0[n + 1] <= '9'));
+}
+
+/* -1 when frame 0 (a thread's comm, or comm-PID...) is a Go test
+ * process's: a thread of one had that name (or the capture has no Go test
+ * process, or the profile knows no processes: folded input).  Otherwise the first kind of the processes
+ * whose threads had it (while they had it: a process that execs changes
+ * kind), the row its stacks go to ("[process: C]"; unknown when none). */
+static int process_kind_of(const struct profile *p, const char *frame0)
+{
+    int any_test = 0;
+    for (size_t i = 0; i < p->nr_processes && !any_test; i++)
+        any_test = p->processes[i].go_test;
+    if (!any_test)
+        return -1;
+    unsigned kinds = 0;
+    for (size_t i = 0; i < p->nr_threads; i++) {
+        const struct thread_stat *t = &p->threads[i];
+        if (!comm_is(frame0, t->comm))
+            continue;
+        if (t->go_test)
+            return -1;
+        kinds |= 1u << t->kind;
+    }
+    for (int i = 0; i < PROCESS_KIND_NR; i++)
+        if (kinds & (1u << i))
+            return i;
+    return PROCESS_UNKNOWN;
+}
+
 static void write_tests(const struct profile *p, const struct top_opts *o,
                         struct writer *w, uint64_t total)
 {
@@ -286,21 +320,34 @@ static void write_tests(const struct profile *p, const struct top_opts *o,
     int timed = p->nr_test_times > 0;
     struct top_groups g = TOP_GROUPS_INIT, per = TOP_GROUPS_INIT;
     struct sbuf name = SBUF_INIT;
-    top_groups_add(&g, p->stacks, TOP_DIM_TEST);
-    /* a test that made no syscall of its own (it slept) still has a time */
-    for (size_t i = 0; i < p->nr_test_times; i++)
-        if (top_groups_find(&g, p->test_times[i].name, NULL) < 0)
-            top_groups_bump(&g, p->test_times[i].name, NULL, ATTR_TEST, 0);
-    /* (test, syscall) counts, to name each row's heaviest syscall */
+    /* Tests and the Go runtime's work apply to Go test processes; other
+     * processes (a system-wide capture) are one row per kind. */
     size_t n = stack_nr_stacks(p->stacks);
+    /* per frame-0 name: 0 unknown yet, 1 a Go test's, 2 + kind otherwise */
+    unsigned char *of_name = xcalloc(stack_nr_names(p->stacks) + 1, 1);
     for (uint32_t id = 0; id < n; id++) {
         struct stack_view v;
         stack_get(p->stacks, id, &v);
         if (!v.count || !v.nr)
             continue;
-        enum attr_kind k = stack_attribute(p->stacks, &v, &name, NULL);
+        enum attr_kind k = ATTR_OTHER;
+        unsigned char *c = &of_name[v.frames[0]];
+        if (!*c)
+            *c = (unsigned char)(2 + process_kind_of(p, stack_name(p->stacks, v.frames[0])));
+        if (*c == 1) {
+            k = stack_attribute(p->stacks, &v, &name, NULL);
+        } else {
+            sbuf_reset(&name);
+            sbuf_addf(&name, "[process: %s]", process_kind_name((enum process_kind)(*c - 2)));
+        }
+        top_groups_bump(&g, sbuf_str(&name), NULL, k, v.count);
         top_groups_bump(&per, sbuf_str(&name), stack_syscall(p->stacks, &v), k, v.count);
     }
+    free(of_name);
+    /* a test that made no syscall of its own (it slept) still has a time */
+    for (size_t i = 0; i < p->nr_test_times; i++)
+        if (top_groups_find(&g, p->test_times[i].name, NULL) < 0)
+            top_groups_bump(&g, p->test_times[i].name, NULL, ATTR_TEST, 0);
     sort_groups(&g, o->sort);
     size_t *order = xcalloc(g.n + 1, sizeof(*order));
     for (size_t i = 0; i < g.n; i++)
@@ -384,6 +431,50 @@ static int cmp_threads(const void *a, const void *b)
     if (x->pid != y->pid)
         return x->pid < y->pid ? -1 : 1;
     return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+static int cmp_processes(const void *a, const void *b)
+{
+    const struct process_stat *x = a, *y = b;
+    if (sort_key != TOP_SORT_NAME && x->samples != y->samples)
+        return x->samples > y->samples ? -1 : 1;
+    int c = strcmp(x->comm ? x->comm : "", y->comm ? y->comm : "");
+    if (c)
+        return c;
+    return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* One row per process: command, kind, executable (captures only). */
+static void write_processes(const struct profile *p, const struct top_opts *o,
+                            struct writer *w, uint64_t total)
+{
+    static const struct writer_col cols[] = {
+        { "name", "Command", WCOL_STR, 0 },
+        { "pid", "PID", WCOL_UINT, 0 },
+        { "kind", "Kind", WCOL_STR, 0 },
+        { "go_test", "Go test", WCOL_BOOL, 0 },
+        { "count", "Count", WCOL_UINT, 0 },
+        { "share", "Share", WCOL_PCT, 2 },
+        { "exe", "Executable", WCOL_STR, 0 },
+    };
+    if (!p->nr_processes)
+        return;
+    struct process_stat *t = xmalloc(p->nr_processes * sizeof(*t));
+    memcpy(t, p->processes, p->nr_processes * sizeof(*t));
+    sort_key = o->sort;
+    qsort(t, p->nr_processes, sizeof(*t), cmp_processes);
+    writer_table_begin(w, "processes", "Processes", cols, SF_ARRAY_SIZE(cols));
+    for (size_t i = 0; i < row_limit(o, p->nr_processes); i++) {
+        writer_cell_str(w, t[i].comm ? t[i].comm : "");
+        writer_cell_uint(w, t[i].pid);
+        writer_cell_str(w, process_kind_name(t[i].kind));
+        writer_cell_bool(w, t[i].go_test);
+        writer_cell_uint(w, t[i].samples);
+        writer_cell_float(w, share_of(t[i].samples, total));
+        writer_cell_str(w, t[i].exe ? t[i].exe : "");
+    }
+    table_end(w, o, p->nr_processes);
+    free(t);
 }
 
 static void write_threads(const struct profile *p, const struct top_opts *o,
@@ -501,6 +592,8 @@ int top_write(const struct profile *p, const struct top_opts *o,
         write_tests(p, o, w, total);
     if (t & TOP_SUBTESTS)
         write_subtests(p, o, w, total);
+    if (t & TOP_PROCESSES)
+        write_processes(p, o, w, total);
     if (t & TOP_THREADS)
         write_threads(p, o, w, total);
     if (o->stacks)

@@ -16,7 +16,9 @@ static const char usage[] =
     "Prints syscall-hotspot tables: per syscall (count, share, rate; errors and\n"
     "latency when sys_exit_* events were recorded too), per call site (the\n"
     "innermost frame outside the syscall wrappers), per Go test (and the runtime's\n"
-    "own background work), per thread.  Inputs are perf.data, perf script text or\n"
+    "own background work, in Go test processes), per process (command and kind:\n"
+    "Go, C, interpreter, kernel thread), per thread.  Inputs are perf.data, perf\n"
+    "script text or\n"
     "folded stacks.\n"
     "\n"
     "top options:\n"
@@ -24,7 +26,8 @@ static const char usage[] =
     "      --limit N          at most N rows per table (default 20 for text and md,\n"
     "                         all for csv and json; 0: all)\n"
     "      --stacks N         also print the N heaviest full stacks\n"
-    "      --tables LIST      syscalls,callsites,tests,subtests,threads (default all)\n";
+    "      --tables LIST      syscalls,callsites,tests,subtests,processes,threads\n"
+    "                         (default all)\n";
 
 enum { OPT_SORT = OPT_COMMAND_BASE, OPT_LIMIT, OPT_STACKS, OPT_TABLES };
 
@@ -50,7 +53,7 @@ static int parse_tables(const char *arg, unsigned *mask, struct sf_err *err)
     static const struct { const char *name; unsigned bit; } names[] = {
         { "syscalls", TOP_SYSCALLS }, { "callsites", TOP_CALLSITES },
         { "tests", TOP_TESTS }, { "subtests", TOP_SUBTESTS },
-        { "threads", TOP_THREADS }, { "all", TOP_ALL },
+        { "threads", TOP_THREADS }, { "processes", TOP_PROCESSES }, { "all", TOP_ALL },
     };
     struct strlist l = { 0 };
     options_split_list(&l, arg);
@@ -63,7 +66,7 @@ static int parse_tables(const char *arg, unsigned *mask, struct sf_err *err)
                 break;
         if (k == SF_ARRAY_SIZE(names)) {
             rc = sf_error(err, "--tables: '%s' is not one of syscalls, callsites, tests, "
-                               "subtests, threads, all", l.v[i]);
+                               "subtests, processes, threads, all", l.v[i]);
         } else {
             *mask |= names[k].bit;
         }

@@ -5,15 +5,18 @@
 #    script --show-task-events: the workload's exec, then its FORK record's
 #    parent); its samples (perf script -F pid) are left out by default with
 #    one note giving their number, kept with --keep-recorder or --pid;
-#  - the totals with and without it add up to perf's sample count.
+#  - the totals with and without it add up to perf's sample count;
+#  - the processes table and the tests table's per-kind rows
+#    (processes_check.py: perf's counts per pid, readelf for Go).
 set -u
-: "${SYSFLAME:?}" "${TESTDATA:?}"
+: "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
 command -v perf >/dev/null || { echo "SKIP: perf missing"; exit 77; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 R=$TESTDATA/rec/sys-wide.data
 fail=0
 perf script -i "$R" --show-task-events -F comm,pid,tid,event > "$tmp/tasks" 2>/dev/null
-perf script -i "$R" -F pid > "$tmp/pids" 2>/dev/null
+perf script -i "$R" -F comm,pid,tid > "$tmp/samples" 2>/dev/null
+awk '{ split($NF, a, "/"); print a[1] }' "$tmp/samples" > "$tmp/pids"
 all=$(wc -l < "$tmp/pids")
 [ "$all" -gt 1000 ] || { echo "SKIP: perf script read $all samples"; exit 77; }
 # the workload: the recorded command line's word after "--"
@@ -44,6 +47,15 @@ fi
 SYSFLAME_SPLIT_MIN_BYTES=1 "$SYSFLAME" top -j 2 --format json "$R" > "$tmp/split.json" 2> "$tmp/err"
 [ "$(total "$tmp/split.json")" = "$t" ] && grep -q "left out $n samples" "$tmp/err" ||
     { echo "FAIL split: total $(total "$tmp/split.json"), $(grep 'left out' "$tmp/err")"; fail=1; }
+# the per-process level: counts per pid as perf's, kinds from the files
+"$SYSFLAME" top -q --keep-recorder --binary "$TESTDATA/bin/before.test" --format json \
+    --tables processes,tests "$R" > "$tmp/proc.json"
+if python3 "$SRCDIR/tests/integration/processes_check.py" "$tmp/proc.json" "$tmp/samples" \
+        "$TESTDATA/bin/before.test" > "$tmp/pc"; then
+    echo "ok   $(tail -1 "$tmp/pc")"
+else
+    cat "$tmp/pc"; fail=1
+fi
 # a capture without a workload to fork (per-task, enable_on_exec): no note
 "$SYSFLAME" fold "$TESTDATA/rec/go-oracle.data" --binary "$TESTDATA/bin/oracle.test" > /dev/null 2> "$tmp/err"
 if grep -q "left out" "$tmp/err"; then echo "FAIL: a per-task capture left samples out"; fail=1; fi
