@@ -636,18 +636,60 @@ static void md_line(FILE *f, const char *prefix, const char *s, const char *suff
 }
 
 /* The slowest tests of a side (go test's times, from a record folder),
- * slowest first: up to max, with the syscalls their own stacks made and
- * those their process made in their window otherwise (the runtime and
- * testing on their behalf). */
-struct slow_test { const struct test_time *t; uint64_t own, runtime; };
+ * slowest first: up to max, with the syscalls their own stacks made (and
+ * the heaviest two of them) and those their process made in their window
+ * otherwise (the runtime and testing on their behalf). */
+struct slow_test {
+    const struct test_time *t;
+    uint64_t own, runtime;
+    char what[96];              /* "close 20, read 20"; "" when none */
+};
+
+/* The two heaviest syscalls of test `name` in per (test, syscall) rows. */
+static void test_heaviest(const struct top_groups *per, const char *name, char *out, size_t size)
+{
+    const struct top_group *best[2] = { NULL, NULL };
+    for (size_t i = 0; i < per->n; i++) {
+        const struct top_group *r = &per->v[i];
+        if (strcmp(r->name, name) || !r->count)
+            continue;
+        for (int b = 0; b < 2; b++)
+            if (!best[b] || r->count > best[b]->count ||
+                (r->count == best[b]->count && strcmp(r->sub, best[b]->sub) < 0)) {
+                if (b == 0)
+                    best[1] = best[0];
+                best[b] = r;
+                break;
+            }
+    }
+    out[0] = '\0';
+    for (int b = 0; b < 2 && best[b]; b++) {
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, "%s%s %llu", b ? ", " : "", best[b]->sub,
+                 (unsigned long long)best[b]->count);
+    }
+}
 
 static size_t slowest_tests(const struct side *s, struct slow_test *out, size_t max)
 {
     const struct profile *p = s->p;
     size_t n = 0;
-    struct top_groups g = TOP_GROUPS_INIT;
-    if (p->nr_test_times)
+    struct top_groups g = TOP_GROUPS_INIT, per = TOP_GROUPS_INIT;
+    struct sbuf name = SBUF_INIT;
+    if (p->nr_test_times) {
         top_groups_add(&g, p->stacks, TOP_DIM_TEST);
+        size_t nr = stack_nr_stacks(p->stacks);
+        for (uint32_t id = 0; id < nr; id++) {
+            struct stack_view v;
+            stack_get(p->stacks, id, &v);
+            if (!v.count || !v.nr)
+                continue;
+            enum attr_kind k = stack_attribute(p->stacks, &v, &name, NULL);
+            if (k == ATTR_TEST)
+                top_groups_bump(&per, sbuf_str(&name), stack_syscall(p->stacks, &v), k,
+                                v.count);
+        }
+    }
     for (size_t i = 0; i < p->nr_test_times; i++) {
         const struct test_time *t = &p->test_times[i];
         if (t->wall_s < 0)
@@ -663,6 +705,7 @@ static size_t slowest_tests(const struct side *s, struct slow_test *out, size_t 
         out[k].t = t;
         out[k].own = own;
         out[k].runtime = t->window_s >= 0 && t->in_window > own ? t->in_window - own : 0;
+        test_heaviest(&per, t->name, out[k].what, sizeof(out[k].what));
         while (k > 0 && out[k].t->wall_s > out[k - 1].t->wall_s) {
             struct slow_test x = out[k];
             out[k] = out[k - 1];
@@ -671,7 +714,22 @@ static size_t slowest_tests(const struct side *s, struct slow_test *out, size_t 
         }
     }
     top_groups_release(&g);
+    top_groups_release(&per);
+    sbuf_release(&name);
     return n;
+}
+
+/* "20 syscalls from its own stacks (close 10, read 10)" or, with none,
+ * what its time went to instead. */
+static void own_text(struct sbuf *sb, const struct slow_test *v)
+{
+    sbuf_reset(sb);
+    if (v->own)
+        sbuf_addf(sb, "%llu syscalls from its own stacks (%s)", (unsigned long long)v->own,
+                  v->what);
+    else
+        sbuf_addstr(sb, "no syscall from its own stacks: its time went to sleeping, waiting "
+                        "or computing");
 }
 
 static void md_slowest(FILE *f, const struct side *s)
@@ -681,17 +739,21 @@ static void md_slowest(FILE *f, const struct side *s)
     if (!n)
         return;
     fputs("### Slowest tests\n\n", f);
+    struct sbuf sb = SBUF_INIT;
     for (size_t i = 0; i < n; i++) {
         md_line(f, "- ", v[i].t->name, "");
         fprintf(f, ": %.3f s", v[i].t->wall_s);
         if (v[i].t->result && strcmp(v[i].t->result, "pass"))
             fprintf(f, " (%s)", v[i].t->result);
-        fprintf(f, "; %llu syscalls from its own stacks, %llu more by its process in its run "
-                   "window (runtime, testing)%s\n", (unsigned long long)v[i].own,
+        own_text(&sb, &v[i]);
+        fputs("; ", f);
+        md_escape(f, sbuf_str(&sb));
+        fprintf(f, "; %llu by the runtime and testing in its run window%s\n",
                 (unsigned long long)v[i].runtime,
                 v[i].t->overlaps ? "; the window is shared with parallel tests" : "");
     }
     fputc('\n', f);
+    sbuf_release(&sb);
 }
 
 static void md_side(FILE *f, const struct side *s, int heading)
@@ -1195,6 +1257,7 @@ static void html_pct_list(FILE *f, const char *title, const struct named_pct *v,
 /* The slowest tests first (record folders): one list per side. */
 static void html_slowest(FILE *f, const struct ctx *c)
 {
+    struct sbuf sb = SBUF_INIT;
     for (size_t i = 0; i < c->n; i++) {
         struct slow_test v[5];
         size_t n = slowest_tests(&c->side[i], v, SF_ARRAY_SIZE(v));
@@ -1212,13 +1275,16 @@ static void html_slowest(FILE *f, const struct ctx *c)
             fprintf(f, "</code>: %.3f s", v[k].t->wall_s);
             if (v[k].t->result && strcmp(v[k].t->result, "pass"))
                 fprintf(f, " (%s)", v[k].t->result);
-            fprintf(f, "; %llu syscalls from its own stacks, %llu more by its process in its "
-                       "run window%s</li>\n", (unsigned long long)v[k].own,
+            own_text(&sb, &v[k]);
+            fputs("; ", f);
+            h(f, sbuf_str(&sb));
+            fprintf(f, "; %llu by the runtime and testing in its run window%s</li>\n",
                     (unsigned long long)v[k].runtime,
                     v[k].t->overlaps ? "; window shared with parallel tests" : "");
         }
         fputs("</ul>\n", f);
     }
+    sbuf_release(&sb);
 }
 
 static void html_summary(FILE *f, const struct ctx *c)

@@ -356,6 +356,18 @@ for fmt in text md csv; do
     *) bad "top --format $fmt: first test row: $row" ;;
     esac
 done
+# ... and what they spent it on: the two heaviest syscalls of its own
+# stacks, as counted from fold's stacks through the test's function
+line=$(grep -m1 'files\.TestWriteFiles: ' "$tmp/review/summary.md")
+want=$("$SYSFLAME" fold "$tmp/moved" 2>/dev/null | grep ';testing\.tRunner;sysflame\.test/recmod/files\.TestWriteFiles;' |
+    awk '{ n = $NF; sub(/ [0-9]+$/, ""); k = split($0, f, ";"); c[f[k]] += n; t += n }
+         END { for (s in c) print c[s], s; print t, "TOTAL" }' | LC_ALL=C sort -k1,1nr -k2,2 |
+    awk '$2 == "TOTAL" { t = $1; next } { gsub(/_/, "\\_", $2); if (n < 2) w = w (n ? ", " : "") $2 " " $1; n++ }
+         END { print t " syscalls from its own stacks (" w ")" }')
+case "$line" in
+*"$want"*) ok "summary.md: TestWriteFiles' $want" ;;
+*) bad "summary.md: '$line', fold says '$want'" ;;
+esac
 first=$(sed -n '/Slowest tests/,$p' "$tmp/review/index.html" | grep -o 'TestSleep\|TestParallel[AB]\|TestWriteFiles' | head -1)
 [ "$first" = TestSleep ] && ok "the report page names the slowest test first (TestSleep)" ||
     bad "report page: first slow test '$first'"
