@@ -628,6 +628,22 @@ static char *comm_hint(const struct profile *b, const struct profile *a)
 
 /* ================= summary.md ================= */
 
+/* "syscalls", or "events" when the samples are other events (cpu-clock):
+ * of one side, or of every side of the report. */
+static const char *side_leaves(const struct side *s, int cap)
+{
+    int ev = profile_leaf_is_event(s->p);
+    return cap ? (ev ? "Events" : "Syscalls") : (ev ? "events" : "syscalls");
+}
+
+static const char *ctx_leaves(const struct ctx *c, int cap)
+{
+    int ev = 1;
+    for (size_t i = 0; i < c->n; i++)
+        ev &= profile_leaf_is_event(c->side[i].p);
+    return cap ? (ev ? "Events" : "Syscalls") : (ev ? "events" : "syscalls");
+}
+
 static void md_line(FILE *f, const char *prefix, const char *s, const char *suffix)
 {
     fputs(prefix, f);
@@ -786,7 +802,7 @@ static void md_side(FILE *f, const struct side *s, int heading)
             fputc('\n', f);
         }
     }
-    fputs("\n### Where the syscalls come from\n\n", f);
+    fprintf(f, "\n### Where the %s come from\n\n", side_leaves(s, 0));
     for (size_t i = 0; i < SF_ARRAY_SIZE(origin_rows); i++) {
         const struct origin_row *r = &origin_rows[i];
         if (r->sub || !origin_shown(s, 1, r))
@@ -805,7 +821,7 @@ static void md_side(FILE *f, const struct side *s, int heading)
         }
         fputc('\n', f);
     }
-    fputs("- Heaviest syscalls:", f);
+    fprintf(f, "- Heaviest %s:", side_leaves(s, 0));
     for (size_t k = 0; k < s->nr_sys; k++) {
         fputs(k ? ", " : " ", f);
         md_escape(f, s->top_sys[k].name);
@@ -927,7 +943,7 @@ static void comment_table(FILE *f, const char *title, const struct diff_table *t
 
 static void comment_body(FILE *f, const struct ctx *c)
 {
-    fputs("### sysflame: syscalls", f);
+    fprintf(f, "### sysflame: %s", ctx_leaves(c, 0));
     if (c->n == 2) {
         md_line(f, ", before (", c->side[0].files, ") -> after (");
         md_escape(f, c->side[1].files);
@@ -964,11 +980,13 @@ static void comment_body(FILE *f, const struct ctx *c)
         const struct diff *d = &c->d;
         fprintf(f, "Samples: %.0f -> %.0f (%+.1f%%)\n", d->total.before, d->total.after,
                 d->total.before > 0 ? pct(d->total.delta, d->total.before) : 0.0);
-        comment_table(f, "Syscall", &d->syscalls, 10);
+        comment_table(f, strcmp(ctx_leaves(c, 1), "Events") ? "Syscall" : "Event",
+                      &d->syscalls, 10);
         comment_table(f, "Test or origin", &d->tests, 10);
     } else {
         const struct side *s = &c->side[0];
-        fprintf(f, "Samples: %llu. Heaviest syscalls:", (unsigned long long)s->total);
+        fprintf(f, "Samples: %llu. Heaviest %s:", (unsigned long long)s->total,
+                side_leaves(s, 0));
         for (size_t k = 0; k < s->nr_sys; k++) {
             fputs(k ? ", " : " ", f);
             md_escape(f, s->top_sys[k].name);
@@ -1096,12 +1114,14 @@ static int emit_svg(FILE *f, void *arg, struct sf_err *err)
     const struct side *s = &c->side[c->cur];
     struct svg_opts so = c->o->svg;
     struct sbuf title = SBUF_INIT, sub = SBUF_INIT;
+    if (profile_leaf_is_event(s->p) && so.countname && !strcmp(so.countname, "syscalls"))
+        so.countname = "samples";       /* as svg says it */
     if (so.title)
         sbuf_addf(&title, "%s: %s", s->label, so.title);
     else if (c->n == 2)
-        sbuf_addf(&title, "Syscalls, %s (%s)", s->label, s->files);
+        sbuf_addf(&title, "%s, %s (%s)", side_leaves(s, 1), s->label, s->files);
     else
-        sbuf_addf(&title, "Syscalls: %s", s->files);
+        sbuf_addf(&title, "%s: %s", side_leaves(s, 1), s->files);
     so.title = sbuf_str(&title);
     so.compare = NULL;
     so.style = NULL;
@@ -1291,8 +1311,9 @@ static void html_summary(FILE *f, const struct ctx *c)
 {
     html_slowest(f, c);
     /* where the syscalls come from: one column per side */
-    fputs("<div class=\"cols\"><div>\n<h3>Where the syscalls come from</h3>\n"
-          "<div class=\"tw\"><table class=\"sortable\"><thead><tr><th>Origin</th>", f);
+    fprintf(f, "<div class=\"cols\"><div>\n<h3>Where the %s come from</h3>\n"
+            "<div class=\"tw\"><table class=\"sortable\"><thead><tr><th>Origin</th>",
+            ctx_leaves(c, 0));
     for (size_t i = 0; i < c->n; i++) {
         fputs("<th class=\"num\">", f);
         h(f, c->side[i].label);
@@ -1322,7 +1343,8 @@ static void html_summary(FILE *f, const struct ctx *c)
         sbuf_addf(&t, "Tests%s%s", c->n == 2 ? ", " : "", c->n == 2 ? s->label : "");
         html_pct_list(f, sbuf_str(&t), s->top_tests, s->nr_tests);
         sbuf_reset(&t);
-        sbuf_addf(&t, "Syscalls%s%s", c->n == 2 ? ", " : "", c->n == 2 ? s->label : "");
+        sbuf_addf(&t, "%s%s%s", side_leaves(s, 1), c->n == 2 ? ", " : "",
+                  c->n == 2 ? s->label : "");
         html_pct_list(f, sbuf_str(&t), s->top_sys, s->nr_sys);
         sbuf_release(&t);
     }
