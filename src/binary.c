@@ -353,6 +353,33 @@ static int segs_fit_map(const struct binary_seg *segs, size_t nr,
     return 0;
 }
 
+/* "does not match the recorded mapping (PATH: ...)": what the capture
+ * mapped and what the file's segments of that kind cover, so that a
+ * refusal can be checked by hand (perf script --show-mmap-events,
+ * readelf -l). */
+static char *misfit_reason(const char *path, const struct sess_map *m,
+                           const struct binary_seg *segs, size_t nr)
+{
+    struct sbuf sb = SBUF_INIT;
+    int want_x = map_is_exec(m);
+    sbuf_addf(&sb, "does not match the recorded mapping (%s: the capture maps 0x%llx bytes "
+              "at file offset 0x%llx%s; the file's %ssegments cover", path,
+              (unsigned long long)(m->end - m->start), (unsigned long long)m->pgoff,
+              want_x ? ", executable" : "", want_x ? "executable " : "");
+    int any = 0;
+    for (size_t i = 0; i < nr; i++) {
+        if (want_x && !(segs[i].flags & PF_X))
+            continue;
+        sbuf_addf(&sb, "%s 0x%llx-0x%llx", any ? "," : "",
+                  (unsigned long long)ALIGN_DOWN(segs[i].offset),
+                  (unsigned long long)ALIGN_UP(segs[i].offset +
+                                               SF_MAX(segs[i].memsz, segs[i].filesz)));
+        any = 1;
+    }
+    sbuf_addstr(&sb, any ? ")" : " nothing)");
+    return sbuf_detach(&sb);
+}
+
 static int elf_is_dyn(Elf *elf)
 {
     GElf_Ehdr eh;
@@ -594,13 +621,10 @@ static int candidate_ok(struct lookup *lk, const char *path, struct elf_file *f,
     size_t nr;
     int fits = read_segs(f->elf, &segs, &nr) == 0 &&
                segs_fit_map(segs, nr, m, elf_is_dyn(f->elf));
+    if (!fits)
+        refuse(lk, misfit_reason(path, m, segs, nr));
     free(segs);
-    if (fits)
-        return 1;
-    struct sbuf sb = SBUF_INIT;
-    sbuf_addf(&sb, "does not match the recorded mapping (%s)", path);
-    refuse(lk, sbuf_detach(&sb));
-    return 0;
+    return fits;
 }
 
 /* Tries one path; on success fills f and returns 1. */
@@ -1122,10 +1146,8 @@ struct binary *binary_for_map(struct binary_cache *c, const struct sess_map *m)
     struct binary *b = k->bin;
     /* Without build-ids, every mapping of the file must fit it. */
     if (b && !m->build_id_size && !segs_fit_map(b->segs, b->nr_segs, m, b->is_pie)) {
-        struct sbuf sb = SBUF_INIT;
-        sbuf_addf(&sb, "does not match the recorded mapping (%s)", b->path);
         char *rec = recorded_clean(m->filename);
-        add_missing(c, m, rec, sbuf_detach(&sb));
+        add_missing(c, m, rec, misfit_reason(b->path, m, b->segs, b->nr_segs));
         free(rec);
         b = NULL;
     }

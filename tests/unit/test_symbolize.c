@@ -635,7 +635,11 @@ static void binary_option_by_base_name_and_fit(void **state)
     const struct binary_missing *x = missing_for(c, "/tmp/go-build43/b001/oracle.test");
     assert_non_null(x);
     char want[700];
-    snprintf(want, sizeof(want), "does not match the recorded mapping (%s)", go);
+    /* the numbers: the map above; oracle.test's R E PT_LOAD (readelf -l:
+     * offset 0, file size 0x1418ea, page-rounded up to 0x142000) */
+    snprintf(want, sizeof(want), "does not match the recorded mapping (%s: the capture maps "
+             "0x40000000 bytes at file offset 0x0, executable; the file's executable segments "
+             "cover 0x0-0x142000)", go);
     assert_string_equal(x->reason, want);
 
     /* other base name: not found (go test deleted it: say how to keep it) */
