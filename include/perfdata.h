@@ -109,6 +109,7 @@ struct pd_info {
      * sections (those before the cut are read). */
     uint64_t cut_at, recorded_data_size, cut_partial;
     int cut_no_size, cut_after_data;
+    int cut_in_stream;                /* pipe mode: the stream ends inside a record */
     uint64_t feature_bits[4];         /* which features were present */
     /* tracing-data blob (feature 1 or pipe record 66); NULL if absent */
     const uint8_t *tracing_data;

@@ -178,7 +178,7 @@ struct input_info {
     /* a capture that ends inside its data section (perfdata.h's cut_at):
      * what was read is the samples before the cut */
     uint64_t cut_at, data_offset, recorded_data_size;
-    int cut_no_size, cut_after_data;
+    int cut_no_size, cut_after_data, cut_in_stream;
 };
 
 

@@ -81,6 +81,10 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     L->sess = sess;
     L->path = path;
     rc = loader_run_capture(L, err);
+    pi = pd_get_info(session_file(sess));
+    in->cut_in_stream = pi->cut_in_stream;
+    if (pi->cut_in_stream)
+        in->cut_at = pi->cut_at;
     capstats_input_add(L->p, in, session_get_stats(L->sess));
     capstats_input_finish(L->p, in);
     session_free(L->sess);

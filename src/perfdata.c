@@ -69,6 +69,7 @@ struct pd_file {
 
     /* data stream */
     uint64_t pos, data_end;
+    int pipe_data;                  /* pipe mode, past the header records */
 
     /* pipe-mode header records read ahead by pd_open, replayed by pd_next:
      * entries {u64 offset, u64 processed, record bytes padded to 8} */
@@ -770,6 +771,18 @@ static int cut_here(struct pd_file *pd, uint64_t pos)
     return 0;
 }
 
+/* A pipe-mode stream that ends inside a record, after its header records
+ * (perf record killed, a copy cut short): the end of the data. */
+static int cut_stream(struct pd_file *pd, uint64_t pos, size_t got)
+{
+    pd->info.cut_at = pos + got;
+    pd->info.cut_in_stream = 1;
+    pd->info.cut_partial = got;
+    pd->pos = pos + got;
+    pd->data_end = pos + got;
+    return 0;
+}
+
 /* Next raw record of the data stream: 1, 0 at end, -1 on error. */
 static int next_raw(struct pd_file *pd, struct pd_record *rec,
                     struct sf_err *err)
@@ -789,6 +802,8 @@ static int next_raw(struct pd_file *pd, struct pd_record *rec,
         return -1;
     if (got == 0 && pd->data_end == UINT64_MAX)
         return 0;
+    if (got < 8 && pd->pipe_data)
+        return cut_stream(pd, pos, got);
     if (got < 8)
         return sf_error(err, "'%s': truncated record header at offset %llu",
                         pd->path, (unsigned long long)pos);
@@ -805,6 +820,8 @@ static int next_raw(struct pd_file *pd, struct pd_record *rec,
                         (unsigned long long)pd->data_end);
     if (src_get(pd, pos, size, &p, &got, err) < 0)
         return -1;
+    if (got < size && pd->pipe_data)
+        return cut_stream(pd, pos, got);
     if (got < size)
         return sf_error(err, "'%s': truncated record at offset %llu (size "
                         "%u, %zu bytes left)", pd->path,
@@ -1166,6 +1183,13 @@ static int read_pipe_headers(struct pd_file *pd, struct sf_err *err)
     }
 }
 
+static int read_pipe_start(struct pd_file *pd, struct sf_err *err)
+{
+    int rc = read_pipe_headers(pd, err);
+    pd->pipe_data = rc == 0;
+    return rc;
+}
+
 /* A file-mode capture on a pipe needs random access: spool it to an
  * unlinked temporary file and read that instead. */
 static int spool_stream(struct pd_file *pd, struct sf_err *err)
@@ -1282,7 +1306,7 @@ static int pd_start(struct pd_file *pd, struct sf_err *err)
         return -1;
     }
     if (pd->info.pipe_mode)
-        return read_pipe_headers(pd, err);
+        return read_pipe_start(pd, err);
     return 0;
 }
 
@@ -1356,7 +1380,7 @@ int pd_open(const char *path, struct pd_file **out, struct sf_err *err)
         if (!file_mode) {
             int rc = read_file_header(pd, err);
             if (rc == 0 && pd->info.pipe_mode)
-                rc = read_pipe_headers(pd, err);
+                rc = read_pipe_start(pd, err);
             else if (rc == 0)
                 rc = sf_error(err, "'%s': internal error: file mode on a "
                               "pipe", path);

@@ -187,7 +187,11 @@ static void warn_cut(int quiet, const struct input_info *in)
 {
     if (!in->cut_at)
         return;
-    if (in->cut_after_data)
+    if (in->cut_in_stream)
+        cmd_warn(quiet, "'%s': the stream ends inside a record, at byte %llu: perf record was "
+                 "killed, or the copy is incomplete; read the %llu samples before it",
+                 in->path, (unsigned long long)in->cut_at, (unsigned long long)in->samples);
+    else if (in->cut_after_data)
         cmd_warn(quiet, "'%s': the file ends at byte %llu, in the sections perf writes after "
                  "the data: the copy is incomplete, or perf record was interrupted while "
                  "finishing it; the data is whole (%llu samples), the event names and "
