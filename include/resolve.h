@@ -47,6 +47,9 @@ struct job {
                                      (stitch.h); SIZE_MAX if none */
     struct unwind_frame *uframes; /* unwound frames: deferred or keep_uframes */
     size_t nr_uframes, uframes_cap;
+    size_t nr_own_uframes;        /* nr_uframes before stitching */
+    uint8_t *raw;                 /* copy of RAW kept for the sample hook */
+    size_t raw_cap;
 };
 
 /* A worker's own state (one per pool thread). */

@@ -1,24 +1,33 @@
 /* stitch.h - the ordered stage's stack stitching: a stack the user stack
- * copy cut short ([truncated]) is completed from an earlier sample of the
+ * copy cut short ([truncated]) is completed from another sample of the
  * same stack memory that passed through the same activation.
  *
  * Every unwound frame is an activation at a stack address: its pc and its
  * SP (unwind_frame.sp).  The stitcher remembers, per process and stack
- * address, the last complete stack (one that reached a root) seen with a
- * frame at that address.  A truncated sample whose outermost frame is
- * (pc, sp) takes that stack's frames outer to it when the last frame seen
- * there has the same pc: the same call site of the same function at the
- * same address, nothing else seen there since.  Addresses, not threads,
- * name a stack: a goroutine's stack may run on several threads; one that
- * moved (grown by copying) lies at other addresses, so nothing is grafted
- * across the move.  Otherwise the stack stays truncated.
+ * address, the last frame seen there and the complete stack (one that
+ * reached a root) it belonged to.  A truncated sample whose outermost
+ * frame is in function F at address A takes that stack's frames outer to
+ * A when the last frame seen at A is in F too (this call site or another).
+ * Failing that, it waits for the first later sample with a frame at A: F
+ * there, in a stack that reached a root, completes it; another function
+ * there ends the wait.  Either way the donor's stack (named by the address
+ * of its outermost frame) must not have risen above A between the two
+ * samples: a complete sample of it with a higher SP shows the activation
+ * returned, so a frame of F at A since is another activation.
  *
- * Donors are earlier samples only: samples are named in delivery order,
- * so a later one is not known yet.  A stitched stack is a donor in turn.
- * State is per capture (per part of a split one: no donor crosses the
- * split, see split.h).  The table is a fixed-size cache: it forgets when
- * full, which loses stitches but never makes a wrong one (a slot holds
- * the newest observation of its address or another address's). */
+ * Addresses, not threads, name a stack: a goroutine's stack may run on
+ * several threads; one that moved (grown by copying) lies at other
+ * addresses, so nothing is grafted across the move.  Otherwise the stack
+ * stays truncated.
+ *
+ * The caller names samples in delivery order but a batch behind (see
+ * profile.c): a waiting sample must stay where it is until stitch_expire
+ * passes it.  A stack stitched from an earlier sample is a donor in turn;
+ * one completed by a later sample is not.  State is per capture (per part
+ * of a split one: no donor crosses the split, see split.h).  The address
+ * table is a fixed-size cache: it forgets when full, which loses stitches
+ * but never makes a wrong one (a slot holds the newest observation of its
+ * address or of another address). */
 #ifndef STITCH_H
 #define STITCH_H
 
@@ -37,12 +46,18 @@ void stitch_free(struct stitch *s);
 /* One sample in delivery order: its unwound frames (innermost first,
  * kernel frames first; *frames grown with xgrow and *cap), its process,
  * the mapping set its frames point into and its stop.  If the sample is
- * truncated and a donor matches, the donor's outer frames are appended
- * and *stop becomes the donor's; returns how many frames were appended
- * (0: unchanged).  The sample, stitched or not, is then remembered as a
- * donor if it reached a root. */
+ * truncated and an earlier donor matches, the donor's outer frames are
+ * appended and *stop becomes root; returns how many frames were appended.
+ * Otherwise a truncated sample waits: a later call may append to *frames
+ * and set *stop, until stitch_expire passes its sequence number.  The
+ * sample is then remembered as a donor if it reached a root. */
 size_t stitch_sample(struct stitch *s, uint32_t pid, const struct sess_maps *maps,
                      struct unwind_frame **frames, size_t *nr, size_t *cap,
                      enum unwind_stop *stop);
+/* The sequence number the next sample gets (samples seen so far). */
+uint64_t stitch_next_seq(const struct stitch *s);
+/* Ends the wait of the samples numbered below `before`: their vectors may
+ * go. */
+void stitch_expire(struct stitch *s, uint64_t before);
 
 #endif

@@ -44,6 +44,12 @@ struct loader {
     struct resolve_opts ro;
     struct job *work;             /* the batch handed to the pool */
     size_t nr_work;
+    /* With stitching, a resolved batch waits here for the next one to be
+     * resolved (a later sample may complete its truncated stacks) before
+     * it is named; done_end: the stitcher's sequence number after it. */
+    struct job *done;
+    size_t nr_done;
+    uint64_t done_end;
     struct worker *workers;
     int nr_workers;
 
@@ -54,7 +60,8 @@ struct loader {
     size_t nr_jobs;
     /* The mapping sets a batch's jobs use, one reference each for the
      * whole batch (a reference per job was an atomic pair per sample). */
-    struct maps_refs { const struct sess_maps **v; size_t n, cap; } jobs_refs, work_refs;
+    struct maps_refs { const struct sess_maps **v; size_t n, cap; } jobs_refs, work_refs,
+        done_refs;
     struct capstats stats;
     struct namer names;
     struct stack_memo stack_memo;

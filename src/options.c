@@ -21,7 +21,7 @@ const char options_common_help[] =
     "      --syscall NAME     keep only these syscalls (write, openat)\n"
     "      --no-inline        do not expand inlined frames\n"
     "      --no-stitch        leave stacks the stack copy cut short truncated (by\n"
-    "                         default they are completed from earlier samples)\n"
+    "                         default they are completed from other samples)\n"
     "      --keep-recorder    keep the samples of the perf process that recorded the\n"
     "                         capture (left out by default; -a captures its writes)\n"
     "  -j, --jobs N           worker threads (default: number of CPUs)\n"

@@ -6,6 +6,8 @@
  *   on_session_sample   filtered and counted (capstats.h), copied into a job
  *   flush_batch         a full batch goes to the pool (pool.h), whose
  *   run_job             workers unwind and symbolize it (resolve.h, memo.h)
+ *   observe_job         in delivery order, truncated stacks completed from
+ *                       other samples (stitch.h); the batch waits one batch
  *   consume_job         then, in delivery order: the per-sample hook, the
  *                       stack named and added (naming.h), statistics
  *   name_deferred       samples put aside while a DWARF load ran, named last
@@ -93,15 +95,23 @@ static void add_stack(struct loader *L, const struct job *j, size_t *depth)
     }
 }
 
-/* Completes a truncated stack from an earlier sample (stitch.h) and names
- * it anew, past the memos (which hold what the sample's own frames make);
- * a deferred sample is named at the end from its frames. */
-static void stitch_job(struct loader *L, struct job *j)
+/* A resolved sample shown to the stitcher (stitch.h), in delivery order,
+ * a batch before it is named: its stack may be completed now, from an
+ * earlier sample, or until the next batch is resolved, from a later one. */
+static void observe_job(struct loader *L, struct job *j)
 {
-    size_t n0 = j->nr_uframes;
-    if (!stitch_sample(L->stitch, j->sample.idn.pid, j->ss.maps, &j->uframes,
-                       &j->nr_uframes, &j->uframes_cap, &j->stop))
-        return;
+    j->nr_own_uframes = j->nr_uframes;
+    if (j->nr_uframes)
+        stitch_sample(L->stitch, j->sample.idn.pid, j->ss.maps, &j->uframes,
+                      &j->nr_uframes, &j->uframes_cap, &j->stop);
+}
+
+/* A stitched stack is named anew, past the memos (which hold what the
+ * sample's own frames make); a deferred sample is named at the end from
+ * its frames. */
+static void name_stitched(struct loader *L, struct job *j)
+{
+    size_t n0 = j->nr_own_uframes;
     if (!j->no_stack)
         capstats_stitched(&L->stats, j->binary);
     if (j->deferred)
@@ -118,8 +128,8 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
 {
     const struct profile_opts *o = L->o;
     j->stitched_at = SIZE_MAX;
-    if (L->stitch && j->nr_uframes)
-        stitch_job(L, j);
+    if (L->stitch && j->nr_uframes > j->nr_own_uframes)
+        name_stitched(L, j);
     if (o->on_sample) {
         struct profile_sample ps = {
             .frames = j->out, .nr_frames = j->nr_frames, .stop = j->stop,
@@ -153,11 +163,42 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
     return 0;
 }
 
-/* Finishes the dispatched batch and consumes it in order. */
+/* Names the waiting batch (stitching) in order. */
+static int consume_done(struct loader *L, struct sf_err *err)
+{
+    int rc = 0;
+    stitch_expire(L->stitch, L->done_end);
+    for (size_t i = 0; i < L->nr_done; i++)
+        if (rc == 0 && consume_job(L, &L->done[i], err) < 0)
+            rc = -1;
+    batch_unref(&L->done_refs);
+    L->nr_done = 0;
+    return rc;
+}
+
+/* Finishes the dispatched batch and consumes it in order.  With stitching
+ * it is shown to the stitcher and waits while the previous one is named. */
 static int consume_work(struct loader *L, struct sf_err *err)
 {
     int rc = 0;
     pool_finish(&L->pool);
+    if (L->stitch) {
+        if (!L->nr_work)
+            return 0;
+        for (size_t i = 0; i < L->nr_work; i++)
+            observe_job(L, &L->work[i]);
+        rc = consume_done(L, err);
+        struct job *t = L->done;
+        L->done = L->work;
+        L->work = t;
+        L->nr_done = L->nr_work;
+        struct maps_refs rt = L->done_refs;
+        L->done_refs = L->work_refs;
+        L->work_refs = rt;
+        L->done_end = stitch_next_seq(L->stitch);
+        L->nr_work = 0;
+        return rc;
+    }
     for (size_t i = 0; i < L->nr_work; i++)
         if (rc == 0 && consume_job(L, &L->work[i], err) < 0)
             rc = -1;
@@ -208,6 +249,8 @@ static int flush_batch(struct loader *L, int last, struct sf_err *err)
         if (consume_work(L, err) < 0)
             rc = -1;
     }
+    if (last && L->stitch && consume_done(L, err) < 0)
+        rc = -1;
     return rc;
 }
 
@@ -255,11 +298,18 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     j->no_stack = no_stack;
 
     /* The script hook prints tracepoint fields, which need RAW: resolve
-     * such samples at once. */
-    if (L->o->on_sample) {
+     * such samples at once, or, when stitching makes them wait for later
+     * samples, keep a copy. */
+    if (L->o->on_sample && !L->stitch) {
         j->sample.raw = s->raw;
         j->sample.raw_size = s->raw_size;
         return flush_batch(L, 0, err);
+    }
+    if (L->o->on_sample && s->raw_size) {
+        j->raw = xgrow(j->raw, 1, s->raw_size, &j->raw_cap);
+        memcpy(j->raw, s->raw, s->raw_size);
+        j->sample.raw = j->raw;
+        j->sample.raw_size = s->raw_size;
     }
     if (L->nr_jobs == BATCH_MAX)
         return flush_batch(L, 0, err);
@@ -366,6 +416,9 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
         session_allow_threads(L->sess, 1);
     L->jobs = xcalloc(BATCH_MAX, sizeof(*L->jobs));
     L->work = xcalloc(BATCH_MAX, sizeof(*L->work));
+    L->done = xcalloc(BATCH_MAX, sizeof(*L->done));
+    L->nr_done = 0;
+    L->done_end = 0;
     struct sess_ops ops = { .sample = on_session_sample, .arg = L };
     int rc = 0;
     if (o->on_capture_start)
@@ -384,11 +437,14 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
         rc = loader_capture_hooks(L, L->sess, err);
     batch_unref(&L->jobs_refs);
     batch_unref(&L->work_refs);
+    batch_unref(&L->done_refs);
     free(L->jobs_refs.v);
     free(L->work_refs.v);
+    free(L->done_refs.v);
     memset(&L->jobs_refs, 0, sizeof(L->jobs_refs));
     memset(&L->work_refs, 0, sizeof(L->work_refs));
-    L->nr_jobs = L->nr_work = 0;
+    memset(&L->done_refs, 0, sizeof(L->done_refs));
+    L->nr_jobs = L->nr_work = L->nr_done = 0;
     workers_stop(L);
     warmup_join(&warm);
     stitch_free(L->stitch);       /* holds mapping sets of the session */
@@ -396,10 +452,12 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
     for (size_t i = 0; i < BATCH_MAX; i++) {
         job_release(&L->jobs[i]);
         job_release(&L->work[i]);
+        job_release(&L->done[i]);
     }
     free(L->jobs);
     free(L->work);
-    L->jobs = L->work = NULL;
+    free(L->done);
+    L->jobs = L->work = L->done = NULL;
     capstats_end_capture(&L->stats);
     return rc;
 }

@@ -193,5 +193,6 @@ void job_release(struct job *j)
     free(j->callchain);
     free(j->frames);
     free(j->uframes);
+    free(j->raw);
     memset(j, 0, sizeof(*j));
 }

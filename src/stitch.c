@@ -1,4 +1,4 @@
-/* stitch.c - completing truncated stacks from earlier samples of the same
+/* stitch.c - completing truncated stacks from other samples of the same
  * stack memory (see stitch.h). */
 #include "stitch.h"
 
@@ -7,6 +7,7 @@
 
 #include "binary.h"
 #include "gosym.h"
+#include "hashtab.h"
 #include "sf.h"
 #include "symbolize.h"
 
@@ -16,6 +17,8 @@
  * reference on the mapping set they point into. */
 struct chain {
     unsigned refs;
+    uint64_t seq;                 /* the sample's */
+    uint64_t top;                 /* its outermost frame's SP: names the stack */
     const struct sess_maps *maps;
     size_t nr;
     struct unwind_frame f[];
@@ -30,14 +33,49 @@ struct slot {
     struct chain *chain;
 };
 
+/* A truncated sample no earlier sample completed, waiting for a later
+ * one: the frame vector, count and stop it lives in (the caller's, valid
+ * until stitch_expire passes it). */
+struct pending {
+    uint64_t seq, sp;
+    uint32_t pid;
+    int32_t next;                 /* the next one in the same slot, -1 */
+    int live;
+    struct unwind_frame **frames;
+    size_t *nr, *cap;
+    enum unwind_stop *stop;
+};
+
+/* One stack memory (a process's stack whose outermost frame lies at a
+ * given address): the innermost SPs of the complete samples seen on it,
+ * kept so that SP falls as seq rises (a sample drops the older entries at
+ * or below its SP).  The highest SP seen on it after a given sample is
+ * then the first entry after that sample: if it lies above an address,
+ * the activation there returned in between. */
+struct hist {
+    struct hist_ent { uint64_t seq, sp; } *v;
+    size_t n, cap;
+};
+
 struct stitch {
     struct slot *slots;           /* STITCH_SLOTS, allocated on first use */
+    struct u64map stack_ids;      /* (pid, top) -> index in hists */
+    struct hist *hists;
+    size_t nr_hists, cap_hists;
+    uint64_t seq;                 /* samples seen */
+    struct pending *pend;         /* in seq order */
+    size_t nr_pend, cap_pend;
+    int32_t *pend_head;           /* per slot, -1: none */
+    struct chain **kept;          /* donors of grafts, until the end: the
+                                     grafted frames point into their maps */
+    size_t nr_kept, cap_kept;
 };
 
 static void chain_put(struct chain *c)
 {
     if (c && --c->refs == 0) {
-        sess_maps_put(c->maps);
+        if (c->maps)
+            sess_maps_put(c->maps);
         free(c);
     }
 }
@@ -54,14 +92,71 @@ void stitch_free(struct stitch *s)
     if (s->slots)
         for (size_t i = 0; i < STITCH_SLOTS; i++)
             chain_put(s->slots[i].chain);
+    for (size_t i = 0; i < s->nr_kept; i++)
+        chain_put(s->kept[i]);
+    free(s->kept);
+    for (size_t i = 0; i < s->nr_hists; i++)
+        free(s->hists[i].v);
+    free(s->hists);
+    u64map_release(&s->stack_ids);
     free(s->slots);
+    free(s->pend);
+    free(s->pend_head);
     free(s);
+}
+
+static size_t slot_index(uint32_t pid, uint64_t sp)
+{
+    uint64_t h = (sp ^ (uint64_t)pid << 40) * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> (64 - 17));
 }
 
 static struct slot *slot_of(struct stitch *s, uint32_t pid, uint64_t sp)
 {
-    uint64_t h = (sp ^ (uint64_t)pid << 40) * 0x9e3779b97f4a7c15ull;
-    return &s->slots[h >> (64 - 17)];
+    return &s->slots[slot_index(pid, sp)];
+}
+
+/* The history of the stack whose outermost frame lies at top (NULL if
+ * none and !create).  Two stacks may share a key: their histories merge,
+ * which can only end more activations. */
+static struct hist *hist_of(struct stitch *s, uint32_t pid, uint64_t top, int create)
+{
+    uint64_t key = top ^ (uint64_t)pid << 48;
+    uint32_t *id = u64map_get(&s->stack_ids, key);
+    if (id)
+        return &s->hists[*id];
+    if (!create || s->nr_hists >= UINT32_MAX)
+        return NULL;
+    s->hists = xgrow(s->hists, sizeof(*s->hists), s->nr_hists + 1, &s->cap_hists);
+    memset(&s->hists[s->nr_hists], 0, sizeof(s->hists[0]));
+    u64map_put(&s->stack_ids, key, (uint32_t)s->nr_hists);
+    return &s->hists[s->nr_hists++];
+}
+
+static void hist_add(struct hist *h, uint64_t seq, uint64_t sp)
+{
+    while (h->n && h->v[h->n - 1].sp <= sp)
+        h->n--;
+    h->v = xgrow(h->v, sizeof(*h->v), h->n + 1, &h->cap);
+    h->v[h->n++] = (struct hist_ent){ seq, sp };
+}
+
+/* Whether donor c's stack went above address x (the activation there
+ * returned) after sample seq: then c's frame at x is another activation. */
+static int rose_above(struct stitch *s, uint32_t pid, uint64_t top, uint64_t seq, uint64_t x)
+{
+    const struct hist *h = hist_of(s, pid, top, 0);
+    if (!h)
+        return 0;
+    size_t lo = 0, hi = h->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->v[mid].seq <= seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < h->n && h->v[lo].sp > x;
 }
 
 /* A frame that names an activation at a stack address. */
@@ -87,20 +182,106 @@ static uint64_t func_of(const struct unwind_frame *f)
     return symbolize_symbol(f->bin, at, &start, &name) == 0 ? start : 0;
 }
 
-/* Whether frame f is the activation a slot remembers: the same address
- * (checked by the caller) in the same function of the same binary, at
- * this call site or another. */
-static int same_activation(const struct slot *sl, const struct unwind_frame *f)
+/* Whether frames f and g at the same address (checked by the caller) are
+ * one activation: the same function of the same binary, at this call site
+ * or another. */
+static int same_function(const struct unwind_frame *f, const struct unwind_frame *g)
 {
-    if (sl->pc == f->pc)
+    if (f->pc == g->pc)
         return 1;
-    if (!sl->chain)
-        return 0;
-    const struct unwind_frame *g = &sl->chain->f[sl->idx];
     if (g->bin != f->bin || !f->bin)
         return 0;
     uint64_t a = func_of(f);
     return a && a == func_of(g);
+}
+
+static int same_activation(const struct slot *sl, const struct unwind_frame *f)
+{
+    if (sl->pc == f->pc)
+        return 1;
+    return sl->chain && same_function(&sl->chain->f[sl->idx], f);
+}
+
+/* Appends the frames of c outer to its frame idx to a stack; c is kept
+ * until the end (the frames point into its mapping set). */
+static size_t graft(struct stitch *s, struct chain *c, size_t idx, struct unwind_frame **frames,
+                    size_t *nr, size_t *cap, enum unwind_stop *stop)
+{
+    size_t added = c->nr - idx - 1;
+    *frames = xgrow(*frames, sizeof(**frames), *nr + added, cap);
+    memcpy(*frames + *nr, c->f + idx + 1, added * sizeof(c->f[0]));
+    *nr += added;
+    *stop = UNWIND_STOP_ROOT;
+    if (!s->nr_kept || s->kept[s->nr_kept - 1] != c) {
+        s->kept = xgrow(s->kept, sizeof(*s->kept), s->nr_kept + 1, &s->cap_kept);
+        s->kept[s->nr_kept++] = c;
+        c->refs++;
+    }
+    return added;
+}
+
+/* A later sample's frame f (index idx of its complete stack c, or c NULL)
+ * at a waiting stack's last address: the same activation completes it
+ * (the first such sample, the nearest); another function there means that
+ * activation is gone, and the stack stays truncated. */
+static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_frame *f,
+                          struct chain *c, size_t idx)
+{
+    for (int32_t k = s->pend_head[slot_index(pid, f->sp)]; k >= 0; k = s->pend[k].next) {
+        struct pending *p = &s->pend[k];
+        if (!p->live || p->pid != pid || p->sp != f->sp)
+            continue;
+        if (!same_function(&(*p->frames)[*p->nr - 1], f)) {
+            p->live = 0;
+            continue;
+        }
+        if (!c || idx + 1 >= c->nr)
+            continue;        /* says nothing about the outer frames */
+        p->live = 0;
+        if (!rose_above(s, pid, c->top, p->seq, f->sp))
+            graft(s, c, idx, p->frames, p->nr, p->cap, p->stop);
+    }
+}
+
+static void add_pending(struct stitch *s, uint32_t pid, struct unwind_frame **frames,
+                        size_t *nr, size_t *cap, enum unwind_stop *stop)
+{
+    if (!s->pend_head) {
+        s->pend_head = xmalloc(STITCH_SLOTS * sizeof(*s->pend_head));
+        memset(s->pend_head, 0xff, STITCH_SLOTS * sizeof(*s->pend_head));
+    }
+    if (s->nr_pend >= INT32_MAX)
+        return;
+    uint64_t sp = (*frames)[*nr - 1].sp;
+    size_t h = slot_index(pid, sp);
+    s->pend = xgrow(s->pend, sizeof(*s->pend), s->nr_pend + 1, &s->cap_pend);
+    s->pend[s->nr_pend] = (struct pending){
+        .seq = s->seq, .sp = sp, .pid = pid, .next = s->pend_head[h], .live = 1,
+        .frames = frames, .nr = nr, .cap = cap, .stop = stop,
+    };
+    s->pend_head[h] = (int32_t)s->nr_pend++;
+}
+
+uint64_t stitch_next_seq(const struct stitch *s)
+{
+    return s->seq;
+}
+
+void stitch_expire(struct stitch *s, uint64_t before)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nr_pend; i++)
+        s->pend_head[slot_index(s->pend[i].pid, s->pend[i].sp)] = -1;
+    for (size_t i = 0; i < s->nr_pend; i++) {
+        if (!s->pend[i].live || s->pend[i].seq < before)
+            continue;
+        struct pending p = s->pend[i];
+        size_t h = slot_index(p.pid, p.sp);
+        p.next = s->pend_head[h];
+        s->pend_head[h] = (int32_t)n;
+        s->pend[n++] = p;
+    }
+    s->nr_pend = n;
 }
 
 /* Remembers every user frame of the sample at its address; c is the
@@ -115,6 +296,9 @@ static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *
         if (!has_address(&f[i]) || f[i].sp == last_sp)
             continue;
         last_sp = f[i].sp;
+        size_t ci = (size_t)(i - (nr - (c ? c->nr : nr)));
+        if (s->nr_pend)
+            check_pending(s, pid, &f[i], c, ci);
         struct slot *sl = slot_of(s, pid, f[i].sp);
         /* a chain's own outermost frame has nothing outer to give */
         struct chain *keep = c && i < nr - 1 ? c : NULL;
@@ -127,7 +311,7 @@ static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *
             keep->refs++;
         chain_put(sl->chain);
         *sl = (struct slot){ .sp = f[i].sp, .pc = f[i].pc, .pid = pid,
-                             .idx = (uint32_t)(i - (nr - (c ? c->nr : nr))), .chain = keep };
+                             .idx = (uint32_t)ci, .chain = keep };
     }
 }
 
@@ -143,15 +327,14 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, const struct sess_maps *map
     if (*stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1])) {
         const struct unwind_frame *last = &f[n - 1];
         struct slot *sl = slot_of(s, pid, last->sp);
-        if (sl->chain && sl->pid == pid && sl->sp == last->sp && same_activation(sl, last)) {
-            const struct chain *c = sl->chain;
-            added = c->nr - sl->idx - 1;
-            *frames = f = xgrow(f, sizeof(*f), n + added, cap);
-            memcpy(f + n, c->f + sl->idx + 1, added * sizeof(*f));
-            *nr = n += added;
-            *stop = UNWIND_STOP_ROOT;
+        if (sl->chain && sl->pid == pid && sl->sp == last->sp && same_activation(sl, last) &&
+            !rose_above(s, pid, sl->chain->top, sl->chain->seq, last->sp)) {
+            added = graft(s, sl->chain, sl->idx, frames, nr, cap, stop);
+            f = *frames;
+            n = *nr;
         }
     }
+    int wait = *stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1]);
     /* the user frames: kernel frames come first */
     size_t k = 0;
     while (k < n && f[k].kernel)
@@ -161,11 +344,19 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, const struct sess_maps *map
         c = xmalloc(sizeof(*c) + (n - k) * sizeof(c->f[0]));
         c->refs = 1;
         c->maps = maps;
-        sess_maps_get(maps);
+        if (maps)
+            sess_maps_get(maps);
         c->nr = n - k;
         memcpy(c->f, f + k, c->nr * sizeof(c->f[0]));
+        c->seq = s->seq;
+        c->top = c->f[c->nr - 1].sp;
+        if (c->f[0].sp && c->top)
+            hist_add(hist_of(s, pid, c->top, 1), s->seq, c->f[0].sp);
     }
     remember(s, pid, f, n, c);
     chain_put(c);
+    if (wait)
+        add_pending(s, pid, frames, nr, cap, stop);
+    s->seq++;
     return added;
 }
