@@ -8,7 +8,8 @@
 #    PID/TID + period layout, the -F srcline layout, the system-wide dump,
 #    and hand-written edge cases (tests/data/perfscript/edge.txt: a comm
 #    with a space, periods, kernel and JIT modules, argument lists, ';' and
-#    quotes in names, [unknown] frames, a sample without frames);
+#    quotes in names, [unknown] frames, a sample without frames, --inline's
+#    "(inlined)" frames);
 #  - the -F subsets fold to the same stacks as the full layout of the same
 #    capture (comm,tid,ip,sym has no module and no event);
 #  - top's syscall counts are the dump's sys_enter_ samples per event;
@@ -57,7 +58,8 @@ echo "stackcollapse rules: $checked dump/event pairs equal"
 "$SYSFLAME" fold -q --no-leaf --kernel --event cycles "$tmp/edge.txt" > "$tmp/got"
 for want in '^my_prog;\[unknown\];main\.(\*T)\.Method;\[libx\.so\];quoted;ns::Bar<a:b>::baz;foo;do_syscall_64_\[k\] 7$' \
             '^java;JavaMain;LFoo:::bar_\[j\];Interpreter_\[j\] 1$' '^idle 5$' \
-            '^worker;foo;entry_SYSCALL_64_\[k\] 1$' '^my_prog;foo 3$'; do
+            '^worker;foo;entry_SYSCALL_64_\[k\] 1$' '^my_prog;foo 3$' \
+            '^inl;main;outer_fn;inner_fn 2$'; do
     grep -q "$want" "$tmp/got" || { echo "FAIL edge: no line matching $want in:"; cat "$tmp/got"; fail=1; }
 done
 # without --kernel, no kernel frame
