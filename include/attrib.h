@@ -46,6 +46,8 @@ const char *attr_kind_name(enum attr_kind k);   /* "test", "runtime", ... */
 #define ATTR_TESTINGS   "[testing]"
 #define ATTR_OTHERS     "[other]"
 #define ATTR_SIGRETURN  "[runtime: signal return]"  /* __restore_rt, runtime.sigreturn */
+#define ATTR_SIGACTION  "[runtime: signal handlers]" /* x_cgo_sigaction, callers unknown */
+#define ATTR_MEMORY     "[runtime: memory]"       /* x_cgo_mmap/munmap, callers unknown */
 /* Stacks cut short keep their root mark as the row ("[truncated]",
  * "[caller not proven]") when nothing else places them; stacks that end in
  * a missing binary are named after it ("[binary missing: pkg.test]"). */
@@ -70,7 +72,10 @@ int table_test_frame(const char *frame, struct sbuf *test, struct sbuf *closure)
 
 /* Attributes a stack: the innermost test frame, else a signal return
  * stub, a missing binary, a runtime subsystem bucket (ATTR_SYSMON...),
- * ATTR_MAIN ("main.main"), the cut's mark or ATTR_OTHERS.
+ * ATTR_MAIN ("main.main"), the row of a runtime-only cgo helper the stack
+ * ends in (ATTR_SIGACTION, ATTR_MEMORY, ATTR_SCHEDULER, ATTR_STARTUPS:
+ * C code of the runtime itself, never counted as cgo), the cut's mark or
+ * ATTR_OTHERS.
  * `name` gets the row name, `closure` (may be NULL) the subtest: the test
  * closure testing's runner called (a t.Run/b.Run body: the frame after
  * testing.tRunner or testing.(*B).runN), by its full name; "" if none. */

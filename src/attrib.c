@@ -259,6 +259,41 @@ static const char *const pat_sched[] = {
     /* a new M's first syscalls, in clone's child half before mstart */
     "runtime.clone", NULL,
 };
+/* C helpers of runtime/cgo that only the Go runtime calls, through
+ * runtime.asmcgocall or its own stubs, to do its own work in a cgo binary
+ * (pthreads, and libc's view of signals and memory): not the program's
+ * cgo.  When unwinding stops in them (they often lack unwind tables, and
+ * the stubs realign SP) their Go callers are unknown, so the row says
+ * what the helper does for the runtime.  x_cgo_sigaction serves
+ * runtime.sigaction both at start-up (initsig on m0) and later (os/signal's
+ * sigenable/sigdisable/sigignore, and dropping handlers at exit): nothing in
+ * the stack tells them apart, so both are "signal handlers", not start-up. */
+static const struct { const char *name, *row; enum attr_kind kind; } rt_helpers[] = {
+    { "x_cgo_sigaction", ATTR_SIGACTION, ATTR_RUNTIME },
+    { "runtime.callCgoSigaction", ATTR_SIGACTION, ATTR_RUNTIME },
+    { "x_cgo_mmap", ATTR_MEMORY, ATTR_RUNTIME },
+    { "x_cgo_munmap", ATTR_MEMORY, ATTR_RUNTIME },
+    { "runtime.callCgoMmap", ATTR_MEMORY, ATTR_RUNTIME },
+    { "runtime.callCgoMunmap", ATTR_MEMORY, ATTR_RUNTIME },
+    /* newosproc: a new M (runtime.newm); threadentry is its thread's
+     * start routine (the first syscalls of the new thread) */
+    { "x_cgo_thread_start", ATTR_SCHEDULER, ATTR_RUNTIME },
+    { "_cgo_sys_thread_start", ATTR_SCHEDULER, ATTR_RUNTIME },
+    { "_cgo_try_pthread_create", ATTR_SCHEDULER, ATTR_RUNTIME },
+    { "threadentry", ATTR_SCHEDULER, ATTR_RUNTIME },
+    /* rt0_go's first call, and runtime.main's once init is done */
+    { "x_cgo_init", ATTR_STARTUPS, ATTR_STARTUP },
+    { "x_cgo_notify_runtime_init_done", ATTR_STARTUPS, ATTR_STARTUP },
+};
+
+static int rt_helper(const char *f)
+{
+    for (size_t i = 0; i < SF_ARRAY_SIZE(rt_helpers); i++)
+        if (!strcmp(f, rt_helpers[i].name))
+            return (int)i;
+    return -1;
+}
+
 static const char *const pat_cgo[] = {
     "runtime.cgocall", "runtime.asmcgocall*", "runtime.cgocallback*",
     "_cgo_*", "x_cgo_*", "crosscall2", "crosscall_amd64", "crosscall1", NULL,
@@ -313,6 +348,7 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
     int has_go = 0, has_main = 0, has_testing = 0, has_rtmain = 0;
     int has_sysmon = 0, has_gc = 0, has_net = 0, has_timers = 0, has_startup = 0;
     int has_sched = 0, has_cgo = 0, has_c_main = 0, sigreturn = 0, users = 0;
+    int helper = -1;    /* the outermost runtime-only cgo helper (rt_helpers) */
     /* innermost first: the innermost test frame wins */
     for (uint32_t i = v->nr; i-- > 1;) {
         const char *f = stack_name(s, v->frames[i]);
@@ -342,7 +378,14 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
         has_timers |= frame_matches(f, pat_timers);
         has_startup |= frame_matches(f, pat_startup);
         has_sched |= frame_matches(f, pat_sched);
-        has_cgo |= frame_matches(f, pat_cgo);
+        /* the runtime's own C helpers, and asmcgocall calling one, are
+         * runtime work, not the program's cgo */
+        int h = rt_helper(f);
+        if (h >= 0)
+            helper = h;
+        else if (!(i + 1 < v->nr && starts_with(f, "runtime.asmcgocall") &&
+                   rt_helper(stack_name(s, v->frames[i + 1])) >= 0))
+            has_cgo |= frame_matches(f, pat_cgo);
     }
     sbuf_reset(name);
     sbuf_reset(cl);
@@ -375,6 +418,8 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
         bucket = ATTR_STARTUPS, kind = ATTR_STARTUP;
     else if (has_sched)
         bucket = ATTR_SCHEDULER;
+    else if (helper >= 0)
+        bucket = rt_helpers[helper].row, kind = rt_helpers[helper].kind;
     else if (cut)
         bucket = cut, kind = ATTR_OTHER;
     else if (!has_go && v->nr > 2)

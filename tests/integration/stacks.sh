@@ -197,6 +197,69 @@ check('[truncated]' in rows and '[other]' not in rows,
 sys.exit(1 if bad else 0)
 PY
 
+# The runtime's own cgo helpers (x_cgo_sigaction, x_cgo_mmap, thread start)
+# are runtime work, never the program's cgo (issue 15 point 4): a stack that
+# ends in x_cgo_sigaction (stackcgo: no unwind tables) or its stub
+# runtime.callCgoSigaction (testdata/rec/cgo.data: the stub realigns SP, a
+# stack switch) is in [runtime: signal handlers]; one that runs through
+# x_cgo_mmap is placed by its Go callers ([startup] under rt0_go) or, with
+# none, in [runtime: memory]; of the mmaps, only stacks with the programs'
+# own C code (testdata/src/stackcgo, testdata/src/cgo: none) are [cgo/C].
+C2="--binary $TESTDATA/bin/cgo --symfs $TESTDATA/sysroot"
+for sc in rt_sigaction mmap; do
+    # shellcheck disable=SC2086
+    "$SYSFLAME" top -q --format json --tables tests --syscall $sc $cgo "$S/stackcgo.data" \
+        > "$tmp/cgo-$sc.json" 2>/dev/null &&
+    "$SYSFLAME" top -q --format json --tables tests --syscall $sc $C2 "$TESTDATA/rec/cgo.data" \
+        > "$tmp/cgo2-$sc.json" 2>/dev/null || { echo "FAIL: top --syscall $sc failed"; fail=1; }
+done
+# shellcheck disable=SC2086
+"$SYSFLAME" script -q $C2 "$TESTDATA/rec/cgo.data" > "$tmp/cgo2.script" 2>/dev/null &&
+python3 - "$tmp" <<'PY' || fail=1
+import json, re, sys
+tmp = sys.argv[1]
+bad = 0
+def check(ok, msg):
+    global bad
+    print(('ok   ' if ok else 'FAIL ') + msg)
+    bad += not ok
+FRAME = re.compile(r'^\t\s*[0-9a-f]+ (.*) \((.*)\)( \[fp\])?$')
+def stacks(path):
+    for b in open(path, encoding='utf-8', errors='replace').read().split('\n\n'):
+        lines = [l for l in b.split('\n') if l]
+        if not lines:
+            continue
+        m = re.search(r'sys_enter_(\w+):', lines[0])
+        names = [re.sub(r'\+0x[0-9a-f]+$', '', FRAME.match(l).group(1)) for l in lines[1:]
+                 if FRAME.match(l)]
+        names = [n for n in names if n not in ('[caller not proven]', '[truncated]')]
+        yield (m.group(1) if m else None), names
+# the programs' own C functions (their sources), and cgo's call wrappers
+own_c = re.compile(r'^(c_|cc_|probe::|_cgo_[0-9a-f]+_Cfunc_)')
+for label, script, pre in (('stackcgo', tmp + '/cgo.script', 'cgo'),
+                           ('cgo', tmp + '/cgo2.script', 'cgo2')):
+    st = list(stacks(script))
+    rows = {sc: {r['name']: r['count'] for r in json.load(open('%s/%s-%s.json' % (tmp, pre, sc)))['tests']}
+            for sc in ('rt_sigaction', 'mmap')}
+    sig = sum(1 for sc, n in st if sc == 'rt_sigaction' and n and
+              n[-1] in ('x_cgo_sigaction', 'runtime.callCgoSigaction'))
+    check(sig >= 100 and rows['rt_sigaction'].get('[runtime: signal handlers]') == sig and
+          '[cgo/C]' not in rows['rt_sigaction'],
+          '%s: the %d rt_sigaction stacks ending in the runtime\'s sigaction helper are '
+          '[runtime: signal handlers], none [cgo/C] (%s)' % (label, sig, rows['rt_sigaction']))
+    own = sum(1 for s, n in st if s == 'mmap' and any(own_c.match(f) for f in n))
+    mm = sum(1 for s, n in st if s == 'mmap' and 'x_cgo_mmap' in n)
+    check(mm >= 20 and rows['mmap'].get('[cgo/C]', 0) == own,
+          '%s: of %d mmaps, %d through x_cgo_mmap, [cgo/C] has the %d with the program\'s '
+          'own C code (%s)' % (label, sum(rows['mmap'].values()), mm, own, rows['mmap']))
+    rt0 = sum(1 for s, n in st if s == 'mmap' and n and n[-1] == 'runtime.rt0_go' and
+              'x_cgo_mmap' in n)
+    check((rt0 >= 10 or label == 'cgo') and rows['mmap'].get('[startup]', 0) >= rt0,
+          '%s: the %d start-up mmaps through x_cgo_mmap under rt0_go are [startup] (%s)'
+          % (label, rt0, rows['mmap'].get('[startup]', 0)))
+sys.exit(1 if bad else 0)
+PY
+
 # Subtests: every marker sample's subtest is the closure testing.tRunner
 # called in the runtime's own traceback of that call site (none for go,
 # defer and AfterFunc closures); the prctl samples are the markers.
