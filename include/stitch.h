@@ -10,9 +10,12 @@
  * A when the last frame seen at A is in F too (this call site or another).
  * Failing that, it waits for the first later sample with a frame at A: F
  * there, in a stack that reached a root, completes it; another function
- * there ends the wait.  Either way the donor's stack (named by the address
- * of its outermost frame) must not have risen above A between the two
- * samples: a complete sample of it with a higher SP shows the activation
+ * there ends the wait; a later sample with F at A that waits itself
+ * completes it if it is completed.  Either way the donor's stack (named by
+ * the address of its outermost frame) must not have risen above A between
+ * the two samples: a sample of it with a higher SP (within the window of
+ * waiting samples any sample with its SP between A and the stack's
+ * outermost frame; before it, a complete one) shows the activation
  * returned, so a frame of F at A since is another activation.
  *
  * Addresses, not threads, name a stack: a goroutine's stack may run on
@@ -23,7 +26,7 @@
  * The caller names samples in delivery order but a batch behind (see
  * profile.c): a waiting sample must stay where it is until stitch_expire
  * passes it.  A stack stitched from an earlier sample is a donor in turn;
- * one completed by a later sample is not.  State is per capture (per part
+ * one completed by a later sample completes only those waiting on it.  State is per capture (per part
  * of a split one: no donor crosses the split, see split.h).  The address
  * table is a fixed-size cache: it forgets when full, which loses stitches
  * but never makes a wrong one (a slot holds the newest observation of its

@@ -40,6 +40,12 @@ struct pending {
     uint64_t seq, sp;
     uint32_t pid;
     int32_t next;                 /* the next one in the same slot, -1 */
+    int32_t via;                  /* a later waiting sample with a frame of
+                                     the same function at sp (its frame
+                                     via_idx), seen before the stack rose:
+                                     completes this one if it is completed;
+                                     -1 */
+    size_t via_idx;
     int live;
     struct unwind_frame **frames;
     size_t *nr, *cap;
@@ -63,6 +69,11 @@ struct stitch {
     struct hist *hists;
     size_t nr_hists, cap_hists;
     uint64_t seq;                 /* samples seen */
+    uint64_t oldest;              /* no sample below this one waits */
+    /* every sample's innermost SP since the oldest waiting one, complete or
+     * not: a rise between two samples (recent[r0..nr)) */
+    struct recent { uint64_t seq, sp; uint32_t pid; } *recent;
+    size_t r0, nr_recent, cap_recent;
     struct pending *pend;         /* in seq order */
     size_t nr_pend, cap_pend;
     int32_t *pend_head;           /* per slot, -1: none */
@@ -97,6 +108,7 @@ void stitch_free(struct stitch *s)
     free(s->kept);
     for (size_t i = 0; i < s->nr_hists; i++)
         free(s->hists[i].v);
+    free(s->recent);
     free(s->hists);
     u64map_release(&s->stack_ids);
     free(s->slots);
@@ -139,6 +151,36 @@ static void hist_add(struct hist *h, uint64_t seq, uint64_t sp)
         h->n--;
     h->v = xgrow(h->v, sizeof(*h->v), h->n + 1, &h->cap);
     h->v[h->n++] = (struct hist_ent){ seq, sp };
+}
+
+static void recent_add(struct stitch *s, uint32_t pid, uint64_t sp)
+{
+    while (s->r0 < s->nr_recent && s->recent[s->r0].seq < s->oldest)
+        s->r0++;
+    if (s->r0 == s->nr_recent) {
+        s->r0 = s->nr_recent = 0;
+    } else if (s->r0 > 64 && s->r0 * 2 > s->nr_recent) {
+        memmove(s->recent, s->recent + s->r0, (s->nr_recent - s->r0) * sizeof(*s->recent));
+        s->nr_recent -= s->r0;
+        s->r0 = 0;
+    }
+    s->recent = xgrow(s->recent, sizeof(*s->recent), s->nr_recent + 1, &s->cap_recent);
+    s->recent[s->nr_recent++] = (struct recent){ s->seq, sp, pid };
+}
+
+/* Whether the stack of process pid whose outermost frame lies at top went
+ * above address x between samples a and b (a not older than the oldest
+ * waiting sample): a sample with its SP in (x, top], complete or not, is
+ * on that stack (two live stacks do not share memory). */
+static int risen_between(const struct stitch *s, uint32_t pid, uint64_t top, uint64_t a,
+                         uint64_t b, uint64_t x)
+{
+    for (size_t i = s->nr_recent; i > s->r0 && s->recent[i - 1].seq > a; i--) {
+        const struct recent *r = &s->recent[i - 1];
+        if (r->seq < b && r->pid == pid && r->sp > x && r->sp <= top)
+            return 1;
+    }
+    return 0;
 }
 
 /* Whether donor c's stack went above address x (the activation there
@@ -220,12 +262,39 @@ static size_t graft(struct stitch *s, struct chain *c, size_t idx, struct unwind
     return added;
 }
 
+/* Waiting sample k was completed: so are those that wait on it (via), from
+ * its frames outer to their address, unless the stack rose above that
+ * address between the two samples. */
+static void propagate(struct stitch *s, int32_t k)
+{
+    for (size_t i = 0; i < s->nr_pend; i++) {
+        struct pending *p = &s->pend[i];
+        if (!p->live || p->via != k)
+            continue;
+        const struct pending *q = &s->pend[k];
+        const struct unwind_frame *qf = *q->frames;
+        size_t qn = *q->nr;
+        p->live = 0;
+        if (p->via_idx + 1 >= qn ||
+            risen_between(s, p->pid, qf[qn - 1].sp, p->seq, q->seq, p->sp))
+            continue;
+        size_t add = qn - p->via_idx - 1;
+        *p->frames = xgrow(*p->frames, sizeof(**p->frames), *p->nr + add, p->cap);
+        memcpy(*p->frames + *p->nr, qf + p->via_idx + 1, add * sizeof(*qf));
+        *p->nr += add;
+        *p->stop = UNWIND_STOP_ROOT;
+        propagate(s, (int32_t)i);   /* waiters are older: i < k, depth bounded */
+    }
+}
+
 /* A later sample's frame f (index idx of its complete stack c, or c NULL)
  * at a waiting stack's last address: the same activation completes it
  * (the first such sample, the nearest); another function there means that
- * activation is gone, and the stack stays truncated. */
+ * activation is gone, and the stack stays truncated.  A later sample that
+ * waits itself (self: its pending index, f its frame self_idx) completes
+ * it if it is completed. */
 static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_frame *f,
-                          struct chain *c, size_t idx)
+                          struct chain *c, size_t idx, int32_t self, size_t self_idx)
 {
     for (int32_t k = s->pend_head[slot_index(pid, f->sp)]; k >= 0; k = s->pend[k].next) {
         struct pending *p = &s->pend[k];
@@ -235,11 +304,19 @@ static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_fr
             p->live = 0;
             continue;
         }
-        if (!c || idx + 1 >= c->nr)
-            continue;        /* says nothing about the outer frames */
+        if (!c || idx + 1 >= c->nr) {
+            if (self >= 0 && p->via < 0) {
+                p->via = self;
+                p->via_idx = self_idx;
+            }
+            continue;
+        }
         p->live = 0;
-        if (!rose_above(s, pid, c->top, p->seq, f->sp))
+        if (!rose_above(s, pid, c->top, p->seq, f->sp) &&
+            !risen_between(s, pid, c->top, p->seq, s->seq, f->sp)) {
             graft(s, c, idx, p->frames, p->nr, p->cap, p->stop);
+            propagate(s, k);
+        }
     }
 }
 
@@ -256,7 +333,7 @@ static void add_pending(struct stitch *s, uint32_t pid, struct unwind_frame **fr
     size_t h = slot_index(pid, sp);
     s->pend = xgrow(s->pend, sizeof(*s->pend), s->nr_pend + 1, &s->cap_pend);
     s->pend[s->nr_pend] = (struct pending){
-        .seq = s->seq, .sp = sp, .pid = pid, .next = s->pend_head[h], .live = 1,
+        .seq = s->seq, .sp = sp, .pid = pid, .next = s->pend_head[h], .via = -1, .live = 1,
         .frames = frames, .nr = nr, .cap = cap, .stop = stop,
     };
     s->pend_head[h] = (int32_t)s->nr_pend++;
@@ -269,19 +346,29 @@ uint64_t stitch_next_seq(const struct stitch *s)
 
 void stitch_expire(struct stitch *s, uint64_t before)
 {
+    s->oldest = before;
+    if (!s->nr_pend)
+        return;
+    int32_t *to = xmalloc(s->nr_pend * sizeof(*to));   /* new index, -1: gone */
     size_t n = 0;
-    for (size_t i = 0; i < s->nr_pend; i++)
-        s->pend_head[slot_index(s->pend[i].pid, s->pend[i].sp)] = -1;
     for (size_t i = 0; i < s->nr_pend; i++) {
-        if (!s->pend[i].live || s->pend[i].seq < before)
+        s->pend_head[slot_index(s->pend[i].pid, s->pend[i].sp)] = -1;
+        to[i] = s->pend[i].live && s->pend[i].seq >= before ? (int32_t)n++ : -1;
+    }
+    n = 0;
+    for (size_t i = 0; i < s->nr_pend; i++) {
+        if (to[i] < 0)
             continue;
         struct pending p = s->pend[i];
         size_t h = slot_index(p.pid, p.sp);
         p.next = s->pend_head[h];
         s->pend_head[h] = (int32_t)n;
+        if (p.via >= 0)
+            p.via = to[p.via];
         s->pend[n++] = p;
     }
     s->nr_pend = n;
+    free(to);
 }
 
 /* Remembers every user frame of the sample at its address; c is the
@@ -289,7 +376,7 @@ void stitch_expire(struct stitch *s, uint64_t before)
  * share an address with their callee (a return address kept in a
  * register) leave the innermost one there. */
 static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *f, size_t nr,
-                     struct chain *c)
+                     struct chain *c, int32_t self)
 {
     uint64_t last_sp = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -298,7 +385,7 @@ static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *
         last_sp = f[i].sp;
         size_t ci = (size_t)(i - (nr - (c ? c->nr : nr)));
         if (s->nr_pend)
-            check_pending(s, pid, &f[i], c, ci);
+            check_pending(s, pid, &f[i], c, ci, self, i);
         struct slot *sl = slot_of(s, pid, f[i].sp);
         /* a chain's own outermost frame has nothing outer to give */
         struct chain *keep = c && i < nr - 1 ? c : NULL;
@@ -327,8 +414,10 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, const struct sess_maps *map
     if (*stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1])) {
         const struct unwind_frame *last = &f[n - 1];
         struct slot *sl = slot_of(s, pid, last->sp);
-        if (sl->chain && sl->pid == pid && sl->sp == last->sp && same_activation(sl, last) &&
-            !rose_above(s, pid, sl->chain->top, sl->chain->seq, last->sp)) {
+        const struct chain *d = sl->chain;
+        if (d && sl->pid == pid && sl->sp == last->sp && same_activation(sl, last) &&
+            !rose_above(s, pid, d->top, d->seq, last->sp) &&
+            !risen_between(s, pid, d->top, d->seq, s->seq, last->sp)) {
             added = graft(s, sl->chain, sl->idx, frames, nr, cap, stop);
             f = *frames;
             n = *nr;
@@ -353,10 +442,12 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, const struct sess_maps *map
         if (c->f[0].sp && c->top)
             hist_add(hist_of(s, pid, c->top, 1), s->seq, c->f[0].sp);
     }
-    remember(s, pid, f, n, c);
+    remember(s, pid, f, n, c, wait && s->nr_pend < INT32_MAX ? (int32_t)s->nr_pend : -1);
     chain_put(c);
     if (wait)
         add_pending(s, pid, frames, nr, cap, stop);
+    if (k < n && f[k].sp)
+        recent_add(s, pid, f[k].sp);
     s->seq++;
     return added;
 }

@@ -22,7 +22,7 @@ err() { echo "FAIL: $*"; fail=1; }
 stops() { "$SYSFLAME" info -q --no-stitch --format csv --binary "$S/$1" --symfs "$TESTDATA/sysroot" "$2" |
           awk -F, -v r="$3" '/^reason,/ { t = 1 } t && $1 == r { print $2 }'; }
 # program and the least share of cut stacks it must complete exactly
-for pm in deepgo:88 deepc:95; do
+for pm in deepgo:95 deepc:95; do
     p=${pm%:*} min=${pm#*:}
     o="--binary $S/$p --symfs $TESTDATA/sysroot"
     python3 "$SRCDIR/tools/perf-cut-stack.py" "$S/$p.data" "$tmp/$p.cut.data" 2>"$tmp/cut.err" ||
