@@ -136,12 +136,13 @@ enum binary_use_how {
 struct binary_use {
     enum binary_use_how how;
     char *recorded_path;
+    char *also_fits;             /* BY_CONTENT: another mapping it fits too, or NULL */
 };
 const struct binary_use *binary_cache_use(const struct binary_cache *c, size_t i);
 /* Records another reader's use of --binary i (a split capture's second
  * part), unless it has one already. */
 void binary_cache_add_use(struct binary_cache *c, size_t i, enum binary_use_how how,
-                          const char *recorded_path);
+                          const char *recorded_path, const char *also_fits);
 
 /* Kernel symbols from --kallsyms (NULL if none given). */
 const char *binary_kernel_symbol(struct binary_cache *c, uint64_t addr, uint64_t *offset);

@@ -202,7 +202,12 @@ struct test_time {
 
 /* What became of a --binary (binary.h's binary_use): how is 0 unused, 1 by
  * name, 2 by build-id, 3 by content (its name matched no mapping). */
-struct binary_used { const char *path; int how; const char *recorded_path; };
+struct binary_used {
+    const char *path;
+    int how;
+    const char *recorded_path;
+    const char *also_fits;        /* by content: another mapping it fits too */
+};
 
 /* The filters' dimensions (--comm, --pid, --tid, --event, --syscall). */
 enum filter_dim { FILTER_COMM, FILTER_PID, FILTER_TID, FILTER_EVENT, FILTER_SYSCALL, FILTER_NR };

@@ -530,8 +530,10 @@ void binary_cache_free(struct binary_cache *c)
     for (size_t i = 0; i < c->nr_ksyms; i++)
         free(c->ksyms[i].name);
     free(c->ksyms);
-    for (size_t i = 0; c->uses && i < c->opts.nr_binaries; i++)
+    for (size_t i = 0; c->uses && i < c->opts.nr_binaries; i++) {
         free(c->uses[i].recorded_path);
+        free(c->uses[i].also_fits);
+    }
     free(c->uses);
     free(c->bin_ids);
     for (size_t i = 0; i < c->nr_placed; i++) {
@@ -558,10 +560,12 @@ static void set_use(struct binary_cache *c, size_t i, enum binary_use_how how,
 }
 
 void binary_cache_add_use(struct binary_cache *c, size_t i, enum binary_use_how how,
-                          const char *recorded_path)
+                          const char *recorded_path, const char *also_fits)
 {
     if (c && c->uses && i < c->opts.nr_binaries && how != BINARY_UNCLAIMED && recorded_path)
         set_use(c, i, how, recorded_path);
+    if (c && c->uses && i < c->opts.nr_binaries && also_fits && !c->uses[i].also_fits)
+        c->uses[i].also_fits = xstrdup(also_fits);
 }
 
 /* A mapping claims the --binary files of its base name or build-id, found
@@ -805,7 +809,19 @@ static int try_by_content(struct lookup *lk, struct elf_file *f, char **found)
     if (lk->m->build_id_size || !c->uses)
         return 0;
     for (size_t i = 0; i < o->nr_binaries; i++) {
-        if (c->uses[i].how != BINARY_UNCLAIMED || taken_elsewhere(o, o->binaries[i]))
+        struct binary_use *u = &c->uses[i];
+        /* one taken by content that fits this mapping too: which one it
+         * is cannot be told (cmd_check_binaries refuses it) */
+        if (u->how == BINARY_BY_CONTENT && !u->also_fits &&
+            strcmp(u->recorded_path, lk->recorded)) {
+            struct elf_file t;
+            if (elf_file_open(o->binaries[i], &t) == 0) {
+                if (fits_exactly(&t, lk->m))
+                    u->also_fits = xstrdup(lk->recorded);
+                elf_file_close(&t);
+            }
+        }
+        if (u->how != BINARY_UNCLAIMED || taken_elsewhere(o, o->binaries[i]))
             continue;
         struct elf_file t;
         if (elf_file_open(o->binaries[i], &t) != 0)

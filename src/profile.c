@@ -548,6 +548,7 @@ int profile_load(const char *const *paths, size_t n, const struct profile_opts *
             d->how = u ? (int)u->how : BINARY_UNCLAIMED;
             d->recorded_path = u && u->recorded_path ? strtab_intern(strings, u->recorded_path)
                                                      : NULL;
+            d->also_fits = u && u->also_fits ? strtab_intern(strings, u->also_fits) : NULL;
         }
     }
     p->overall.binary = "all";

@@ -390,6 +390,7 @@ static void wire_result(struct wio *w, struct part_result *r)
             w->bad = 1;
         r->uses[i].how = (int)how;
         io_str(w, &r->uses[i].recorded_path);
+        io_str(w, &r->uses[i].also_fits);
     }
     magic = WIRE_MAGIC;
     io_u64(w, &magic);
@@ -460,6 +461,7 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
         const struct binary_use *u = binary_cache_use(parent->bc, i);
         r.uses[i].how = u ? (int)u->how : BINARY_UNCLAIMED;
         r.uses[i].recorded_path = u ? u->recorded_path : NULL;
+        r.uses[i].also_fits = u ? u->also_fits : NULL;
     }
     struct wio w = { 0 };
     wire_result(&w, &r);
@@ -498,7 +500,7 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
                 binary_cache_add_missing(L->bc, &r.missing[i]);
         for (size_t i = 0; i < r.nr_uses; i++)
             binary_cache_add_use(L->bc, i, (enum binary_use_how)r.uses[i].how,
-                                 r.uses[i].recorded_path);
+                                 r.uses[i].recorded_path, r.uses[i].also_fits);
     }
     free(r.missing);
     free(r.uses);

@@ -380,6 +380,22 @@ int cmd_check_binaries(const struct common_opts *co, const struct profile *const
                 strlist_push(&paths, u->path);
             if (u->how != BINARY_BY_CONTENT)
                 continue;
+            /* another mapping it fits, in this load or another side's */
+            const char *other = u->also_fits;
+            for (size_t j = 0; j < k && !other; j++)
+                for (size_t v = 0; v < ps[j]->nr_bin_used && !other; v++) {
+                    const struct binary_used *w = &ps[j]->bin_used[v];
+                    if (w->how == BINARY_BY_CONTENT && !strcmp(w->path, u->path) &&
+                        strcmp(w->recorded_path, u->recorded_path))
+                        other = w->recorded_path;
+                }
+            if (other) {
+                cmd_error("'%s' (--binary): no mapping has its name, and its segments and Go "
+                          "text fit both %s and %s: copy it to the base name of the one it "
+                          "is", u->path, u->recorded_path, other);
+                rc = SF_EXIT_USAGE;
+                break;
+            }
             for (size_t b = 0; b < q->nr_per_binary && !rc; b++)
                 if (q->per_binary[b].binary && !strcmp(q->per_binary[b].binary, u->recorded_path) &&
                     profile_suspect_binary(q, &q->per_binary[b])) {
