@@ -42,6 +42,10 @@ int fold_reader_finish(struct fold_reader *r, struct sf_err *err);
 uint64_t fold_reader_skipped(const struct fold_reader *r, size_t *first_line);
 /* Samples added to s (after rounding), and lines filtered out by comms. */
 uint64_t fold_reader_total(const struct fold_reader *r);
+/* The sum of the counts (second column) as written, fractions included:
+ * it differs from fold_reader_total by what rounding each stack's sum
+ * took or gave; *vanished: the stacks whose sum rounded to 0. */
+double fold_reader_exact_total(const struct fold_reader *r, uint64_t *vanished);
 /* The BEFORE column of two-column input, or NULL if there was none; the
  * caller takes it over (stack_set_free). */
 struct stack_set *fold_reader_take_before(struct fold_reader *r);

@@ -22,6 +22,8 @@ struct fold_reader {
     uint64_t skipped;
     size_t first_skipped;
     uint64_t total;
+    double exact;                /* the main column's counts, fractions kept */
+    uint64_t vanished;           /* its stacks rounded down to no sample */
     struct sbuf partial;
     struct frac *fracs;          /* fractional sums, per (set, stack) */
     size_t nr_fracs, cap_fracs;
@@ -61,6 +63,13 @@ uint64_t fold_reader_skipped(const struct fold_reader *r, size_t *first_line)
 uint64_t fold_reader_total(const struct fold_reader *r)
 {
     return r->total;
+}
+
+double fold_reader_exact_total(const struct fold_reader *r, uint64_t *vanished)
+{
+    if (vanished)
+        *vanished = r->vanished;
+    return r->exact;
 }
 
 struct stack_set *fold_reader_take_before(struct fold_reader *r)
@@ -161,8 +170,10 @@ static int add_stack(struct fold_reader *r, struct stack_set *t, int before, con
     if (whole >= (double)TOTAL_MAX || (uint64_t)whole > TOTAL_MAX - stack_total(t))
         return sf_error(err, "'%s': line %zu: sample count out of range", r->name, r->lineno);
     uint32_t id = stack_add(t, r->frames, nr, (uint64_t)whole);
-    if (!before)
+    if (!before) {
         r->total += (uint64_t)whole;
+        r->exact += v;
+    }
     if (v > whole)
         frac_of(r, id, before)->sum += v - whole;
     return 0;
@@ -274,8 +285,12 @@ int fold_reader_finish(struct fold_reader *r, struct sf_err *err)
         struct frac *f = &r->fracs[i];
         uint64_t add = (uint64_t)llround(f->sum);
         struct stack_set *t = f->before ? r->before : r->s;
-        if (!add)
+        if (!add) {
+            struct stack_view v;
+            stack_get(t, f->id, &v);
+            r->vanished += !f->before && !v.count;
             continue;
+        }
         if (add > TOTAL_MAX - stack_total(t))
             return sf_error(err, "'%s': sample count out of range", r->name);
         stack_add_to(t, f->id, add);

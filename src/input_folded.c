@@ -213,6 +213,7 @@ static int folded_load(struct loader *L, const struct input_src *src, struct inp
             p->before = before;
         }
         in->samples = fold_reader_total(r);
+        in->exact_samples = fold_reader_exact_total(r, &in->vanished_stacks);
         p->total += in->samples;
         in->skipped_lines = fold_reader_skipped(r, &in->first_skipped);
         in->skipped_what = "comments, lines without a count or with a negative count";

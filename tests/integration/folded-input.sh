@@ -69,6 +69,14 @@ cmp -s "$tmp/want" "$tmp/got" || { echo "FAIL fractions:"; diff "$tmp/want" "$tm
 [ "$(wc -l < "$tmp/err")" = 1 ] && grep -q "warning: .*loose.folded': $nbad lines skipped" "$tmp/err" ||
     { echo "FAIL skipped lines: want one warning for $nbad lines: $(cat "$tmp/err")"; fail=1; }
 
+# fractions under half a sample: rounding would lose them silently; a warning
+printf 'a;b 0.4\na;c 0.4\na;d 1.5\n' > "$tmp/tiny.folded"
+"$SYSFLAME" fold "$tmp/tiny.folded" > "$tmp/got" 2> "$tmp/err"
+grep -q "tiny.folded': fractional counts summed per stack and rounded: 2 samples drawn for 2.30 written, 2 stacks under half a sample rounded to 0" "$tmp/err" ||
+    { echo "FAIL tiny fractions: $(cat "$tmp/err")"; fail=1; }
+"$SYSFLAME" fold "$tmp/loose.folded" 2>&1 >/dev/null | grep -q "rounded" &&
+    { echo "FAIL fractions that round to their sum warned"; fail=1; }
+
 # --- flame chart: line order ---
 printf 'p;a 1\np;b 1\np;a 1\np;a 2\np;b 1\nq;a 1\n' > "$tmp/chart.folded"
 # flamegraph.pl --flamechart: stacks in file order, adjacent equal frames merged

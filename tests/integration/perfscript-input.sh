@@ -75,6 +75,9 @@ done
 # the header layout has the syscall leaves; the subset without events none
 "$SYSFLAME" fold -q "$tmp/oracle.comm-tid-ip-sym.txt" | cmp -s - "$tmp/full" ||
     { echo "FAIL comm-tid-ip-sym: a leaf appeared without an event"; fail=1; }
+# no warning on a whole dump
+"$SYSFLAME" fold "$tmp/oracle.header.txt" > /dev/null 2> "$tmp/err"
+[ -s "$tmp/err" ] && { echo "FAIL: warnings on a clean dump: $(cat "$tmp/err")"; fail=1; }
 # standard input
 zstd -qdc "$P/oracle-fp.header.txt.zst" | "$SYSFLAME" fold -q --no-leaf - | cmp -s - "$tmp/full" ||
     { echo "FAIL stdin: perf script text on standard input folds differently"; fail=1; }
