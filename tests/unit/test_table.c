@@ -212,6 +212,38 @@ static void test_rows_of_their_own(void **state)
     stack_set_free(p.stacks);
 }
 
+/* runtime/cgo's helpers are the runtime's own C code (issue 15 point 4):
+ * placed by their Go callers, or by the helper when the walk stopped in it;
+ * only the program's C code is cgo. */
+static void test_runtime_cgo_helpers(void **state)
+{
+    (void)state;
+    struct profile p;
+    load(&p,
+         "c;[caller not proven];x_cgo_sigaction;__GI___libc_sigaction;rt_sigaction 5\n"
+         "c;runtime.callCgoSigaction;x_cgo_sigaction;__GI___libc_sigaction;rt_sigaction 4\n"
+         "c;runtime.asmcgocall;_cgo_sys_thread_start;__pthread_create_2_1;clone3;clone3 6\n"
+         "c;clone3;start_thread;threadentry;__GI___libc_free;mmap 2\n"
+         "c;runtime.asmcgocall;c_write;__GI___libc_write;write 7\n"
+         "c;runtime.rt0_go;runtime.schedinit;runtime.mmap;runtime.callCgoMmap;x_cgo_mmap;mmap 3\n"
+         "c;runtime.rt0_go;x_cgo_init;__brk;brk 1\n"
+         "c;runtime.systemstack;runtime.(*mheap).grow;runtime.callCgoMmap;x_cgo_mmap;mmap 2\n");
+    struct top_opts o = TOP_OPTS_INIT;
+    o.tables = TOP_TESTS;
+    char *s = run_top(&p, &o, WRITER_CSV);
+    char *t = strstr(s, "name,kind,count,share,top_syscall\r\n");
+    assert_non_null(t);
+    assert_string_equal(t,
+        "name,kind,count,share,top_syscall\r\n"
+        "[runtime: signal handlers],runtime,9,0.3000,rt_sigaction\r\n"
+        "[runtime: scheduler],runtime,8,0.2667,clone3\r\n"
+        "[cgo/C],cgo,7,0.2333,write\r\n"
+        "[startup],startup,4,0.1333,mmap\r\n"
+        "[runtime: memory],runtime,2,0.0667,mmap\r\n");
+    free(s);
+    stack_set_free(p.stacks);
+}
+
 static void test_test_frame_names(void **state)
 {
     (void)state;
@@ -358,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_callsites),
         cmocka_unit_test(test_tests_table),
         cmocka_unit_test(test_rows_of_their_own),
+        cmocka_unit_test(test_runtime_cgo_helpers),
         cmocka_unit_test(test_test_frame_names),
         cmocka_unit_test(test_wrappers),
         cmocka_unit_test(test_latency_and_threads),
