@@ -71,6 +71,9 @@ const char *binary_path(const struct binary *b);     /* file opened */
 Elf *binary_elf(const struct binary *b);
 int binary_fd(const struct binary *b);
 const uint8_t *binary_build_id(const struct binary *b, size_t *len);
+/* The GNU build-id of any ELF handle (note sections, else PT_NOTE): its
+ * length, 0 if it has none. */
+size_t binary_elf_build_id(Elf *elf, uint8_t out[20]);
 size_t binary_nr_segs(const struct binary *b);
 const struct binary_seg *binary_seg(const struct binary *b, size_t i);
 uint64_t binary_load_bias_hint(const struct binary *b); /* lowest PT_LOAD vaddr */

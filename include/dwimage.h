@@ -20,6 +20,7 @@ struct dwimage {
     Elf *elf;                  /* the in-memory image */
     unsigned char *buf;
     size_t size;
+    int mapped;                /* buf maps a cache entry (else malloc'd) */
 };
 
 /* `parallel`: the caller has a CPU to spare; the largest section is then

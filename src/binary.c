@@ -200,7 +200,7 @@ static size_t note_build_id(Elf_Data *d, uint8_t *out)
     return 0;
 }
 
-static size_t elf_build_id(Elf *elf, uint8_t *out)
+size_t binary_elf_build_id(Elf *elf, uint8_t out[20])
 {
     Elf_Scn *scn = NULL;
     size_t found = 0;
@@ -274,7 +274,7 @@ static int elf_file_open(const char *path, struct elf_file *f)
     }
     f->fd = fd;
     f->elf = elf;
-    f->bid_len = elf_build_id(elf, f->bid);
+    f->bid_len = binary_elf_build_id(elf, f->bid);
     return 0;
 }
 

@@ -4,18 +4,26 @@
 #include "config.h"
 #include "dwimage.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #ifdef HAVE_LIBDEFLATE
 #include <libdeflate.h>
 #else
 #include <zlib.h>
 #endif
 
+#include "binary.h"
 #include "sf.h"
+#include "sf_int.h"
 
 #define MAX_SECTIONS 64
 #define MAX_INFLATED ((uint64_t)1 << 31)
@@ -150,6 +158,178 @@ static size_t align_up(size_t v, uint64_t a)
     return (v + (size_t)a - 1) & ~((size_t)a - 1);
 }
 
+
+/* ---- the cache: inflated images kept on disk by build-id ----
+ *
+ * A file <cache dir>/<build-id>.dwarf: a header (one page), then the image
+ * exactly as dwimage_open builds it.  The header names the build-id, a
+ * fingerprint of the source's debug sections (so that a debug file and its
+ * unstripped binary, which share a build-id, cannot be mixed up) and the
+ * CRC-32 of the image and of itself.  Any mismatch, a short file or a failed
+ * read is a miss: the image is built again and the entry replaced.  Entries
+ * are written to a file of their own and renamed into place, so a reader
+ * sees a whole entry or none, whoever writes concurrently. */
+
+#define CACHE_MAGIC "SFDWIMG1"
+#define CACHE_VERSION 1
+#define CACHE_HDR 4096          /* the image starts page-aligned */
+
+struct cache_hdr {
+    char magic[8];
+    uint32_t version, bid_len;
+    uint8_t bid[24];
+    uint64_t fingerprint, size, crc;
+    uint64_t hdr_crc;           /* of the fields above */
+};
+
+static uint32_t crc_of(const void *p, size_t n)
+{
+#ifdef HAVE_LIBDEFLATE
+    return libdeflate_crc32(0, p, n);
+#else
+    uint32_t c = 0;
+    const unsigned char *b = p;
+    while (n) {                 /* zlib takes uInt lengths */
+        uInt take = n > (1u << 30) ? 1u << 30 : (uInt)n;
+        c = (uint32_t)crc32(c, b, take);
+        b += take;
+        n -= take;
+    }
+    return c;
+#endif
+}
+
+/* <cache dir>/<build-id hex>.dwarf, or -1 when caching is off: SYSFLAME_CACHE
+ * set to 0, or neither an absolute XDG_CACHE_HOME nor an absolute HOME. */
+static int cache_path(const uint8_t *bid, size_t bid_len, char *out, size_t cap, size_t *dir_len)
+{
+    const char *off = getenv("SYSFLAME_CACHE");
+    if (off && strcmp(off, "0") == 0)
+        return -1;
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/')
+        n = snprintf(out, cap, "%s/sysflame", xdg);
+    else if (home && home[0] == '/')
+        n = snprintf(out, cap, "%s/.cache/sysflame", home);
+    else
+        return -1;
+    if (n < 0 || (size_t)n + 2 * bid_len + 8 >= cap)
+        return -1;
+    *dir_len = (size_t)n;
+    n += snprintf(out + n, cap - (size_t)n, "/");
+    for (size_t i = 0; i < bid_len; i++)
+        n += snprintf(out + n, cap - (size_t)n, "%02x", bid[i]);
+    snprintf(out + n, cap - (size_t)n, ".dwarf");
+    return 0;
+}
+
+static uint64_t fingerprint(const struct kept *k, size_t n, size_t strsize)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t v[7];
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n) {
+            v[0] = k[i].sh.sh_name, v[1] = k[i].sh.sh_type, v[2] = k[i].sh.sh_flags;
+            v[3] = k[i].in_len, v[4] = k[i].out_len, v[5] = (uint64_t)k[i].compressed;
+            v[6] = k[i].sh.sh_addralign;
+        } else {
+            memset(v, 0, sizeof(v));
+            v[0] = n, v[1] = strsize;
+        }
+        const unsigned char *b = (const unsigned char *)v;
+        for (size_t j = 0; j < sizeof(v); j++)
+            h = (h ^ b[j]) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int open_image(unsigned char *buf, size_t size, struct dwimage *img)
+{
+    Elf *elf = elf_memory((char *)buf, size);
+    Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
+    if (!dw) {
+        if (elf)
+            elf_end(elf);
+        return -1;
+    }
+    img->dw = dw;
+    img->elf = elf;
+    img->buf = buf;
+    img->size = size;
+    return 0;
+}
+
+/* The image from a cache entry matching want: 0, or -1 (a miss). */
+static int cache_load(const char *path, const struct cache_hdr *want, struct dwimage *img)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct cache_hdr h;
+    struct stat st;
+    void *m = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+        memcmp(&h, want, offsetof(struct cache_hdr, size)) == 0 &&
+        h.hdr_crc == crc_of(&h, offsetof(struct cache_hdr, hdr_crc)) &&
+        h.size > 0 && h.size <= MAX_INFLATED && (uint64_t)st.st_size == CACHE_HDR + h.size)
+        /* writable pages of a private mapping: libelf may write, the file never changes */
+        m = mmap(NULL, (size_t)h.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, CACHE_HDR);
+    close(fd);
+    if (m == MAP_FAILED)
+        return -1;
+    if (crc_of(m, (size_t)h.size) != h.crc || open_image(m, (size_t)h.size, img) < 0) {
+        munmap(m, (size_t)h.size);
+        return -1;
+    }
+    img->mapped = 1;
+    return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    while (n) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Best effort: an entry that cannot be written is simply not there next time. */
+static void cache_store(char *path, size_t dir_len, struct cache_hdr *h, const unsigned char *buf)
+{
+    char tmp[4200];
+    path[dir_len] = '\0';       /* make the folder (and its parent) first */
+    char *slash = strrchr(path, '/');
+    if (slash && slash != path) {
+        *slash = '\0';
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+            return;
+        *slash = '/';
+    }
+    int made = mkdir(path, 0700) == 0 || errno == EEXIST;
+    path[dir_len] = '/';
+    if (!made || snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
+        return;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    static const unsigned char zero[CACHE_HDR];
+    h->crc = crc_of(buf, (size_t)h->size);
+    h->hdr_crc = crc_of(h, offsetof(struct cache_hdr, hdr_crc));
+    int ok = write_all(fd, h, sizeof(*h)) == 0 && write_all(fd, zero, CACHE_HDR - sizeof(*h)) == 0 &&
+             write_all(fd, buf, (size_t)h->size) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) < 0)
+        unlink(tmp);
+}
+
 int dwimage_open(Elf *src, int parallel, struct dwimage *img)
 {
     memset(img, 0, sizeof(*img));
@@ -187,6 +367,19 @@ int dwimage_open(Elf *src, int parallel, struct dwimage *img)
     if (!strdata || !strdata->d_buf || !gelf_getshdr(strscn, &strsh) ||
         (strsh.sh_flags & SHF_COMPRESSED))
         return -1;
+
+    /* a cached image of these sections? */
+    struct cache_hdr ch;
+    char path[4096];
+    size_t dir_len = 0;
+    memset(&ch, 0, sizeof(ch));
+    memcpy(ch.magic, CACHE_MAGIC, sizeof(ch.magic));
+    ch.version = CACHE_VERSION;
+    ch.bid_len = (uint32_t)binary_elf_build_id(src, ch.bid);
+    ch.fingerprint = fingerprint(k, n, strdata->d_size);
+    int cached = ch.bid_len && cache_path(ch.bid, ch.bid_len, path, sizeof(path), &dir_len) == 0;
+    if (cached && cache_load(path, &ch, img) == 0)
+        return 0;
 
     /* layout: ELF header, sections, .shstrtab, section headers */
     size_t off = sizeof(Elf64_Ehdr);
@@ -251,18 +444,14 @@ int dwimage_open(Elf *src, int parallel, struct dwimage *img)
     s->sh_size = strdata->d_size;
     s->sh_addralign = 1;
 
-    Elf *elf = elf_memory((char *)buf, total);
-    Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
-    if (!dw) {
-        if (elf)
-            elf_end(elf);
+    if (open_image(buf, total, img) < 0) {
         free(buf);
         return -1;
     }
-    img->dw = dw;
-    img->elf = elf;
-    img->buf = buf;
-    img->size = total;
+    if (cached) {
+        ch.size = total;
+        cache_store(path, dir_len, &ch, buf);
+    }
     return 0;
 }
 
@@ -272,6 +461,9 @@ void dwimage_close(struct dwimage *img)
         dwarf_end(img->dw);
     if (img->elf)
         elf_end(img->elf);
-    free(img->buf);
+    if (img->mapped)
+        munmap(img->buf, img->size);
+    else
+        free(img->buf);
     memset(img, 0, sizeof(*img));
 }

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -793,9 +795,219 @@ static void test_truncated(void **state)
     free(orig.data);
 }
 
+
+/* ---- the cache (XDG_CACHE_HOME/sysflame/<build-id>.dwarf) ---- */
+
+#define CGO_BID "d86ded945277fd18510d9512d9d6343163072465"
+
+static char cache_home[64];
+static char cache_entry[160];
+
+static void cache_begin(const char *bid)
+{
+    strcpy(cache_home, "/tmp/sf-dwcache-XXXXXX");
+    assert_non_null(mkdtemp(cache_home));
+    setenv("XDG_CACHE_HOME", cache_home, 1);
+    unsetenv("SYSFLAME_CACHE");
+    snprintf(cache_entry, sizeof(cache_entry), "%s/sysflame/%s.dwarf", cache_home, bid);
+}
+
+static void cache_end(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cache_home);
+    assert_int_equal(system(cmd), 0);
+    setenv("SYSFLAME_CACHE", "0", 1);
+}
+
+static off_t entry_size(void)
+{
+    struct stat st;
+    return stat(cache_entry, &st) == 0 ? st.st_size : -1;
+}
+
+/* Opens raw's image (mapped from the cache or not, as want_mapped says) and
+ * compares it with libdw on the original; returns the image size. */
+static size_t cached_pair(const char *rel, int want_mapped)
+{
+    static const struct expect x = { 64, 50, 0 };
+    struct blob raw;
+    assert_int_equal(blob_load(testdata_path(rel), &raw), 0);
+    struct pair p;
+    pair_open(&p, raw, 0);
+    assert_int_equal(p.img.mapped, want_mapped);
+    compare_sections(&p);
+    struct tally t;
+    compare_all(&p, x.per_range, &t);
+    assert_true(t.lines >= x.min_lines);
+    size_t size = p.img.size;
+    pair_close(&p);
+    return size;
+}
+
+/* A miss writes the entry; the next open maps it and reads the same DWARF. */
+static void test_cache_hit_same_as_libdw(void **state)
+{
+    (void)state;
+    cache_begin(CGO_BID);
+    assert_int_equal(entry_size(), -1);
+    size_t size = cached_pair("bin/cgo", 0);
+    assert_int_equal(entry_size(), (off_t)(4096 + size));
+    assert_int_equal(cached_pair("bin/cgo", 1), size);
+    assert_int_equal(cached_pair("bin/cgo", 1), size);
+    /* libc's debug file: the image is the same bytes from the cache */
+    struct blob raw;
+    load_zst(LIBC_DEBUG, &raw);
+    struct pair a;
+    pair_open(&a, raw, 1);
+    assert_int_equal(a.img.mapped, 0);
+    load_zst(LIBC_DEBUG, &raw);
+    struct pair b;
+    pair_open(&b, raw, 0);
+    assert_int_equal(b.img.mapped, 1);
+    assert_int_equal(a.img.size, b.img.size);
+    assert_memory_equal(a.img.buf, b.img.buf, a.img.size);
+    pair_close(&a);
+    pair_close(&b);
+    cache_end();
+}
+
+static void rewrite_entry(long at, const void *bytes, size_t n, off_t truncate_to)
+{
+    int fd = open(cache_entry, O_RDWR);
+    assert_true(fd >= 0);
+    if (n)
+        assert_int_equal(pwrite(fd, bytes, n, at), (ssize_t)n);
+    if (truncate_to >= 0)
+        assert_int_equal(ftruncate(fd, truncate_to), 0);
+    close(fd);
+}
+
+/* A damaged entry is a miss (never a wrong answer), and is replaced. */
+static void test_cache_corrupt_entries(void **state)
+{
+    (void)state;
+    cache_begin(CGO_BID);
+    size_t size = cached_pair("bin/cgo", 0);
+    off_t full = (off_t)(4096 + size);
+    struct { long at; const char *bytes; off_t cut; } bad[] = {
+        { 0, "X", -1 },                      /* magic */
+        { 8, "\\x07", -1 },                   /* version */
+        { 20, "\\xff", -1 },                  /* build-id */
+        { 40, "\\x01", -1 },                  /* fingerprint */
+        { 48, "\\x01", -1 },                  /* size */
+        { 64, "\\x01", -1 },                  /* header checksum */
+        { 4096 + 64, "\\x55", -1 },           /* the image's first section */
+        { (long)(4096 + size / 2), "\\xaa", -1 },
+        { 0, "", full - 1 },                 /* cut short */
+        { 0, "", 4096 },                     /* header only */
+        { 0, "", 10 },                       /* part of the header */
+        { 0, "", 0 },                        /* empty */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        unsigned char old = 0;
+        if (bad[i].bytes[0]) {
+            int fd = open(cache_entry, O_RDONLY);
+            assert_int_equal(pread(fd, &old, 1, bad[i].at), 1);
+            close(fd);
+            unsigned char nb = (unsigned char)bad[i].bytes[0];
+            if (nb == old)
+                nb ^= 0xff;
+            rewrite_entry(bad[i].at, &nb, 1, -1);
+        } else {
+            rewrite_entry(0, NULL, 0, bad[i].cut);
+        }
+        assert_int_equal(cached_pair("bin/cgo", 0), size);  /* rebuilt */
+        assert_int_equal(entry_size(), full);               /* and replaced */
+        assert_int_equal(cached_pair("bin/cgo", 1), size);
+    }
+    /* something else under the entry's name */
+    FILE *f = fopen(cache_entry, "w");
+    assert_non_null(f);
+    fputs("not an image\n", f);
+    fclose(f);
+    assert_int_equal(cached_pair("bin/cgo", 0), size);
+    assert_int_equal(cached_pair("bin/cgo", 1), size);
+    cache_end();
+}
+
+/* Off, or nowhere to put it: no entry, same answers. */
+static void test_cache_off(void **state)
+{
+    (void)state;
+    cache_begin(CGO_BID);
+    setenv("SYSFLAME_CACHE", "0", 1);
+    cached_pair("bin/cgo", 0);
+    cached_pair("bin/cgo", 0);
+    assert_int_equal(entry_size(), -1);
+    unsetenv("SYSFLAME_CACHE");
+    setenv("XDG_CACHE_HOME", "relative/dir", 1);     /* ignored, as XDG says */
+    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    unsetenv("HOME");
+    cached_pair("bin/cgo", 0);
+    cached_pair("bin/cgo", 0);
+    struct stat st;
+    assert_int_equal(stat("relative", &st), -1);
+    /* HOME's .cache when XDG_CACHE_HOME is unset */
+    unsetenv("XDG_CACHE_HOME");
+    setenv("HOME", cache_home, 1);
+    cached_pair("bin/cgo", 0);
+    snprintf(cache_entry, sizeof(cache_entry), "%s/.cache/sysflame/%s.dwarf", cache_home, CGO_BID);
+    assert_true(entry_size() > 4096);
+    cached_pair("bin/cgo", 1);
+    if (home) {
+        setenv("HOME", home, 1);
+        free(home);
+    }
+    cache_end();
+}
+
+/* Processes building, replacing and reading one entry at once all get the
+ * right DWARF, and what is left is a whole entry. */
+static void test_cache_concurrent(void **state)
+{
+    (void)state;
+    cache_begin(CGO_BID);
+    pid_t kids[6];
+    for (int i = 0; i < 6; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            for (int r = 0; r < 8; r++) {
+                struct blob raw;
+                if (blob_load(testdata_path("bin/cgo"), &raw) != 0)
+                    _exit(3);
+                struct pair p;
+                pair_open(&p, raw, 0);
+                struct tally t;
+                compare_all(&p, 4, &t);
+                pair_close(&p);
+                if (r % 3 == i % 3)
+                    unlink(cache_entry);        /* the next one rebuilds it */
+            }
+            _exit(0);
+        }
+    }
+    for (int i = 0; i < 6; i++) {
+        int st;
+        assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+    }
+    size_t size = cached_pair("bin/cgo", entry_size() > 0 ? 1 : 0);
+    assert_int_equal(entry_size(), (off_t)(4096 + size));
+    cache_end();
+}
+
 int main(void)
 {
+    /* the inflating path unless a test sets a cache up */
+    setenv("SYSFLAME_CACHE", "0", 1);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cache_hit_same_as_libdw),
+        cmocka_unit_test(test_cache_corrupt_entries),
+        cmocka_unit_test(test_cache_off),
+        cmocka_unit_test(test_cache_concurrent),
         cmocka_unit_test(test_libc_same_as_libdw),
         cmocka_unit_test(test_libc_parallel_same_as_libdw),
         cmocka_unit_test(test_ldso_same_as_libdw),
