@@ -1,0 +1,183 @@
+/* test_stitch.c - stitch.h's rules on hand-made stacks of one address
+ * range (outermost frame at 0xa800): a truncated stack is completed from
+ * an earlier or a later complete stack with the same function at its last
+ * address, and only then: not after another function was seen there, not
+ * across a rise of the stack above that address (the activation
+ * returned), not from another process, not after its wait expired; a
+ * chain of waiting samples is completed from the top down. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stitch.h"
+
+struct st {
+    struct unwind_frame *f;
+    size_t nr, cap;
+    enum unwind_stop stop;
+};
+
+/* A stack of n (pc, sp) pairs, innermost first. */
+static struct st *mk(enum unwind_stop stop, size_t n, const uint64_t *ps)
+{
+    struct st *s = calloc(1, sizeof(*s));
+    s->cap = n;
+    s->f = calloc(n, sizeof(*s->f));
+    for (size_t i = 0; i < n; i++)
+        s->f[i] = (struct unwind_frame){ .pc = ps[2 * i], .sp = ps[2 * i + 1],
+                                         .how = i ? UNWIND_HOW_GO : UNWIND_HOW_IP,
+                                         .is_return = i > 0 };
+    s->nr = n;
+    s->stop = stop;
+    return s;
+}
+
+static size_t feed(struct stitch *x, uint32_t pid, struct st *s)
+{
+    return stitch_sample(x, pid, NULL, &s->f, &s->nr, &s->cap, &s->stop);
+}
+
+static void drop(struct st *s)
+{
+    free(s->f);
+    free(s);
+}
+
+/* F at 0x9800 called from G at 0xa000, from the root frame at 0xa800 */
+static const uint64_t donor[] = { 0x150, 0x9000, 0x200, 0x9800, 0x300, 0xa000, 0x400, 0xa800 };
+static const uint64_t cut[] = { 0x100, 0x8000, 0x200, 0x9800 };
+/* the stack above F's address: G's frame is innermost */
+static const uint64_t risen[] = { 0x310, 0xa000, 0x400, 0xa800 };
+/* another function (H) at F's address */
+static const uint64_t other[] = { 0x500, 0x9800, 0x300, 0xa000, 0x400, 0xa800 };
+
+static void assert_completed(const struct st *t)
+{
+    assert_int_equal(t->stop, UNWIND_STOP_ROOT);
+    assert_int_equal(t->nr, 4);
+    assert_int_equal(t->f[2].pc, 0x300);
+    assert_int_equal(t->f[3].pc, 0x400);
+}
+
+static void earlier_donor(void **state)
+{
+    (void)state;
+    struct stitch *x = stitch_new();
+    struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+    assert_int_equal(feed(x, 7, d), 0);
+    assert_int_equal(feed(x, 7, t), 2);
+    assert_completed(t);
+    drop(d);
+    drop(t);
+    stitch_free(x);
+}
+
+static void later_donor(void **state)
+{
+    (void)state;
+    struct stitch *x = stitch_new();
+    struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+    assert_int_equal(feed(x, 7, t), 0);
+    assert_int_equal(t->stop, UNWIND_STOP_TRUNCATED);
+    feed(x, 7, d);
+    assert_completed(t);
+    drop(d);
+    drop(t);
+    stitch_free(x);
+}
+
+/* Each case: what comes between the donor and the cut stack (earlier
+ * donor) or between the cut stack and the donor (later), and must leave
+ * the cut stack truncated. */
+static void refused(const uint64_t *mid, size_t nmid, uint32_t donor_pid, int later,
+                    int expire)
+{
+    struct stitch *x = stitch_new();
+    struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+    struct st *m = mid ? mk(UNWIND_STOP_ROOT, nmid, mid) : NULL;
+    feed(x, later ? 7 : donor_pid, later ? t : d);
+    if (m)
+        feed(x, 7, m);
+    if (expire)
+        stitch_expire(x, stitch_next_seq(x));
+    feed(x, later ? donor_pid : 7, later ? d : t);
+    assert_int_equal(t->stop, UNWIND_STOP_TRUNCATED);
+    assert_int_equal(t->nr, 2);
+    if (m)
+        drop(m);
+    drop(d);
+    drop(t);
+    stitch_free(x);
+}
+
+static void other_function_between(void **state)
+{
+    (void)state;
+    refused(other, 3, 7, 0, 0);
+    refused(other, 3, 7, 1, 0);
+}
+
+static void stack_rose_between(void **state)
+{
+    (void)state;
+    refused(risen, 2, 7, 0, 0);
+    refused(risen, 2, 7, 1, 0);
+}
+
+static void other_process(void **state)
+{
+    (void)state;
+    refused(NULL, 0, 8, 0, 0);
+    refused(NULL, 0, 8, 1, 0);
+}
+
+static void wait_expired(void **state)
+{
+    (void)state;
+    refused(NULL, 0, 7, 1, 1);
+}
+
+/* t1 ends at 0x9000 (in E); t2, later, passes through E at 0x9000 and
+ * ends at 0x9800 (in F); the donor completes t2, and t2 completes t1. */
+static void chain_of_waits(void **state)
+{
+    (void)state;
+    static const uint64_t c1[] = { 0x100, 0x8000, 0x150, 0x9000 };
+    static const uint64_t c2[] = { 0x110, 0x8800, 0x150, 0x9000, 0x200, 0x9800 };
+    struct stitch *x = stitch_new();
+    struct st *t1 = mk(UNWIND_STOP_TRUNCATED, 2, c1), *t2 = mk(UNWIND_STOP_TRUNCATED, 3, c2);
+    struct st *d = mk(UNWIND_STOP_ROOT, 4, donor);
+    feed(x, 7, t1);
+    feed(x, 7, t2);
+    assert_int_equal(t1->stop, UNWIND_STOP_TRUNCATED);
+    feed(x, 7, d);
+    assert_int_equal(t2->stop, UNWIND_STOP_ROOT);
+    assert_int_equal(t2->nr, 5);
+    assert_int_equal(t1->stop, UNWIND_STOP_ROOT);
+    assert_int_equal(t1->nr, 5);
+    static const uint64_t want[] = { 0x100, 0x150, 0x200, 0x300, 0x400 };
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(t1->f[i].pc, want[i]);
+    drop(t1);
+    drop(t2);
+    drop(d);
+    stitch_free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(earlier_donor),
+        cmocka_unit_test(later_donor),
+        cmocka_unit_test(other_function_between),
+        cmocka_unit_test(stack_rose_between),
+        cmocka_unit_test(other_process),
+        cmocka_unit_test(wait_expired),
+        cmocka_unit_test(chain_of_waits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
