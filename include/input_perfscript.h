@@ -85,6 +85,7 @@ struct ps_fold_stats {
     uint64_t kept;               /* after filters */
     uint64_t with_frames;        /* kept samples with at least one frame */
     uint64_t exits_skipped;      /* sys_exit_* samples left out (no --event) */
+    uint64_t syscalls;           /* kept samples of sys_enter_* events */
     uint64_t unrecognized;       /* lines skipped */
     size_t first_unrecognized;   /* its line number, 0 if none */
 };

@@ -172,6 +172,7 @@ struct input_info {
     size_t first_skipped;        /* the first of them (1-based), 0 if none */
     const char *skipped_what;    /* what those lines were, for the warning */
     uint64_t exits_skipped;      /* perf script text: sys_exit_* samples left out */
+    uint64_t syscall_samples;    /* perf script text: samples of sys_enter_* events */
     double exact_samples;        /* folded text with fractional counts: their
                                     sum as written (samples: rounded per stack) */
     uint64_t vanished_stacks;    /* ... stacks whose sum rounded to 0 */

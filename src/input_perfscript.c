@@ -678,6 +678,9 @@ static int fold_sample(void *arg, const struct ps_sample *s, struct sf_err *err)
     }
     if (s->nr_frames)
         c->st->with_frames++;
+    size_t scn;
+    if (s->event && syscall_of(s->event, s->event_len, &scn))
+        c->st->syscalls++;
     if (!o->no_leaf && s->event) {
         size_t sn;
         const char *sc = syscall_of(s->event, s->event_len, &sn);
@@ -824,6 +827,7 @@ static int perfscript_load(struct loader *L, const struct input_src *src,
     in->first_skipped = st.first_unrecognized;
     in->skipped_what = "not understood as perf script text";
     in->exits_skipped = st.exits_skipped;
+    in->syscall_samples = st.syscalls;
     return 0;
 }
 

@@ -194,8 +194,12 @@ int cmd_svg(int argc, char **argv)
     if (rc == 0) {
         if (!c.so.subtitle && c.cmdline && c.nr_captures == 1 && nr_inputs == 1)
             c.so.subtitle = c.cmdline;
-        /* flamegraph.pl's "samples", unless the counts are syscalls */
-        if (!c.countname_set && !p.nr_syscalls)
+        /* flamegraph.pl's "samples", unless the counts are syscalls (of a
+         * capture, or of perf script text) */
+        int syscalls = p.nr_syscalls > 0;
+        for (size_t i = 0; i < p.nr_inputs; i++)
+            syscalls |= p.inputs[i].syscall_samples > 0;
+        if (!c.countname_set && !syscalls)
             c.so.countname = "samples";
         struct svg_job j = { &p, &c.so };
         rc = cmd_write_output(c.co.output, write_svg, &j);

@@ -95,8 +95,13 @@ cmp -s "$tmp/want" "$tmp/got" || { echo "FAIL top: syscall counts differ from th
 # svg: every sample of the dump in the root box
 n=$(grep -v '^#' "$tmp/oracle.header.txt" | grep -c '^[^	 ].*: *syscalls:sys_enter_')
 "$SYSFLAME" svg -q "$tmp/oracle.header.txt" -o "$tmp/o.svg" || { echo "FAIL svg"; fail=1; }
-grep -q "all ($n samples, 100" "$tmp/o.svg" ||
+grep -q "all ($n syscalls, 100" "$tmp/o.svg" ||
     { echo "FAIL svg: the root box does not hold the $n samples: $(grep -o 'all ([^)]*)' "$tmp/o.svg" | head -1)"; fail=1; }
+# a dump of other events counts samples (flamegraph.pl's word)
+"$SYSFLAME" svg -q "$tmp/edge.txt" -o "$tmp/e.svg"
+periods=$(awk '/^[^\t]/ && NF { for (i = 1; i < NF; i++) if ($(i + 1) ~ /:$/ && $i ~ /^[0-9]+$/) s += $i } END { print s }' "$tmp/edge.txt")
+grep -q "all ($periods samples, 100" "$tmp/e.svg" ||
+    { echo "FAIL svg: edge.txt's periods ($periods) are not the root's samples: $(grep -o 'all ([^)]*)' "$tmp/e.svg" | head -1)"; fail=1; }
 # diff: two dumps of one capture do not differ
 "$SYSFLAME" diff -q "$tmp/oracle.header.txt" "$tmp/oracle.period.txt" --table --format csv > "$tmp/d.csv" ||
     { echo "FAIL diff of two perf script dumps"; fail=1; }
