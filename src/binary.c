@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define PAGE 4096ULL
@@ -357,7 +358,7 @@ static int segs_fit_map(const struct binary_seg *segs, size_t nr,
  * mapped and what the file's segments of that kind cover, so that a
  * refusal can be checked by hand (perf script --show-mmap-events,
  * readelf -l). */
-static char *misfit_reason(const char *path, const struct sess_map *m,
+static char *misfit_reason(const char *path, int fd, const struct sess_map *m,
                            const struct binary_seg *segs, size_t nr)
 {
     struct sbuf sb = SBUF_INIT;
@@ -376,7 +377,23 @@ static char *misfit_reason(const char *path, const struct sess_map *m,
                                                SF_MAX(segs[i].memsz, segs[i].filesz)));
         any = 1;
     }
-    sbuf_addstr(&sb, any ? ")" : " nothing)");
+    if (!any)
+        sbuf_addstr(&sb, " nothing");
+    /* The capture names the file it mapped (device and inode): a file
+     * replaced since (a package upgrade renames a new one into place) is
+     * another inode; the same inode was changed in place. */
+    struct stat st;
+    if (m->ino && fd >= 0 && fstat(fd, &st) == 0) {
+        if (st.st_ino != m->ino || major(st.st_dev) != m->maj || minor(st.st_dev) != m->min)
+            sbuf_addf(&sb, "; it is not the file the capture mapped (inode %llu on %u:%u, "
+                      "this one %llu on %u:%u): replaced since?",
+                      (unsigned long long)m->ino, m->maj, m->min,
+                      (unsigned long long)st.st_ino, major(st.st_dev), minor(st.st_dev));
+        else
+            sbuf_addstr(&sb, "; it is the file the capture mapped (same inode), changed "
+                        "in place since?");
+    }
+    sbuf_addch(&sb, ')');
     return sbuf_detach(&sb);
 }
 
@@ -626,7 +643,7 @@ static int candidate_ok(struct lookup *lk, const char *path, struct elf_file *f,
     int fits = read_segs(f->elf, &segs, &nr) == 0 &&
                segs_fit_map(segs, nr, m, elf_is_dyn(f->elf));
     if (!fits)
-        refuse(lk, misfit_reason(path, m, segs, nr));
+        refuse(lk, misfit_reason(path, f->fd, m, segs, nr));
     free(segs);
     return fits;
 }
@@ -1163,7 +1180,7 @@ struct binary *binary_for_map(struct binary_cache *c, const struct sess_map *m)
     /* Without build-ids, every mapping of the file must fit it. */
     if (b && !m->build_id_size && !segs_fit_map(b->segs, b->nr_segs, m, b->is_pie)) {
         char *rec = recorded_clean(m->filename);
-        add_missing(c, m, rec, misfit_reason(b->path, m, b->segs, b->nr_segs));
+        add_missing(c, m, rec, misfit_reason(b->path, b->fd, m, b->segs, b->nr_segs));
         free(rec);
         b = NULL;
     }

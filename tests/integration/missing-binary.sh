@@ -37,9 +37,11 @@ grep -q 'runtime.goexit;testing.tRunner;oracle.TestDirect;oracle.marker' "$tmp/o
 
 cp "$TESTDATA/bin/before.test" "$tmp/oracle.test"
 # The numbers say why: perf script --show-mmap-events shows the text mapped
-# as [0x400000(0x142000) @ 0] r-xp; readelf -lW before.test shows its R E
-# PT_LOAD at offset 0 with 0xfca85 bytes (page-rounded: 0xfd000).
-expect other-build 0 "sysflame: warning: /no/such/d/oracle.test: does not match the recorded mapping ($tmp/oracle.test: the capture maps 0x142000 bytes at file offset 0x0, executable; the file's executable segments cover 0x0-0xfd000) (79 samples affected); use --binary PATH, --symfs DIR or --debug-dir DIR" -- \
+# as [0x400000(0x142000) @ 0 fe:00 10977793 ...] r-xp; readelf -lW
+# before.test shows its R E PT_LOAD at offset 0 with 0xfca85 bytes
+# (page-rounded: 0xfd000); the copy's inode and device are stat's.
+here=$(python3 -c 'import os,sys; s=os.stat(sys.argv[1]); print("%d on %d:%d" % (s.st_ino, os.major(s.st_dev), os.minor(s.st_dev)))' "$tmp/oracle.test")
+expect other-build 0 "sysflame: warning: /no/such/d/oracle.test: does not match the recorded mapping ($tmp/oracle.test: the capture maps 0x142000 bytes at file offset 0x0, executable; the file's executable segments cover 0x0-0xfd000; it is not the file the capture mapped (inode 10977793 on 254:0, this one $here): replaced since?) (79 samples affected); use --binary PATH, --symfs DIR or --debug-dir DIR" -- \
     "$SYSFLAME" fold "$tmp/moved.data" --binary "$tmp/oracle.test"
 
 # (A build-id mismatch is refused too: tests/unit/test_symbolize.c; perf 6.1
