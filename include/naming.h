@@ -45,6 +45,7 @@ struct namer {
 struct stack_ctx {
     const char *comm;
     uint32_t pid, tid;
+    const char *phase;            /* UNWIND_STARTUP_MARK, outside cut, or NULL */
     const char *cut;              /* root mark of a stack cut short
                                      (unwind_stop_mark), or NULL */
     const char *syscall;          /* the leaf, or else the event's name */

@@ -25,6 +25,8 @@ struct profile_sample {
     const struct frame_out *frames;
     size_t nr_frames;
     enum unwind_stop stop;
+    int startup;                 /* UNWIND_STARTUP_MARK is the root, outside
+                                    the stop's mark */
     const char *syscall;         /* "write" for sys_enter_write, else NULL */
     size_t stitched_at;          /* frames from here on were stitched from
                                     another sample (stitch.h); SIZE_MAX: none */

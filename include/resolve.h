@@ -38,6 +38,8 @@ struct job {
     struct frame_out *frames;
     size_t nr_frames, frames_cap;
     enum unwind_stop stop;
+    int startup;                  /* ss.first_thread in a Go binary's code:
+                                     UNWIND_STARTUP_MARK if the stop takes it */
     unsigned fp_steps;
     const char *binary;           /* recorded path of the sampled ip's map */
     const char *suspect;          /* recorded path of unwind_result.suspect_map */

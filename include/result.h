@@ -52,6 +52,14 @@ enum unwind_stop {
  * proven]" (no caller could be proven); NULL for the other stops. */
 const char *unwind_stop_mark(enum unwind_stop s);
 
+/* The root frame, outside the cut's mark, of a Go process's sample taken
+ * in its start-up (sess_sample.first_thread) whose walk reached no root:
+ * its callers are unknown, its phase is not.  unwind_stop_startup says
+ * which stops take it (not a root, a missing binary, no stack or a signal
+ * frame: those say what they are). */
+#define UNWIND_STARTUP_MARK "[startup]"
+int unwind_stop_startup(enum unwind_stop s);
+
 /* A binary that could not be used for a mapping, with the samples that
  * needed it. */
 struct binary_missing {

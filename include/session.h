@@ -59,6 +59,11 @@ struct sess_sample {
     const struct tp_event *tp;      /* tracepoint format, or NULL */
     const char *event_name;         /* "syscalls:sys_enter_write", "cycles" */
     uint64_t seq;                   /* sample number in delivery order */
+    /* The process's exec is in the capture, it has created no thread or
+     * process since, nothing was lost before, and this is its first
+     * thread: for a Go program, start-up (runtime.main creates the first
+     * thread, sysmon, before any of the program's code runs). */
+    int first_thread;
 };
 
 struct sess_ops {

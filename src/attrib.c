@@ -3,6 +3,7 @@
  * those (see attrib.h). */
 #include "attrib.h"
 #include "naming.h"
+#include "result.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,8 @@ enum attr_kind stack_attribute(const struct stack_set *s, const struct stack_vie
         bucket = ATTR_SIGRETURN;
     else if (starts_with(root, "[" NAMING_MISSING_PREFIX))
         bucket = root, kind = ATTR_MISSING;
+    else if (!strcmp(root, UNWIND_STARTUP_MARK))
+        bucket = ATTR_STARTUPS, kind = ATTR_STARTUP;   /* the phase, by time */
     else if (has_sysmon)
         bucket = ATTR_SYSMON;
     else if (has_gc)

@@ -337,9 +337,11 @@ int export_sample(void *arg, const struct sess_sample *ss,
     }
 
     /* Locations root first: the cut's mark ([truncated]), frames, leaf. */
-    size_t n = 0, need = ps->nr_frames + 2;
+    size_t n = 0, need = ps->nr_frames + 3;
     b->ids = xgrow(b->ids, sizeof(*b->ids), need, &b->ids_cap);
     const char *mark = unwind_stop_mark(ps->stop);
+    if (ps->startup)
+        b->ids[n++] = pseudo_location(x, UNWIND_STARTUP_MARK, UNWIND_STARTUP_MARK);
     if (mark)
         b->ids[n++] = pseudo_location(x, mark, mark);
     size_t first_frame = n;

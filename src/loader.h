@@ -76,6 +76,7 @@ struct loader {
         const char *comm, *event_name, *syscall, *binary;
         uint32_t pid, tid;
         enum unwind_stop stop;
+        int startup;
     } *deferred;
     size_t nr_deferred, deferred_cap;
 };

@@ -156,7 +156,7 @@ static uint32_t frame_id(struct namer *nm, const struct frame_out *f)
 uint32_t namer_stack(struct namer *nm, const struct stack_ctx *c,
                      const struct frame_out *frames, size_t nr, size_t *depth_out)
 {
-    size_t need = nr + 4;
+    size_t need = nr + 5;   /* comm, phase, cut, leaf, event */
     nm->ids = xgrow(nm->ids, sizeof(*nm->ids), need, &nm->ids_cap);
     size_t n = 0;
     if (nm->comm_label) {
@@ -177,6 +177,8 @@ uint32_t namer_stack(struct namer *nm, const struct stack_ctx *c,
         }
         nm->ids[n++] = s->id;
     }
+    if (c->phase)
+        nm->ids[n++] = name_id(nm, c->phase);
     if (c->cut)
         nm->ids[n++] = name_id(nm, c->cut);
     size_t depth = 0;

@@ -77,6 +77,7 @@ static void add_stack(struct loader *L, const struct job *j, size_t *depth)
 {
     struct stack_ctx c = {
         .comm = j->ss.comm, .pid = j->sample.idn.pid, .tid = j->sample.idn.tid,
+        .phase = j->startup && unwind_stop_startup(j->stop) ? UNWIND_STARTUP_MARK : NULL,
         .cut = unwind_stop_mark(j->stop), .syscall = j->syscall,
         .event_name = j->ss.event_name,
     };
@@ -133,6 +134,7 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
     if (o->on_sample) {
         struct profile_sample ps = {
             .frames = j->out, .nr_frames = j->nr_frames, .stop = j->stop,
+            .startup = j->startup && unwind_stop_startup(j->stop),
             .syscall = j->syscall, .stitched_at = j->stitched_at,
         };
         if (o->on_sample(o->on_sample_arg, &j->ss, &ps, err) < 0)
@@ -149,7 +151,7 @@ static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
         L->deferred[L->nr_deferred++] = (struct deferred){
             .frames = j->uframes, .nr = j->nr_uframes, .comm = j->ss.comm,
             .event_name = j->ss.event_name, .syscall = j->syscall, .binary = j->binary,
-            .pid = s->idn.pid, .tid = s->idn.tid, .stop = j->stop,
+            .pid = s->idn.pid, .tid = s->idn.tid, .stop = j->stop, .startup = j->startup,
         };
         j->uframes = NULL;        /* the list owns them now */
         j->uframes_cap = 0;       /* depth: added when named */
@@ -332,6 +334,7 @@ static void name_deferred(struct loader *L, int ok)
             j.sample.idn.pid = d->pid;
             j.sample.idn.tid = d->tid;
             j.stop = d->stop;
+            j.startup = d->startup;
             resolve_frames(&L->ro, &L->workers[0], &j, d->frames, d->nr);
             j.out = j.frames;
             size_t depth = 0;

@@ -136,6 +136,9 @@ void resolve_job(const struct resolve_opts *o, struct worker *w, struct job *j)
     j->deferred = 0;
     unwind_sample(w->uw, &j->ss, &w->ur, max_frames);
     j->stop = w->ur.stop;
+    j->startup = 0;
+    for (size_t i = 0; j->ss.first_thread && i < w->ur.nr && !j->startup; i++)
+        j->startup = w->ur.frames[i].bin && binary_gosym(w->ur.frames[i].bin);
     j->fp_steps = w->ur.fp_steps;
     j->suspect = w->ur.suspect_map ? w->ur.suspect_map->filename : NULL;
     j->nr_uframes = 0;
@@ -146,7 +149,8 @@ void resolve_job(const struct resolve_opts *o, struct worker *w, struct job *j)
         .pc = o->with_ids ? ((uint64_t)j->sample.idn.pid << 32) | j->sample.idn.tid : 0,
         .map = (const void *)j->ss.comm,
         .flags = (uint64_t)(uintptr_t)(j->syscall ? j->syscall : j->ss.event_name) ^
-                 (j->stop == UNWIND_STOP_TRUNCATED) ^ (uint64_t)(j->stop == UNWIND_STOP_UNPROVEN) << 63,
+                 (j->stop == UNWIND_STOP_TRUNCATED) ^ (uint64_t)(j->stop == UNWIND_STOP_UNPROVEN) << 63 ^
+                 (uint64_t)j->startup << 62,
     };
     uint64_t key_hash;
     size_t nr_key = memo_make_key(&w->memo, &ctx, &w->ur, &key_hash);

@@ -12,6 +12,12 @@ const char *unwind_stop_mark(enum unwind_stop s)
            s == UNWIND_STOP_UNPROVEN ? "[caller not proven]" : NULL;
 }
 
+int unwind_stop_startup(enum unwind_stop s)
+{
+    return s != UNWIND_STOP_ROOT && s != UNWIND_STOP_NO_BINARY && s != UNWIND_STOP_NO_REGS &&
+           s != UNWIND_STOP_SIGNAL;
+}
+
 const struct frame_info *frame_table_get(const struct frame_table *t, uint32_t id)
 {
     return id < t->nr && t->v[id].kind != FRAME_NONE ? &t->v[id] : NULL;

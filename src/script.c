@@ -95,6 +95,8 @@ int script_sample(struct script_writer *w, const struct sess_sample *ss,
     const char *mark = unwind_stop_mark(ps->stop);
     if (mark)
         sbuf_addf(b, "\t%16llx %s ([unknown])\n", 0ULL, mark);
+    if (ps->startup)
+        sbuf_addf(b, "\t%16llx %s ([unknown])\n", 0ULL, UNWIND_STARTUP_MARK);
     sbuf_addch(b, '\n');
     if (fwrite(b->buf, 1, b->len, w->out) != b->len)
         return sf_error(err, "write error");

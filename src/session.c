@@ -98,6 +98,9 @@ struct thread {
 struct proc {
     uint32_t pid;
     struct sess_maps *maps;     /* the session's reference */
+    /* its exec was recorded, and since then it created no thread or
+     * process: still single-threaded (sess_sample.first_thread) */
+    uint8_t execd, spawned;
 };
 
 struct session {
@@ -111,6 +114,9 @@ struct session {
     struct split_walk *walk;            /* second part: walking to the cut */
     int late;                           /* second part: a record at or below
                                            the horizon after it (see plan) */
+    int replaying;                      /* second part: the first's state */
+    int lost_seen;                      /* a LOST or LOST_SAMPLES record
+                                           delivered, or replayed */
     struct tp_set *tp;
     size_t nr_attrs;
     char **event_names;         /* NULL until attr_resolve */
@@ -381,6 +387,8 @@ static void on_comm(struct session *s, const struct ev_comm *e)
     t->comm_set = 1;
     /* exec replaces the whole address space: the new image's MMAPs follow */
     if (e->exec) {
+        p->execd = 1;
+        p->spawned = 0;
         sess_maps_get(s->empty);
         proc_set_maps(p, s->empty);
     }
@@ -417,6 +425,9 @@ static void on_fork(struct session *s, const struct ev_task *e)
     if (!s->recorder_pid && !s->stats.samples && e->pid != e->ppid && pcomm &&
         is_recorder_comm(s, pcomm))
         s->recorder_pid = e->ppid;
+    struct proc *creator = proc_find(s, e->ppid);
+    if (creator)
+        creator->spawned = 1;   /* a thread, or a process */
     child = thread_findnew(s, e->pid, e->tid);
     child->info.pid = e->pid;
     child->comm_set = pcomm != NULL;
@@ -488,6 +499,8 @@ static int on_sample(struct session *s, const struct ev_sample *e, struct sf_err
         t->info.samples++;
         p = e->idn.pid == PID_NONE ? NULL : proc_findnew(s, e->idn.pid);
         ss.maps = p ? p->maps : s->empty;
+        ss.first_thread = p && p->execd && !p->spawned && e->idn.tid == e->idn.pid &&
+                          !s->lost_seen;
     } else {
         ss.comm = strtab_intern(&s->strings, ":-1");
         ss.maps = s->empty;
@@ -526,11 +539,16 @@ static int deliver(struct session *s, const struct pd_record *rec, struct sf_err
         s->stats.exits++;
         break;
     case EV_LOST:
+        s->lost_seen = 1;
+        if (s->replaying)
+            break;              /* the first part counted it */
         s->stats.lost_records++;
         s->stats.lost_events += ev.u.lost.lost;
         break;
     case EV_LOST_SAMPLES:
-        s->stats.lost_samples += ev.u.lost.lost;
+        s->lost_seen = 1;
+        if (!s->replaying)
+            s->stats.lost_samples += ev.u.lost.lost;
         break;
     case EV_THROTTLE:
         if (ev.u.throttle.unthrottle)
@@ -1016,7 +1034,8 @@ static int cmp_state(const void *a, const void *b)
 static int is_state_record(uint32_t type)
 {
     return type == PD_REC_MMAP || type == PD_REC_MMAP2 || type == PD_REC_COMM ||
-           type == PD_REC_FORK || type == PD_REC_EXIT;
+           type == PD_REC_FORK || type == PD_REC_EXIT ||
+           type == PD_REC_LOST || type == PD_REC_LOST_SAMPLES;   /* first_thread */
 }
 
 static void walk_keep(struct split_walk *w, const struct pd_record *rec, uint64_t time)
@@ -1047,6 +1066,7 @@ static int walk_replay(struct session *s, struct sf_err *err)
     }
     qsort(v, n, sizeof(*v), cmp_state);
     int rc = 0;
+    s->replaying = 1;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct pd_record rec = {
             .type = sf_rd32(v[i].rec, sw), .misc = sf_rd16(v[i].rec + 4, sw),
@@ -1054,6 +1074,7 @@ static int walk_replay(struct session *s, struct sf_err *err)
         };
         rc = deliver(s, &rec, err);
     }
+    s->replaying = 0;
     free(v);
     return rc;
 }

@@ -72,7 +72,17 @@ part gotest && (cd "$TD/src/recmod" && "$GO" test -count=1 -exec "perf record -q
 	-e syscalls:sys_enter_write -g --call-graph dwarf,2048 -z -o $S/gotest.data --" ./files >/dev/null)
 part gotest && chmod 0644 "$S/gotest.data"
 
-part cgo && cp "$REC/stackcgo" "$S/bin/"
+if part cgo; then
+	cp "$REC/stackcgo" "$S/bin/"
+	# perf's task events (exec, thread and process creation, with times):
+	# the start-up phase of stackcgo and of ../rec/cgo.data (made before
+	# this by ../regen.sh), before the first thread, for stacks.sh.
+	for d in "$S/stackcgo.data" "$TD/rec/cgo.data"; do
+		n=$(basename "$d" .data)
+		perf script --show-task-events --show-lost-events -F pid,tid,time,event -i "$d" 2>/dev/null |
+			grep -E 'PERF_RECORD_(FORK|COMM exec|LOST)' >"$S/$n.tasks" || true
+	done
+fi
 if part probe; then
 	cp "$REC/stackprobe" "$S/bin/"
 	# The child processes ran these system binaries (matched by build-id).

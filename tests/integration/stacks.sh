@@ -139,7 +139,7 @@ check(len(cc) >= 3 and all([f[1] for f in b[1]][-3:-1] == ['probe::Emitter::emit
 cinfo = json.load(open(tmp + '/cgo.json'))
 stops = {s['reason']: s['samples'] for s in cinfo['stops']}
 def last_real(b):
-    names = [f[1] for f in b[1] if f[1] != '[caller not proven]']
+    names = [f[1] for f in b[1] if f[1] not in ('[caller not proven]', '[startup]')]
     return names[-1] if names else None
 sig = sum(1 for b in cgo if last_real(b) == 'x_cgo_sigaction')
 check(sig >= 50 and stops.get('not-root', 0) + stops.get('fp-unproven', 0) >= sig,
@@ -158,7 +158,8 @@ check(fpn.count('runtime.callCgoMmap') == len(mmap) and fpn.count('c_fp_write') 
       not any(f[3] for b in probe for f in b[1]),
       'script marks the %d fallback frames [fp] (callCgoMmap %d, c_fp_write %d), none in stackprobe'
       % (len(fpn), fpn.count('runtime.callCgoMmap'), fpn.count('c_fp_write')))
-unproven = [b for b in cgo if b[1] and b[1][-1][1] == '[caller not proven]']
+# (a start-up sample's stack has the [startup] mark outside it)
+unproven = [b for b in cgo if [f[1] for f in b[1] if f[1] != '[startup]'][-1:] == ['[caller not proven]']]
 check(len(unproven) == stops.get('fp-unproven', -1),
       'stackcgo: the %d stacks stopped without a proven caller end in [caller not proven]'
       % len(unproven))
@@ -192,19 +193,26 @@ rows = {t['name']: t for t in c['tests']}
 sig = rows.get('[runtime: signal return]')
 check(sig is not None and sig['top_syscall'] == 'rt_sigreturn' and sig['count'] >= 10,
       'signal return stubs have their row (%s)' % (sig and sig['count']))
-check('[truncated]' in rows and '[other]' not in rows,
-      'truncated stacks have their own row, not [other] (%s)' % sorted(rows))
+tr = sum(1 for b in open(tmp + '/cgo.script').read().split('\n\n')
+         if ' [truncated] ' in b and ' [startup] ' not in b)
+check(rows.get('[truncated]', {'count': 0})['count'] == tr and '[other]' not in rows,
+      'truncated stacks (%d, start-up ones aside) have their own row, not [other] (%s)'
+      % (tr, sorted(rows)))
 sys.exit(1 if bad else 0)
 PY
 
 # The runtime's own cgo helpers (x_cgo_sigaction, x_cgo_mmap, thread start)
-# are runtime work, never the program's cgo (issue 15 point 4): a stack that
-# ends in x_cgo_sigaction (stackcgo: no unwind tables) or its stub
-# runtime.callCgoSigaction (testdata/rec/cgo.data: the stub realigns SP, a
-# stack switch) is in [runtime: signal handlers]; one that runs through
-# x_cgo_mmap is placed by its Go callers ([startup] under rt0_go) or, with
-# none, in [runtime: memory]; of the mmaps, only stacks with the programs'
-# own C code (testdata/src/stackcgo, testdata/src/cgo: none) are [cgo/C].
+# are runtime work, never the program's cgo (issue 15 point 4).  A Go
+# process's samples before its first thread (perf's task events, kept in
+# testdata/stacks/*.tasks: the exec, then the first FORK) are its start-up:
+# the stacks among them that reach no root (x_cgo_sigaction without unwind
+# tables in stackcgo, its SP-realigning stub runtime.callCgoSigaction in
+# testdata/rec/cgo.data) carry the [startup] mark, exactly those, and are
+# [startup] in top, so are all the start-up rt_sigaction calls; the helper's
+# own row ([runtime: signal handlers]) is left for calls after it.  A stack
+# through x_cgo_mmap is placed by its Go callers ([startup] under rt0_go)
+# or its phase; of the mmaps only stacks with the programs' own C code
+# (testdata/src/stackcgo, testdata/src/cgo: none) are [cgo/C].
 C2="--binary $TESTDATA/bin/cgo --symfs $TESTDATA/sysroot"
 for sc in rt_sigaction mmap; do
     # shellcheck disable=SC2086
@@ -215,45 +223,73 @@ for sc in rt_sigaction mmap; do
 done
 # shellcheck disable=SC2086
 "$SYSFLAME" script -q $C2 "$TESTDATA/rec/cgo.data" > "$tmp/cgo2.script" 2>/dev/null &&
-python3 - "$tmp" <<'PY' || fail=1
+python3 - "$tmp" "$S" <<'PY' || fail=1
 import json, re, sys
-tmp = sys.argv[1]
+tmp, S = sys.argv[1], sys.argv[2]
 bad = 0
 def check(ok, msg):
     global bad
     print(('ok   ' if ok else 'FAIL ') + msg)
     bad += not ok
 FRAME = re.compile(r'^\t\s*[0-9a-f]+ (.*) \((.*)\)( \[fp\])?$')
+HEAD = re.compile(r'^\S+\s+(\d+)\s+\[\d+\]\s+([0-9.]+):\s+\S+sys_enter_(\w+):')
+MARKS = ('[caller not proven]', '[truncated]', '[startup]')
 def stacks(path):
     for b in open(path, encoding='utf-8', errors='replace').read().split('\n\n'):
         lines = [l for l in b.split('\n') if l]
-        if not lines:
+        if not lines or not HEAD.match(lines[0]):
             continue
-        m = re.search(r'sys_enter_(\w+):', lines[0])
-        names = [re.sub(r'\+0x[0-9a-f]+$', '', FRAME.match(l).group(1)) for l in lines[1:]
-                 if FRAME.match(l)]
-        names = [n for n in names if n not in ('[caller not proven]', '[truncated]')]
-        yield (m.group(1) if m else None), names
-# the programs' own C functions (their sources), and cgo's call wrappers
+        h = HEAD.match(lines[0])
+        fr = [FRAME.match(l) for l in lines[1:] if FRAME.match(l)]
+        names = [re.sub(r'\+0x[0-9a-f]+$', '', m.group(1)) for m in fr]
+        yield {'tid': int(h.group(1)), 'time': h.group(2), 'sc': h.group(3),
+               'all': names, 'dsos': [m.group(2) for m in fr],
+               'names': [n for n in names if n not in MARKS]}
+def phase(path):
+    """perf's task events: the exec'd process and its first FORK's time"""
+    pid = first = None
+    for l in open(path):
+        m = re.search(r'([0-9.]+): PERF_RECORD_COMM exec: .*:(\d+)/\d+', l)
+        if m:
+            pid = int(m.group(2))
+        m = re.search(r'([0-9.]+): PERF_RECORD_FORK\(\d+:\d+\):\((\d+):\d+\)', l)
+        if m and int(m.group(2)) == pid and first is None:
+            first = m.group(1)
+        assert 'LOST' not in l, l
+    return pid, first
+roots = {'runtime.goexit', 'runtime.rt0_go', 'runtime.mstart', 'runtime.clone', '_start',
+         'clone3', '__libc_start_call_main', 'start_thread'}
 own_c = re.compile(r'^(c_|cc_|probe::|_cgo_[0-9a-f]+_Cfunc_)')
-for label, script, pre in (('stackcgo', tmp + '/cgo.script', 'cgo'),
-                           ('cgo', tmp + '/cgo2.script', 'cgo2')):
+for label, script, pre, gobin in (('stackcgo', tmp + '/cgo.script', 'cgo', '/tmp/sfstacks/stackcgo'),
+                                  ('cgo', tmp + '/cgo2.script', 'cgo2', '/tmp/sfrec/cgo')):
     st = list(stacks(script))
+    pid, first = phase('%s/%s.tasks' % (S, label))
+    def early(b):
+        return b['tid'] == pid and float(b['time']) < float(first)
+    want = [b for b in st if early(b) and gobin in b['dsos'] and
+            not (b['all'][-1:] == b['names'][-1:] and b['names'][-1:] and b['names'][-1] in roots)]
+    got = [b for b in st if '[startup]' in b['all']]
+    check(len(want) >= 100 and [b['time'] for b in got] == [b['time'] for b in want],
+          '%s: the %d samples with the [startup] mark are the Go stacks reaching no root '
+          'before the first thread (%d, perf: exec %s, first FORK %s)'
+          % (label, len(got), len(want), pid, first))
     rows = {sc: {r['name']: r['count'] for r in json.load(open('%s/%s-%s.json' % (tmp, pre, sc)))['tests']}
             for sc in ('rt_sigaction', 'mmap')}
-    sig = sum(1 for sc, n in st if sc == 'rt_sigaction' and n and
-              n[-1] in ('x_cgo_sigaction', 'runtime.callCgoSigaction'))
-    check(sig >= 100 and rows['rt_sigaction'].get('[runtime: signal handlers]') == sig and
-          '[cgo/C]' not in rows['rt_sigaction'],
-          '%s: the %d rt_sigaction stacks ending in the runtime\'s sigaction helper are '
-          '[runtime: signal handlers], none [cgo/C] (%s)' % (label, sig, rows['rt_sigaction']))
-    own = sum(1 for s, n in st if s == 'mmap' and any(own_c.match(f) for f in n))
-    mm = sum(1 for s, n in st if s == 'mmap' and 'x_cgo_mmap' in n)
+    sig = [b for b in st if b['sc'] == 'rt_sigaction']
+    helper = [b for b in sig if b['names'][-1:] in (['x_cgo_sigaction'], ['runtime.callCgoSigaction'])]
+    check(len(helper) >= 100 and rows['rt_sigaction'].get('[startup]') == sum(map(early, sig)) and
+          rows['rt_sigaction'].get('[runtime: signal handlers]', 0) ==
+          sum(not early(b) for b in helper) and '[cgo/C]' not in rows['rt_sigaction'],
+          '%s: the %d start-up rt_sigaction calls (%d ending in the runtime\'s sigaction '
+          'helper) are [startup], none [cgo/C] (%s)'
+          % (label, sum(map(early, sig)), len(helper), rows['rt_sigaction']))
+    own = sum(1 for b in st if b['sc'] == 'mmap' and any(own_c.match(f) for f in b['names']))
+    mm = sum(1 for b in st if b['sc'] == 'mmap' and 'x_cgo_mmap' in b['names'])
     check(mm >= 20 and rows['mmap'].get('[cgo/C]', 0) == own,
           '%s: of %d mmaps, %d through x_cgo_mmap, [cgo/C] has the %d with the program\'s '
           'own C code (%s)' % (label, sum(rows['mmap'].values()), mm, own, rows['mmap']))
-    rt0 = sum(1 for s, n in st if s == 'mmap' and n and n[-1] == 'runtime.rt0_go' and
-              'x_cgo_mmap' in n)
+    rt0 = sum(1 for b in st if b['sc'] == 'mmap' and b['names'][-1:] == ['runtime.rt0_go'] and
+              'x_cgo_mmap' in b['names'])
     check((rt0 >= 10 or label == 'cgo') and rows['mmap'].get('[startup]', 0) >= rt0,
           '%s: the %d start-up mmaps through x_cgo_mmap under rt0_go are [startup] (%s)'
           % (label, rt0, rows['mmap'].get('[startup]', 0)))

@@ -213,8 +213,9 @@ static void test_rows_of_their_own(void **state)
 }
 
 /* runtime/cgo's helpers are the runtime's own C code (issue 15 point 4):
- * placed by their Go callers, or by the helper when the walk stopped in it;
- * only the program's C code is cgo. */
+ * placed by their Go callers, or by the helper when the walk stopped in it,
+ * or by the [startup] mark (a sample before the first thread); only the
+ * program's C code is cgo. */
 static void test_runtime_cgo_helpers(void **state)
 {
     (void)state;
@@ -227,7 +228,9 @@ static void test_runtime_cgo_helpers(void **state)
          "c;runtime.asmcgocall;c_write;__GI___libc_write;write 7\n"
          "c;runtime.rt0_go;runtime.schedinit;runtime.mmap;runtime.callCgoMmap;x_cgo_mmap;mmap 3\n"
          "c;runtime.rt0_go;x_cgo_init;__brk;brk 1\n"
-         "c;runtime.systemstack;runtime.(*mheap).grow;runtime.callCgoMmap;x_cgo_mmap;mmap 2\n");
+         "c;runtime.systemstack;runtime.(*mheap).grow;runtime.callCgoMmap;x_cgo_mmap;mmap 2\n"
+         /* the same helper before the process's first thread: start-up */
+         "c;[startup];[caller not proven];x_cgo_sigaction;__GI___libc_sigaction;rt_sigaction 10\n");
     struct top_opts o = TOP_OPTS_INIT;
     o.tables = TOP_TESTS;
     char *s = run_top(&p, &o, WRITER_CSV);
@@ -235,11 +238,11 @@ static void test_runtime_cgo_helpers(void **state)
     assert_non_null(t);
     assert_string_equal(t,
         "name,kind,count,share,top_syscall\r\n"
-        "[runtime: signal handlers],runtime,9,0.3000,rt_sigaction\r\n"
-        "[runtime: scheduler],runtime,8,0.2667,clone3\r\n"
-        "[cgo/C],cgo,7,0.2333,write\r\n"
-        "[startup],startup,4,0.1333,mmap\r\n"
-        "[runtime: memory],runtime,2,0.0667,mmap\r\n");
+        "[startup],startup,14,0.3500,rt_sigaction\r\n"
+        "[runtime: signal handlers],runtime,9,0.2250,rt_sigaction\r\n"
+        "[runtime: scheduler],runtime,8,0.2000,clone3\r\n"
+        "[cgo/C],cgo,7,0.1750,write\r\n"
+        "[runtime: memory],runtime,2,0.0500,mmap\r\n");
     free(s);
     stack_set_free(p.stacks);
 }
