@@ -1109,6 +1109,26 @@ static char *not_found_reason(const char *recorded)
     return sbuf_detach(&sb);
 }
 
+/* The kernel said the mapped file was deleted ("PATH (deleted)": replaced
+ * while the process ran, as a package upgrade does), and the file now at
+ * PATH is another inode than the one mapped: not the mapped file, however
+ * well its segments fit (they often do: another version of a library).
+ * Refuses it (1). */
+static int replaced_since(struct lookup *lk, const struct elf_file *f)
+{
+    const struct sess_map *m = lk->m;
+    struct stat st;
+    if (!m->ino || strcmp(m->filename, lk->recorded) == 0 || fstat(f->fd, &st) != 0 ||
+        (st.st_ino == m->ino && major(st.st_dev) == m->maj && minor(st.st_dev) == m->min))
+        return 0;
+    struct sbuf sb = SBUF_INIT;
+    sbuf_addf(&sb, "deleted since it was mapped: %s is another file now (inode %llu on %u:%u, "
+              "the mapped one %llu on %u:%u)", lk->recorded, (unsigned long long)st.st_ino,
+              major(st.st_dev), minor(st.st_dev), (unsigned long long)m->ino, m->maj, m->min);
+    refuse(lk, sbuf_detach(&sb));
+    return 1;
+}
+
 static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
                               int *is_missing, size_t *missing_idx)
 {
@@ -1137,8 +1157,12 @@ static struct binary *resolve(struct binary_cache *c, const struct sess_map *m,
     if (!ok && !is_vdso)
         ok = try_symfs(&lk, &f, &found);
     if (!ok && !is_vdso && lk.recorded[0] == '/' && try_path(&lk, lk.recorded, &f, 0)) {
-        found = xstrdup(lk.recorded);
-        ok = 1;
+        if (replaced_since(&lk, &f)) {
+            elf_file_close(&f);
+        } else {
+            found = xstrdup(lk.recorded);
+            ok = 1;
+        }
     }
     struct binary *b = NULL;
     if (ok) {
