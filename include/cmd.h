@@ -68,6 +68,10 @@ int cmd_take_sides(int argc, char **argv, struct strlist *before, struct strlist
 
 /* cmd_load with one side's own binaries (--before-binary/--after-binary)
  * in front of the common --binary list. */
+/* Whether p's samples count syscalls (a capture's sys_enter events, perf
+ * script text of them): svg's default --countname, else "samples". */
+int cmd_counts_syscalls(const struct profile *p);
+
 /* The BEFORE column of p's two-column (differential) folded input as a
  * profile of its own (stacks and total only, borrowed from p: not to be
  * released).  0 when p has no such column. */

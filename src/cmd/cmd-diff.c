@@ -254,6 +254,14 @@ int cmd_diff(int argc, char **argv)
         have_diff = 1;
         struct diff_job j = { &c, bp, ap, before.n, after.n, &d };
         rc = 0;
+        /* "samples" unless a side counts syscalls, as svg says */
+        int syscalls = 0;
+        for (size_t i = 0; i < after.n; i++)
+            syscalls |= cmd_counts_syscalls(&pa[i]);
+        for (size_t i = 0; !pair_file && i < before.n; i++)
+            syscalls |= cmd_counts_syscalls(&pb[i]);
+        if (!syscalls)
+            c.so.countname = "samples";
         if (c.co.output)
             rc = cmd_write_output(c.co.output, write_diff_svg, &j);
         if (rc == 0 && (c.table || !c.co.output))

@@ -196,10 +196,7 @@ int cmd_svg(int argc, char **argv)
             c.so.subtitle = c.cmdline;
         /* flamegraph.pl's "samples", unless the counts are syscalls (of a
          * capture, or of perf script text) */
-        int syscalls = p.nr_syscalls > 0;
-        for (size_t i = 0; i < p.nr_inputs; i++)
-            syscalls |= p.inputs[i].syscall_samples > 0;
-        if (!c.countname_set && !syscalls)
+        if (!c.countname_set && !cmd_counts_syscalls(&p))
             c.so.countname = "samples";
         struct svg_job j = { &p, &c.so };
         rc = cmd_write_output(c.co.output, write_svg, &j);

@@ -511,6 +511,14 @@ int cmd_take_sides(int argc, char **argv, struct strlist *before, struct strlist
     return out;
 }
 
+int cmd_counts_syscalls(const struct profile *p)
+{
+    int syscalls = p->nr_syscalls > 0;
+    for (size_t i = 0; i < p->nr_inputs; i++)
+        syscalls |= p->inputs[i].syscall_samples > 0;
+    return syscalls;
+}
+
 int cmd_before_column(const struct profile *p, struct profile *before)
 {
     memset(before, 0, sizeof(*before));

@@ -31,13 +31,16 @@ awk '{ n = $NF; sub(/ [0-9.]+ [0-9.]+$/, ""); s[$0] += n } END { for (k in s) if
 cmp -s "$tmp/want" "$tmp/got" || { echo "FAIL pair: fold is not the second column:"; diff "$tmp/want" "$tmp/got"; fail=1; }
 "$SYSFLAME" svg -q "$tmp/pair.folded" -o "$tmp/pair.svg" || { echo "FAIL pair: svg"; fail=1; }
 titles "$tmp/pair.svg" > "$tmp/t"
-grep -q "^all ($a samples, 100.00%; before $b, after $a," "$tmp/t" ||
+grep -q "^all ($a samples, 100.00%; before $b, after $a," "$tmp/t" ||   # folded: "samples"
     { echo "FAIL pair: svg root is not after $a / before $b: $(grep '^all' "$tmp/t")"; fail=1; }
 grep -q '^b (302 samples.*before 275, after 302' "$tmp/t" ||
     { echo "FAIL pair: frame b is not 275 -> 302"; grep '^b ' "$tmp/t"; fail=1; }
 if grep -q ' 274\b\| 300 (' "$tmp/t" || grep -q '^b 2\|^c 10' "$tmp/t"; then
     echo "FAIL pair: a count glued onto a frame name"; fail=1
 fi
+"$SYSFLAME" diff -q "$tmp/pair.folded" -o "$tmp/pair-diff.svg" &&
+    cmp -s "$tmp/pair.svg" "$tmp/pair-diff.svg" ||
+    { echo "FAIL pair: diff -o draws another graph than svg"; fail=1; }
 "$SYSFLAME" diff -q "$tmp/pair.folded" --table --format csv | tr -d '\r' > "$tmp/d.csv" ||
     { echo "FAIL pair: diff of one two-column file"; fail=1; }
 grep -qx "before_total,$b" "$tmp/d.csv" && grep -qx "after_total,$a" "$tmp/d.csv" ||
