@@ -300,13 +300,20 @@ comms=$("$SYSFLAME" fold "$tmp/moved" 2>/dev/null | cut -d';' -f1 | sort -u | tr
 "$SYSFLAME" report "$tmp/recfail" "$tmp/moved" -o "$tmp/review" 2> "$tmp/e"; rc=$?
 [ "$rc" = 0 ] && [ -s "$tmp/review/index.html" ] && ok "report DIR_BEFORE DIR_AFTER" ||
     bad "report: exit $rc: $(head -2 "$tmp/e")"
-# summary.md leads with the slowest tests: TestSleep (200 ms) first
-first=$(grep -m1 -o 'TestSleep\|TestParallel[AB]\|TestWriteFiles' "$tmp/review/summary.md")
-[ "$first" = TestSleep ] && ok "summary.md names the slowest test first (TestSleep)" ||
-    bad "summary.md: first test named is '$first'"
+# summary.md leads with the slowest test by go test's own Elapsed: TestSleep
+# (200 ms), unless a busy machine made another one slower
+slow=$(cat "$tmp"/moved/*/events.json | python3 -c '
+import json, sys
+e = [json.loads(l) for l in sys.stdin]
+t = [x for x in e if x.get("Test") and "/" not in x["Test"] and x["Action"] in ("pass", "fail")]
+print(max(t, key=lambda x: x["Elapsed"])["Test"])')
+tests_re='TestSleep\|TestParallel[AB]\|TestWriteFiles\|TestStat\|TestLong\|TestFail'
+first=$(grep -m1 -o "$tests_re" "$tmp/review/summary.md")
+[ "$first" = "$slow" ] && ok "summary.md names the slowest test first ($slow)" ||
+    bad "summary.md: first test named is '$first', go test's slowest $slow"
 # Wall times against go test's own: wall_s is the Elapsed go reported; the
 # window measured in the capture (the test binary's own writes of its RUN
-# and PASS lines, kernel timestamps) agrees with it within 15 ms (Elapsed is
+# and PASS lines, kernel timestamps) agrees with it within 25 ms (Elapsed is
 # printed to 10 ms; the rest is the goroutine's start on a busy machine).
 python3 - "$tmp/top.json" "$tmp/moved" > "$tmp/walls" <<'PY'
 import json, sys, glob, os
@@ -322,7 +329,7 @@ rows = [t for t in top['tests'] if t.get('wall_s') is not None]
 for t in rows:
     want = elapsed.get(t['name'])
     d = abs(t['window_s'] - want) if want is not None and t.get('window_s') is not None else None
-    ok = want is not None and t['wall_s'] == want and d is not None and d <= 0.015
+    ok = want is not None and t['wall_s'] == want and d is not None and d <= 0.025
     print('%s %s wall_s %.3f Elapsed %s window_s %s (%+.1f ms)' % (
         'ok  ' if ok else 'FAIL', t['name'], t['wall_s'], want, t.get('window_s'),
         1000 * ((t.get('window_s') or 0) - (want or 0))))
@@ -330,7 +337,11 @@ for t in rows:
 names = [t['name'] for t in rows]
 if len(rows) != len(elapsed):
     print('FAIL %d tests with wall_s, go test reported %d' % (len(rows), len(elapsed))); bad = 1
-if not names or not names[0].endswith('.TestSleep'):
+# sorted by wall time: the slowest by go test's own Elapsed first (TestSleep's
+# 200 ms sleep, unless a busy machine made another test slower)
+walls = [t['wall_s'] for t in rows]
+if not names or walls != sorted(walls, reverse=True) or \
+        elapsed.get(names[0]) != max(elapsed.values()):
     print('FAIL the table is not sorted by wall time: %s' % names[:3]); bad = 1
 sl = [t for t in rows if t['name'].endswith('.TestSleep')]
 if not sl or sl[0]['wall_s'] < 0.2 or sl[0]['count'] > 5:
@@ -345,13 +356,13 @@ PY
 sed 's/^/     /' "$tmp/walls"
 # The same column in every table format, sorted the same way: the first
 # test row is TestSleep with go test's Elapsed.
-want=$(python3 -c 'import json,sys; print("%.3f" % [t for t in json.load(open(sys.argv[1]))["tests"] if t["name"].endswith(".TestSleep")][0]["wall_s"])' "$tmp/top.json")
+want=$(python3 -c 'import json,sys; print("%.3f" % [t for t in json.load(open(sys.argv[1]))["tests"] if t["name"].endswith("."+sys.argv[2])][0]["wall_s"])' "$tmp/top.json" "$slow")
 for fmt in text md csv; do
     "$SYSFLAME" top "$tmp/moved" --format $fmt 2>/dev/null > "$tmp/top.$fmt"
     row=$(grep -m1 'recmod/[a-z]*\.Test' "$tmp/top.$fmt")
     head=$(grep -m1 -i 'wall' "$tmp/top.$fmt")
     case "$row" in
-    *TestSleep*"$want"*) [ -n "$head" ] && ok "top --format $fmt: a wall time column, TestSleep first ($want s)" ||
+    *"$slow"*"$want"*) [ -n "$head" ] && ok "top --format $fmt: a wall time column, $slow first ($want s)" ||
         bad "top --format $fmt: no wall time heading" ;;
     *) bad "top --format $fmt: first test row: $row" ;;
     esac
@@ -368,8 +379,8 @@ case "$line" in
 *"$want"*) ok "summary.md: TestWriteFiles' $want" ;;
 *) bad "summary.md: '$line', fold says '$want'" ;;
 esac
-first=$(sed -n '/Slowest tests/,$p' "$tmp/review/index.html" | grep -o 'TestSleep\|TestParallel[AB]\|TestWriteFiles' | head -1)
-[ "$first" = TestSleep ] && ok "the report page names the slowest test first (TestSleep)" ||
+first=$(sed -n '/Slowest tests/,$p' "$tmp/review/index.html" | grep -o "$tests_re" | head -1)
+[ "$first" = "$slow" ] && ok "the report page names the slowest test first ($slow)" ||
     bad "report page: first slow test '$first'"
 
 # The CI recipe's gate (doc/ci.md): report BASE HEAD --fail-if
