@@ -9,6 +9,18 @@
 #include "hashtab.h"
 
 #define TOTAL_MAX (UINT64_C(1) << 53)
+/* Lines seen lately, by their stack text: a repeated line (most of a large
+ * folded file) skips splitting and interning its frames.  Direct-mapped,
+ * so memory stays bounded (slots x the longest line kept). */
+#define MEMO_SLOTS 8192
+#define MEMO_MAX_LINE 4096
+
+struct memo {
+    uint64_t hash;
+    char *text;
+    uint32_t len, id;
+    int before;
+};
 
 struct frac { uint32_t id; double sum; int before; };
 
@@ -28,6 +40,9 @@ struct fold_reader {
     struct frac *fracs;          /* fractional sums, per (set, stack) */
     size_t nr_fracs, cap_fracs;
     struct u64map frac_index;    /* (stack id, before) -> index in fracs */
+    struct memo *memo;           /* MEMO_SLOTS, allocated on first use */
+    uint64_t memo_tries, memo_hits;
+    int memo_off;                /* lines seldom repeat here: no memo */
 };
 
 struct fold_reader *fold_reader_new(const char *name, struct stack_set *s,
@@ -50,6 +65,10 @@ void fold_reader_free(struct fold_reader *r)
     sbuf_release(&r->partial);
     free(r->fracs);
     u64map_release(&r->frac_index);
+    if (r->memo)
+        for (size_t i = 0; i < MEMO_SLOTS; i++)
+            free(r->memo[i].text);
+    free(r->memo);
     free(r);
 }
 
@@ -153,6 +172,31 @@ static struct frac *frac_of(struct fold_reader *r, uint32_t id, int before)
 static int add_stack(struct fold_reader *r, struct stack_set *t, int before, const char *line,
                      const char *se, double v, struct sf_err *err)
 {
+    double whole = floor(v);
+    if (whole >= (double)TOTAL_MAX || (uint64_t)whole > TOTAL_MAX - stack_total(t))
+        return sf_error(err, "'%s': line %zu: sample count out of range", r->name, r->lineno);
+    size_t len = (size_t)(se - line);
+    struct memo *m = NULL;
+    uint64_t h = 0;
+    if (len <= MEMO_MAX_LINE && !r->memo_off) {
+        if (!r->memo)
+            r->memo = xcalloc(MEMO_SLOTS, sizeof(*r->memo));
+        h = sf_hash_words(line, len);
+        m = &r->memo[(h ^ (uint64_t)before) % MEMO_SLOTS];
+    }
+    uint32_t id;
+    if (m && m->text && m->hash == h && m->len == len && m->before == before &&
+        memcmp(m->text, line, len) == 0) {
+        r->memo_hits++;
+        id = m->id;
+        stack_add_to(t, id, (uint64_t)whole);
+        goto added;
+    }
+    /* a file of distinct stacks (stackcollapse's output) only pays for it */
+    if (m && ++r->memo_tries == MEMO_SLOTS * 8 && r->memo_hits < r->memo_tries / 16) {
+        r->memo_off = 1;
+        m = NULL;
+    }
     size_t nr = 0;
     for (const char *f = line;;) {
         const char *semi = memchr(f, ';', (size_t)(se - f));
@@ -166,10 +210,14 @@ static int add_stack(struct fold_reader *r, struct stack_set *t, int before, con
             break;
         f = semi + 1;
     }
-    double whole = floor(v);
-    if (whole >= (double)TOTAL_MAX || (uint64_t)whole > TOTAL_MAX - stack_total(t))
-        return sf_error(err, "'%s': line %zu: sample count out of range", r->name, r->lineno);
-    uint32_t id = stack_add(t, r->frames, nr, (uint64_t)whole);
+    id = stack_add(t, r->frames, nr, (uint64_t)whole);
+    if (m) {
+        if (m->len < len || !m->text)
+            m->text = xrealloc(m->text, len ? len : 1);
+        memcpy(m->text, line, len);
+        *m = (struct memo){ h, m->text, (uint32_t)len, id, before };
+    }
+added:
     if (!before) {
         r->total += (uint64_t)whole;
         r->exact += v;

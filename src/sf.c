@@ -171,6 +171,24 @@ uint64_t sf_hash(const void *data, size_t n)
     return h;
 }
 
+uint64_t sf_hash_words(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xff51afd7ed558ccdULL), w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+    }
+    w = 0;
+    if (n)
+        memcpy(&w, p, n);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 29);
+}
+
 int sf_ncpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -65,7 +65,7 @@ static uint64_t ent_hash(const void *ctx, uint32_t id)
 
 uint32_t strtab_id(struct strtab *t, const char *s, size_t len)
 {
-    struct probe p = { t, s, len, sf_hash(s, len) };
+    struct probe p = { t, s, len, sf_hash_words(s, len) };
     hashtab_reserve(&t->index, ent_hash, t);
     uint32_t *slot = hashtab_find(&t->index, p.hash, ent_eq, &p);
     if (*slot)

@@ -143,6 +143,96 @@ static void test_out_of_range(void **state)
     stack_set_free(s);
 }
 
+
+/* Counts per stack "p;f<k%13>;g<k>" from a fold_write text, into want[k]. */
+static void check_counts(struct stack_set *s, const uint64_t *want, size_t n)
+{
+    char *out = folded(s);
+    size_t seen = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned f, k;
+        unsigned long long c;
+        assert_int_equal(sscanf(line, "p;f%u;g%u %llu", &f, &k, &c), 3);
+        assert_true(k < n);
+        assert_int_equal(f, k % 13);
+        assert_int_equal(c, want[k]);
+        seen++;
+    }
+    assert_int_equal(seen, n);       /* every stack, zero counts too */
+    free(out);
+}
+
+/* Repeated lines (the reader remembers recent ones by their text) count
+ * the same as first-seen ones: more distinct stacks than it remembers,
+ * revisited in changing orders; two columns (the same text in the before
+ * and after sets); and a long run of distinct lines first (after which it
+ * stops remembering). */
+static void test_repeated_lines(void **state)
+{
+    (void)state;
+    enum { N = 20000, PASSES = 6, FIRST = 80000 };
+    uint64_t *want = calloc(FIRST, sizeof(*want)), *wantb = calloc(N, sizeof(*wantb));
+    struct sbuf text = { 0 };
+    char line[96];
+    for (int pass = 0; pass < PASSES; pass++)
+        for (unsigned i = 0; i < N; i++) {
+            unsigned k = pass % 2 ? (i * 7919u + (unsigned)pass) % N : i;
+            unsigned c = 1 + (k + (unsigned)pass) % 5;
+            int n = snprintf(line, sizeof(line), "p;f%u;g%u %u\n", k % 13, k, c);
+            sbuf_add(&text, line, (size_t)n);
+            want[k] += c;
+        }
+    struct stack_set *s = stack_set_new();
+    struct fold_reader *r = read_text(text.buf, 4096, s, NULL);
+    check_counts(s, want, N);
+    fold_reader_free(r);
+    stack_set_free(s);
+
+    /* two columns: before = k % 7, after = k % 11 + 1 */
+    sbuf_reset(&text);
+    memset(want, 0, FIRST * sizeof(*want));
+    for (int pass = 0; pass < PASSES; pass++)
+        for (unsigned i = 0; i < N; i++) {
+            unsigned k = (i * 31u + (unsigned)pass * 17u) % N;
+            int n = snprintf(line, sizeof(line), "p;f%u;g%u %u %u\n", k % 13, k, k % 7, k % 11 + 1);
+            sbuf_add(&text, line, (size_t)n);
+            wantb[k] += k % 7;
+            want[k] += k % 11 + 1;
+        }
+    s = stack_set_new();
+    r = read_text(text.buf, 65536, s, NULL);
+    check_counts(s, want, N);
+    struct stack_set *b = fold_reader_take_before(r);
+    check_counts(b, wantb, N);
+    stack_set_free(b);
+    fold_reader_free(r);
+    stack_set_free(s);
+
+    /* distinct lines first, then repeats */
+    sbuf_reset(&text);
+    memset(want, 0, FIRST * sizeof(*want));
+    for (unsigned k = 0; k < FIRST; k++) {
+        int n = snprintf(line, sizeof(line), "p;f%u;g%u %u\n", k % 13, k, 2u);
+        sbuf_add(&text, line, (size_t)n);
+        want[k] += 2;
+    }
+    for (int pass = 0; pass < 3; pass++)
+        for (unsigned k = 0; k < 100; k++) {
+            int n = snprintf(line, sizeof(line), "p;f%u;g%u %u\n", k % 13, k, 3u);
+            sbuf_add(&text, line, (size_t)n);
+            want[k] += 3;
+        }
+    s = stack_set_new();
+    r = read_text(text.buf, 1000, s, NULL);
+    check_counts(s, want, FIRST);
+    assert_int_equal(fold_reader_total(r), FIRST * 2 + 900);
+    fold_reader_free(r);
+    stack_set_free(s);
+    sbuf_release(&text);
+    free(want);
+    free(wantb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_comm_filter_and_label),
         cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_repeated_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
