@@ -19,13 +19,20 @@
 #   BENCH_SKIP_PERL set to 1 to skip the Perl pipeline and perf script
 #   BENCH_WRITTEN   set to 0 to skip the rows measured on a freshly written copy
 #
+# sysflame keeps the debug sections it inflates in a cache
+# (~/.cache/sysflame, see SYSFLAME_CACHE in the man page): the fastest of
+# REPEAT runs is a run with the cache filled; the written rows also
+# measure svg with SYSFLAME_CACHE=0.
+#
 # Page cache: a file just written (by perf, cp or a download) sits in the
 # page cache in small pages, one read back from disk in large folios, and
 # mapping the latter costs half as much (the floor of the 150 MB capture:
 # ~29 ms against ~14 ms here).  So that every tool is measured on the same,
 # reproducible state, each measurement starts by evicting the capture and
 # reading it once (settle); plain captures are also measured, for perl, svg
-# and the floor, on a fresh copy written with cat ("written" rows).
+# and the floors, on a fresh copy written with cat ("written" rows).
+# Floors: ./floor maps the file and touches every 8th byte (mmap floor),
+# ./floor --read reads it whole in 1 MiB reads (read floor).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -176,8 +183,10 @@ for size in "${sizes[@]}"; do
         row "$name" "sysflame fold -j 2" "$(measure fold2 "$SYSFLAME" fold -q -j 2 "$name.data" -o out2.folded)" "$samples"
         cmp -s out1.folded out2.folded || { echo "-j 1 and -j 2 outputs differ on $name" >&2; exit 1; }
         row "$name" "floor" "$(measure floor ./floor "$name.data")" "$samples"
+        row "$name" "floor read" "$(measure floor ./floor --read "$name.data")" "$samples"
         echo "ratios: perl/svg $([ -n "$W_perl_pipeline" ] && echo "scale=1; $W_perl_pipeline / $W_sysflame_svg" | bc -l || echo -)x" \
             " svg/floor $(echo "scale=1; $W_sysflame_svg / ($W_floor + 0.0005)" | bc -l)x" \
+            " svg/read-floor $(echo "scale=1; $W_sysflame_svg / ($W_floor_read + 0.0005)" | bc -l)x" \
             " j1/j2 $(echo "scale=2; $W_sysflame_fold__j_1 / $W_sysflame_fold__j_2" | bc -l)x" \
             " (-j outputs identical)"
         SETTLE_FILE=
@@ -187,10 +196,24 @@ for size in "${sizes[@]}"; do
                 row "$name" "perl pipeline (written)" "$(measure perl sh -c "perf script -i written.data 2>/dev/null |
                     '$FLAMEGRAPH_DIR/stackcollapse-perf.pl' | '$FLAMEGRAPH_DIR/flamegraph.pl' >perl.svg")" "$samples"
             fi
+            if [ "${BENCH_SKIP_PERL:-0}" != 1 ]; then
+                row "$name" "perf script (written)" "$(measure perf-script sh -c \
+                    "perf script -i written.data >/dev/null 2>&1")" "$samples"
+            fi
             row "$name" "sysflame svg (written)" "$(measure svg "$SYSFLAME" svg -q written.data -o out.svg)" "$samples"
+            row "$name" "svg no cache (written)" "$(measure svg env SYSFLAME_CACHE=0 "$SYSFLAME" svg -q written.data -o out.svg)" "$samples"
+            row "$name" "fold -j 1 (written)" "$(measure fold1 "$SYSFLAME" fold -q -j 1 written.data -o out1.folded)" "$samples"
+            row "$name" "fold -j 2 (written)" "$(measure fold2 "$SYSFLAME" fold -q -j 2 written.data -o out2.folded)" "$samples"
+            cmp -s out1.folded out2.folded || { echo "-j 1 and -j 2 outputs differ on written $name" >&2; exit 1; }
             row "$name" "floor (written)" "$(measure floor ./floor written.data)" "$samples"
-            echo "ratios (written): perl/svg $([ "${BENCH_SKIP_PERL:-0}" != 1 ] && echo "scale=1; $W_perl_pipeline__written_ / $W_sysflame_svg__written_" | bc -l || echo -)x" \
-                " svg/floor $(echo "scale=1; $W_sysflame_svg__written_ / ($W_floor__written_ + 0.0005)" | bc -l)x"
+            row "$name" "floor read (written)" "$(measure floor ./floor --read written.data)" "$samples"
+            if [ "${BENCH_SKIP_PERL:-0}" != 1 ]; then
+                echo "ratios (written): perl/svg $(echo "scale=1; $W_perl_pipeline__written_ / $W_sysflame_svg__written_" | bc -l)x" \
+                    " perf-script/svg $(echo "scale=1; $W_perf_script__written_ / $W_sysflame_svg__written_" | bc -l)x"
+            fi
+            echo "ratios (written): svg/floor $(echo "scale=1; $W_sysflame_svg__written_ / ($W_floor__written_ + 0.0005)" | bc -l)x" \
+                " svg/read-floor $(echo "scale=1; $W_sysflame_svg__written_ / ($W_floor_read__written_ + 0.0005)" | bc -l)x" \
+                " j1/j2 $(echo "scale=2; $W_fold__j_1__written_ / $W_fold__j_2__written_" | bc -l)x"
             rm -f written.data
         fi
     done
