@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "export.h"
 #include "input_folded.h"
+#include "input_perfscript.h"
 #include "options.h"
 #include "outfile.h"
 #include "profile.h"
@@ -46,21 +47,24 @@ static int write_export(FILE *out, void *arg, struct sf_err *err)
     return sf_error(err, "unknown export format");
 }
 
-/* Folded text has names only: say so rather than "not a perf.data file". */
-static int is_folded_text(const char *path)
+/* Text inputs have names only: say which rather than "not a perf.data
+ * file".  Their kind, or NULL. */
+static const char *text_kind(const char *path)
 {
     if (!strcmp(path, "-"))
-        return 0;
+        return NULL;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
-        return 0;
-    uint8_t head[256];
+        return NULL;
+    uint8_t head[4096];
     ssize_t n = read(fd, head, sizeof(head));
     close(fd);
     if (n <= 0 || (n >= 8 && (!memcmp(head, "PERFILE2", 8) || !memcmp(head, "2ELIFREP", 8))) ||
         (n >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd))
-        return 0;
-    return fold_sniff(head, (size_t)n);
+        return NULL;
+    if (ps_sniff(head, (size_t)n))
+        return "perf script text has";
+    return fold_sniff(head, (size_t)n) ? "folded stacks have" : NULL;
 }
 
 int cmd_export(int argc, char **argv)
@@ -89,9 +93,9 @@ int cmd_export(int argc, char **argv)
     }
 
     for (size_t i = 0; i < nr_inputs; i++)
-        if (is_folded_text(inputs[i])) {
-            cmd_error("'%s': folded stacks have no addresses; export needs a perf.data "
-                      "capture", inputs[i]);
+        if (text_kind(inputs[i])) {
+            cmd_error("'%s': %s no addresses; export needs a perf.data capture",
+                      inputs[i], text_kind(inputs[i]));
             rc = SF_EXIT_FAIL;
             goto out;
         }
