@@ -48,6 +48,7 @@ const char *attr_kind_name(enum attr_kind k);   /* "test", "runtime", ... */
 #define ATTR_SIGRETURN  "[runtime: signal return]"  /* __restore_rt, runtime.sigreturn */
 #define ATTR_SIGACTION  "[runtime: signal handlers]" /* x_cgo_sigaction, callers unknown */
 #define ATTR_MEMORY     "[runtime: memory]"       /* x_cgo_mmap/munmap, callers unknown */
+#define ATTR_PROCESSES  "[process: "  /* + kind + "]": a process not a Go test's */
 /* Stacks cut short keep their root mark as the row ("[truncated]",
  * "[caller not proven]") when nothing else places them; stacks that end in
  * a missing binary are named after it ("[binary missing: pkg.test]"). */
@@ -110,6 +111,14 @@ struct top_groups {
 
 /* Adds every stack of s to g along `dim` (counts summed per row). */
 void top_groups_add(struct top_groups *g, const struct stack_set *s, enum top_dim dim);
+/* Adds p's stacks to g as `top`'s tests table has them: by test or
+ * origin (TOP_DIM_TEST) in Go test processes; when the capture has a Go
+ * test process, the other processes' stacks (by the comm of frame 0) are
+ * one row per process kind, "[process: C]", kind ATTR_OTHER.  per, unless
+ * NULL, gets the same rows split by syscall (sub). */
+struct profile;
+void top_groups_add_tests(struct top_groups *g, struct top_groups *per,
+                          const struct profile *p);
 /* Row index of (name, sub), or -1. */
 long top_groups_find(const struct top_groups *g, const char *name, const char *sub);
 /* Adds `count` to row (name, sub), creating it; returns its index. */

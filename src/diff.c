@@ -182,7 +182,10 @@ static void build_table(struct diff_table *t, enum top_dim dim,
     struct top_groups keys = TOP_GROUPS_INIT;
     for (size_t r = 0; r < nr; r++) {
         const struct profile *p = r < nb ? before[r] : after[r - nb];
-        top_groups_add(&g[r], p->stacks, dim);
+        if (dim == TOP_DIM_TEST)
+            top_groups_add_tests(&g[r], NULL, p);
+        else
+            top_groups_add(&g[r], p->stacks, dim);
         for (size_t i = 0; i < g[r].n; i++)
             top_groups_bump(&keys, g[r].v[i].name, g[r].v[i].sub, g[r].v[i].kind, 0);
     }

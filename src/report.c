@@ -321,7 +321,8 @@ struct side {
     char *unwind;               /* the unwinding breakdown, one line */
     /* where the syscalls come from, percent of total */
     double tests, runtime, sched, gc, net, sysmon, timers, startup, cgo, testing, missing,
-           other;
+           other, processes;   /* processes: those not Go tests' (system-wide) */
+    double process[PROCESS_KIND_NR];    /* those by kind */
     struct named_pct top_tests[3], top_sys[5];
     size_t nr_tests, nr_sys;
 };
@@ -460,13 +461,22 @@ static size_t heaviest(const struct top_groups *g, int tests_only, struct named_
 static void side_origins(struct side *s)
 {
     struct top_groups g = TOP_GROUPS_INIT, sc = TOP_GROUPS_INIT;
-    top_groups_add(&g, s->p->stacks, TOP_DIM_TEST);
+    top_groups_add_tests(&g, NULL, s->p);
     top_groups_add(&sc, s->p->stacks, TOP_DIM_SYSCALL);
     double by_kind[ATTR_NR] = { 0 };
-    double sysmon = 0, gc = 0, sched = 0, net = 0, timers = 0;
+    double sysmon = 0, gc = 0, sched = 0, net = 0, timers = 0, procs = 0;
     for (size_t i = 0; i < g.n; i++) {
         const char *nm = g.v[i].name;
         double cnt = (double)g.v[i].count;
+        if (!strncmp(nm, ATTR_PROCESSES, strlen(ATTR_PROCESSES))) {
+            procs += cnt;
+            for (int k = 0; k < PROCESS_KIND_NR; k++)
+                if (!strncmp(nm + strlen(ATTR_PROCESSES), process_kind_name(k),
+                             strlen(process_kind_name(k))) &&
+                    !strcmp(nm + strlen(ATTR_PROCESSES) + strlen(process_kind_name(k)), "]"))
+                    s->process[k] = pct(cnt, (double)s->total);
+            continue;
+        }
         by_kind[g.v[i].kind] += cnt;
         if (!strcmp(nm, ATTR_SYSMON)) sysmon += cnt;
         else if (!strcmp(nm, ATTR_GC)) gc += cnt;
@@ -487,6 +497,7 @@ static void side_origins(struct side *s)
     s->testing = pct(by_kind[ATTR_TESTING] + by_kind[ATTR_MAIN], t);
     s->missing = pct(by_kind[ATTR_MISSING], t);
     s->other = pct(by_kind[ATTR_OTHER], t);
+    s->processes = pct(procs, t);
     s->nr_tests = heaviest(&g, 1, s->top_tests, 3, t);
     s->nr_sys = heaviest(&sc, 0, s->top_sys, 5, t);
     top_groups_release(&g);
@@ -558,6 +569,12 @@ static const struct origin_row origin_rows[] = {
     { "The testing package and main.main", offsetof(struct side, testing), 0 },
     { "Binary missing (not unwound, origin unknown)", offsetof(struct side, missing), 0, 1 },
     { "Other (goroutines outside tests, unknown)", offsetof(struct side, other), 0 },
+    { "Other processes (not Go tests)", offsetof(struct side, processes), 0, 1 },
+    { "Go", offsetof(struct side, process[PROCESS_GO]), 1, 1 },
+    { "C", offsetof(struct side, process[PROCESS_C]), 1, 1 },
+    { "interpreter", offsetof(struct side, process[PROCESS_INTERPRETER]), 1, 1 },
+    { "kernel thread", offsetof(struct side, process[PROCESS_KERNEL]), 1, 1 },
+    { "unknown", offsetof(struct side, process[PROCESS_UNKNOWN]), 1, 1 },
 };
 
 static double origin_value(const struct side *s, const struct origin_row *r)
@@ -691,21 +708,8 @@ static size_t slowest_tests(const struct side *s, struct slow_test *out, size_t 
     const struct profile *p = s->p;
     size_t n = 0;
     struct top_groups g = TOP_GROUPS_INIT, per = TOP_GROUPS_INIT;
-    struct sbuf name = SBUF_INIT;
-    if (p->nr_test_times) {
-        top_groups_add(&g, p->stacks, TOP_DIM_TEST);
-        size_t nr = stack_nr_stacks(p->stacks);
-        for (uint32_t id = 0; id < nr; id++) {
-            struct stack_view v;
-            stack_get(p->stacks, id, &v);
-            if (!v.count || !v.nr)
-                continue;
-            enum attr_kind k = stack_attribute(p->stacks, &v, &name, NULL);
-            if (k == ATTR_TEST)
-                top_groups_bump(&per, sbuf_str(&name), stack_syscall(p->stacks, &v), k,
-                                v.count);
-        }
-    }
+    if (p->nr_test_times)
+        top_groups_add_tests(&g, &per, p);
     for (size_t i = 0; i < p->nr_test_times; i++) {
         const struct test_time *t = &p->test_times[i];
         if (t->wall_s < 0)
@@ -731,7 +735,6 @@ static size_t slowest_tests(const struct side *s, struct slow_test *out, size_t 
     }
     top_groups_release(&g);
     top_groups_release(&per);
-    sbuf_release(&name);
     return n;
 }
 
@@ -818,6 +821,14 @@ static void md_side(FILE *f, const struct side *s, int heading)
         } else if (r->off == offsetof(struct side, runtime)) {
             fprintf(f, " (scheduler %.1f%%, GC %.1f%%, netpoller %.1f%%, sysmon %.1f%%, "
                        "timers %.1f%%)", s->sched, s->gc, s->net, s->sysmon, s->timers);
+        } else if (r->off == offsetof(struct side, processes)) {
+            const char *sep = " (";
+            for (int k = 0; k < PROCESS_KIND_NR; k++)
+                if (s->process[k] > 0) {
+                    fprintf(f, "%s%s %.1f%%", sep, process_kind_name(k), s->process[k]);
+                    sep = ", ";
+                }
+            fputs(*sep == ',' ? ")" : "", f);
         }
         fputc('\n', f);
     }

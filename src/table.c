@@ -257,40 +257,6 @@ static int cmp_timed(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int comm_is(const char *frame0, const char *comm)
-{
-    size_t n = comm ? strlen(comm) : 0;
-    return n && !strncmp(frame0, comm, n) &&
-           (!frame0[n] || (frame0[n] == '-' && frame0[n + 1] >= '0' && frame0[n + 1] <= '9'));
-}
-
-/* -1 when frame 0 (a thread's comm, or comm-PID...) is a Go test
- * process's: a thread of one had that name (or the capture has no Go test
- * process, or the profile knows no processes: folded input).  Otherwise the first kind of the processes
- * whose threads had it (while they had it: a process that execs changes
- * kind), the row its stacks go to ("[process: C]"; unknown when none). */
-static int process_kind_of(const struct profile *p, const char *frame0)
-{
-    int any_test = 0;
-    for (size_t i = 0; i < p->nr_processes && !any_test; i++)
-        any_test = p->processes[i].go_test;
-    if (!any_test)
-        return -1;
-    unsigned kinds = 0;
-    for (size_t i = 0; i < p->nr_threads; i++) {
-        const struct thread_stat *t = &p->threads[i];
-        if (!comm_is(frame0, t->comm))
-            continue;
-        if (t->go_test)
-            return -1;
-        kinds |= 1u << t->kind;
-    }
-    for (int i = 0; i < PROCESS_KIND_NR; i++)
-        if (kinds & (1u << i))
-            return i;
-    return PROCESS_UNKNOWN;
-}
-
 static void write_tests(const struct profile *p, const struct top_opts *o,
                         struct writer *w, uint64_t total)
 {
@@ -319,31 +285,7 @@ static void write_tests(const struct profile *p, const struct top_opts *o,
     };
     int timed = p->nr_test_times > 0;
     struct top_groups g = TOP_GROUPS_INIT, per = TOP_GROUPS_INIT;
-    struct sbuf name = SBUF_INIT;
-    /* Tests and the Go runtime's work apply to Go test processes; other
-     * processes (a system-wide capture) are one row per kind. */
-    size_t n = stack_nr_stacks(p->stacks);
-    /* per frame-0 name: 0 unknown yet, 1 a Go test's, 2 + kind otherwise */
-    unsigned char *of_name = xcalloc(stack_nr_names(p->stacks) + 1, 1);
-    for (uint32_t id = 0; id < n; id++) {
-        struct stack_view v;
-        stack_get(p->stacks, id, &v);
-        if (!v.count || !v.nr)
-            continue;
-        enum attr_kind k = ATTR_OTHER;
-        unsigned char *c = &of_name[v.frames[0]];
-        if (!*c)
-            *c = (unsigned char)(2 + process_kind_of(p, stack_name(p->stacks, v.frames[0])));
-        if (*c == 1) {
-            k = stack_attribute(p->stacks, &v, &name, NULL);
-        } else {
-            sbuf_reset(&name);
-            sbuf_addf(&name, "[process: %s]", process_kind_name((enum process_kind)(*c - 2)));
-        }
-        top_groups_bump(&g, sbuf_str(&name), NULL, k, v.count);
-        top_groups_bump(&per, sbuf_str(&name), stack_syscall(p->stacks, &v), k, v.count);
-    }
-    free(of_name);
+    top_groups_add_tests(&g, &per, p);
     /* a test that made no syscall of its own (it slept) still has a time */
     for (size_t i = 0; i < p->nr_test_times; i++)
         if (top_groups_find(&g, p->test_times[i].name, NULL) < 0)
@@ -402,7 +344,6 @@ static void write_tests(const struct profile *p, const struct top_opts *o,
     }
     table_end(w, o, g.n);
     free(order);
-    sbuf_release(&name);
     top_groups_release(&per);
     top_groups_release(&g);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""processes_check.py TOP-JSON PERF-SAMPLES GO-BINARY
+"""processes_check.py TOP-JSON PERF-SAMPLES GO-BINARY [DIFF-JSON SUMMARY-MD]
 
 Checks top's per-process level on a system-wide capture against perf and
 the files themselves:
@@ -12,7 +12,12 @@ the files themselves:
     whose comm no thread of a Go test process had, under the first kind
     (Go, C, interpreter, kernel thread, unknown) of the processes whose
     threads had it, as they were then (before an exec, a process is what
-    its parent runs: bash)."""
+    its parent runs: bash);
+  - the same rows, by the same rule, in diff's tests table (DIFF-JSON, the
+    capture against itself: before and after) and in report's summary
+    (SUMMARY-MD: "Other processes (not Go tests)", its share per kind, of
+    perf's sample count)."""
+import re
 import collections
 import json
 import os
@@ -82,18 +87,42 @@ def main():
             bad.append('pid %d: C, but %s is a Go binary' % (p['pid'], exe))
         if base in ('bash', 'python3.11') and k != 'interpreter':
             bad.append('pid %d: %s is an interpreter, not %s' % (p['pid'], exe, k))
-    rows = {t['name']: t['count'] for t in d['tests'] if t['name'].startswith('[process: ')}
+    def check_rows(what, rows):
+        if not set(rows) >= {'[process: %s]' % k for k in kinds}:
+            bad.append('%s: rows %s, want %s' % (what, sorted(rows), sorted(kinds)))
+        for k, n in kinds.items():
+            r = rows.get('[process: %s]' % k, 0)
+            if not n <= r <= n + slack:
+                bad.append('%s: [process: %s] %s, want %d (+ up to %d)' % (what, k, r, n, slack))
+        if not sum(kinds.values()) <= sum(rows.values()) <= sum(kinds.values()) + slack:
+            bad.append('%s: the process rows hold %d, want %d + up to %d'
+                       % (what, sum(rows.values()), sum(kinds.values()), slack))
+
     # samples under a name no thread kept (an image between two execs,
     # e.g. a script's name) may be in any row: `slack` of them
-    if not set(rows) >= {'[process: %s]' % k for k in kinds}:
-        bad.append('tests table: rows %s, want %s' % (sorted(rows), sorted(kinds)))
-    for k, n in kinds.items():
-        r = rows.get('[process: %s]' % k, 0)
-        if not n <= r <= n + slack:
-            bad.append('tests table: [process: %s] %s, want %d (+ up to %d)' % (k, r, n, slack))
-    if sum(rows.values()) > sum(kinds.values()) + slack or sum(rows.values()) < sum(kinds.values()):
-        bad.append('tests table: the process rows hold %d, want %d + up to %d'
-                   % (sum(rows.values()), sum(kinds.values()), slack))
+    check_rows('tests table', {t['name']: t['count'] for t in d['tests']
+                               if t['name'].startswith('[process: ')})
+    if len(sys.argv) > 5:
+        diff = json.load(open(sys.argv[4]))
+        for side in ('before', 'after'):
+            check_rows('diff %s' % side, {t['name']: t[side] for t in diff['tests']
+                                          if t['name'].startswith('[process: ')})
+        md = open(sys.argv[5], encoding='utf-8').read()
+        m = re.search(r'^- Other processes \(not Go tests\): ([0-9.]+)% \((.*)\)$', md, re.M)
+        if not m:
+            bad.append('summary: no "Other processes" line')
+        else:
+            got_pct = {'[process: %s]' % k: float(v) for k, v in
+                       (x.rsplit(' ', 1) for x in m.group(2).replace('%', '').split(', '))}
+            got_pct['all'] = float(m.group(1))
+            want_n = dict(('[process: %s]' % k, n) for k, n in kinds.items())
+            want_n['all'] = sum(kinds.values())
+            for k, n in want_n.items():
+                lo, hi = 100.0 * n / len(samples), 100.0 * (n + slack) / len(samples)
+                if k not in got_pct or not lo - 0.05 <= got_pct[k] <= hi + 0.05:
+                    bad.append('summary: %s %s%%, want %.2f..%.2f%%' % (k, got_pct.get(k), lo, hi))
+            if set(got_pct) != set(want_n):
+                bad.append('summary: kinds %s, want %s' % (sorted(got_pct), sorted(want_n)))
     if slack * 20 > len(samples):
         bad.append('%d of %d samples could not be checked' % (slack, len(samples)))
     if not any(p['kind'] == 'Go' for p in d['processes']):

@@ -6,8 +6,9 @@
 #    parent); its samples (perf script -F pid) are left out by default with
 #    one note giving their number, kept with --keep-recorder or --pid;
 #  - the totals with and without it add up to perf's sample count;
-#  - the processes table and the tests table's per-kind rows
-#    (processes_check.py: perf's counts per pid, readelf for Go).
+#  - the processes table and the tests table's per-kind rows, the same in
+#    diff's tests table and report's summary (processes_check.py: perf's
+#    counts per pid, readelf for Go).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
 command -v perf >/dev/null || { echo "SKIP: perf missing"; exit 77; }
@@ -50,8 +51,13 @@ SYSFLAME_SPLIT_MIN_BYTES=1 "$SYSFLAME" top -j 2 --format json "$R" > "$tmp/split
 # the per-process level: counts per pid as perf's, kinds from the files
 "$SYSFLAME" top -q --keep-recorder --binary "$TESTDATA/bin/before.test" --format json \
     --tables processes,tests "$R" > "$tmp/proc.json"
+# ... and the same per-kind rows in diff's tests table and report's summary
+"$SYSFLAME" diff -q --keep-recorder --binary "$TESTDATA/bin/before.test" --format json \
+    "$R" "$R" > "$tmp/diff.json"
+"$SYSFLAME" report -q --keep-recorder --binary "$TESTDATA/bin/before.test" "$R" \
+    -o "$tmp/report" > /dev/null
 if python3 "$SRCDIR/tests/integration/processes_check.py" "$tmp/proc.json" "$tmp/samples" \
-        "$TESTDATA/bin/before.test" > "$tmp/pc"; then
+        "$TESTDATA/bin/before.test" "$tmp/diff.json" "$tmp/report/summary.md" > "$tmp/pc"; then
     echo "ok   $(tail -1 "$tmp/pc")"
 else
     cat "$tmp/pc"; fail=1
