@@ -63,6 +63,13 @@ ORACLE_OUT=/dev/null rec go-nocg.data -e 'syscalls:sys_enter_prctl' -e 'syscalls
 	-- "$REC/oracle.test"
 # Not syscalls: cpu-clock every 100 us, frame-pointer chains (tables say "Event").
 ORACLE_OUT=/dev/null rec go-cpuclock.data -e cpu-clock -c 100000 -g -- "$REC/oracle.test"
+# Its chains have kernel frames (this kernel's syscall tracepoint chains have none): keep the
+# kernel symbols that name them, from this boot's /proc/kallsyms (fp-vs-perf.sh checks
+# script/fold --kernel --kallsyms against perf script).
+python3 "$TD/kallsyms-subset.py" /proc/kallsyms "$OUT/go-cpuclock.data.perf-script" \
+	>"$OUT/go-cpuclock.data.kallsyms"
+grep -q kernel.kallsyms "$OUT/go-cpuclock.data.perf-script" ||
+	echo "  go-cpuclock.data: no kernel frames in perf script (kptr_restrict?)" >&2
 
 # System-wide: one second of everything while before.test runs next to it. The workload is
 # `sleep 1`, forked by perf: its FORK record names the recording perf process.
@@ -87,5 +94,5 @@ perf script -i "$fp" -F comm,pid,tid,time,event,ip,sym,dso,srcline >"$TXT/oracle
 perf script -i "$OUT/cprog-fp-fp.data" --inline >"$TXT/cprog-fp.inline.txt" 2>/dev/null
 perf script -i "$OUT/cprog-fp-fp.data" -F comm,pid,ip,sym,dso >"$TXT/cprog-fp.comm-pid.txt" 2>/dev/null
 for f in "$TXT"/*.txt; do zstd -q -19 -f --rm "$f"; done
-chmod 0644 "$TXT"/*
+chmod 0644 "$TXT"/* "$OUT/go-cpuclock.data.kallsyms"
 du -sh "$OUT"/go-oracle-fp.data* "$OUT"/cprog-fp-fp.data* "$OUT"/go-nocg.data* "$OUT"/sys-wide.data* "$TXT"

@@ -4,7 +4,8 @@
 # names must appear in sysflame script's stack of the same sample, in the
 # same order (fp_match.py: plus inlined frames, minus the Go wrappers the
 # runtime hides, which gowrappers lists from the pclntab).  Also: the
-# "[caller not recorded]" gap after frameless leaves (fp_gap.py), the
+# "[caller not recorded]" gap after frameless leaves (fp_gap.py), kernel
+# frames with --kernel against perf's (fp_kernel.py), the
 # stack of a marker in fold (no gap frame), `info` naming
 # the mode, and captures without a call graph (one frame, a warning).
 set -u
@@ -40,6 +41,21 @@ check go-oracle-fp "$R/go-oracle-fp.data" "$R/go-oracle-fp.data.perf-script.zst"
 # shellcheck disable=SC2086
 check cprog-fp-fp "$R/cprog-fp-fp.data" "$R/cprog-fp-fp.data.perf-script" - \
     --binary "$TESTDATA/bin/cprog-fp" $dbg
+
+# Kernel frames (--kernel): cpu-clock samples' chains have them (syscall
+# tracepoints' do not); named from the capture's boot's kallsyms (the
+# symbols it needs, testdata/kallsyms-subset.py), they are perf's, in
+# order, in script and in fold's stacks (fp_kernel.py).
+k="--kernel --kallsyms $R/go-cpuclock.data.kallsyms --binary $TESTDATA/bin/oracle.test"
+# shellcheck disable=SC2086
+"$SYSFLAME" script -q $k "$R/go-cpuclock.data" > "$tmp/kscript" &&
+    "$SYSFLAME" fold -q $k "$R/go-cpuclock.data" > "$tmp/kfold" || fail=1
+if python3 "$SRCDIR/tests/integration/fp_kernel.py" "$R/go-cpuclock.data.perf-script" \
+        "$tmp/kscript" "$tmp/kfold" > "$tmp/kmatch"; then
+    echo "ok   kernel frames: $(tail -1 "$tmp/kmatch")"
+else
+    echo "FAIL kernel frames:"; cat "$tmp/kmatch"; fail=1
+fi
 
 # The gap after a frameless leaf: script marks it where the DWARF capture of
 # the same program has a frame between the leaf and the caller the chain
