@@ -238,6 +238,25 @@ static int filter_matched(enum filter_dim d, const char *v, const struct name_li
     return 0;
 }
 
+
+/* Samples whose stack holds a kernel frame that no symbol named. */
+static uint64_t kernel_unnamed_samples(struct profile *p)
+{
+    uint64_t n = 0;
+    for (size_t id = 0; id < stack_nr_stacks(p->stacks); id++) {
+        struct stack_view v;
+        stack_get(p->stacks, (uint32_t)id, &v);
+        for (uint32_t i = 0; i < v.nr; i++) {
+            const struct frame_info *fi = frame_table_get(&p->frames, v.frames[i]);
+            if (fi && fi->kind == FRAME_KERNEL && !fi->function) {
+                n += v.count;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
 /* A filter value that matches no sample: names the filter and the closest
  * values the captures have.  Folded inputs know no more than their text. */
 static void warn_filters(const struct profile_opts *o, const struct profile *p)
@@ -337,6 +356,14 @@ static int load_inputs(struct common_opts *co, char **inputs, size_t nr_inputs,
                  "--symfs DIR or --debug-dir DIR", m->recorded_path, m->reason,
                  (unsigned long long)m->samples);
     }
+    /* Kernel addresses move at every boot: they are named only from the
+     * recording boot's symbols (--kallsyms), else they print as unknown. */
+    uint64_t unnamed = kernel_unnamed_samples(p);
+    if (unnamed)
+        cmd_warn(co->prof.quiet, "%llu samples have kernel frames without a name: %s",
+                 (unsigned long long)unnamed, co->prof.bin.kallsyms
+                 ? "their addresses are not in --kallsyms (a file from another boot?)"
+                 : "pass --kallsyms FILE, the /proc/kallsyms of the boot that recorded them");
     /* Samples with neither user registers nor a call chain: most of them
      * means the capture was recorded without -g / --call-graph. */
     if (p->overall.samples && p->overall.stops[UNWIND_STOP_NO_REGS] * 2 > p->overall.samples)
