@@ -50,6 +50,9 @@ void sbuf_addch(struct sbuf *sb, int c);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+/* v with dec (1 or 2) decimals, byte for byte as "%.1f" / "%.2f" print it,
+ * in integers where printf's exact path is not needed. */
+void sbuf_add_fixed(struct sbuf *sb, double v, int dec);
 void sbuf_reset(struct sbuf *sb);
 /* Returns the buffer (caller frees; never NULL) and resets sb. */
 char *sbuf_detach(struct sbuf *sb);

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 int sf_error(struct sf_err *e, const char *fmt, ...)
@@ -132,6 +133,28 @@ void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
     va_start(ap, fmt);
     sbuf_vaddf(sb, fmt, ap);
     va_end(ap);
+}
+
+void sbuf_add_fixed(struct sbuf *sb, double v, int dec)
+{
+    /* v * 10^dec is within 1.2e-7 of the exact product below 1e9: when it is
+     * further than 1e-6 from a tie, rounding it decides as printf would on the
+     * exact value.  Ties, negative (and -0), huge and NaN values: printf. */
+    double t = v * (dec == 1 ? 10.0 : 100.0), fl = floor(t);
+    if ((dec != 1 && dec != 2) || signbit(v) || !(t < 1e9) || fabs(t - fl - 0.5) < 1e-6) {
+        sbuf_addf(sb, "%.*f", dec, v);
+        return;
+    }
+    uint64_t n = (uint64_t)fl + (t - fl > 0.5);
+    char buf[32];
+    size_t k = sizeof(buf);
+    for (int d = 0; d < dec; d++, n /= 10)
+        buf[--k] = (char)('0' + n % 10);
+    buf[--k] = '.';
+    do
+        buf[--k] = (char)('0' + n % 10);
+    while ((n /= 10) != 0);
+    sbuf_add(sb, buf + k, sizeof(buf) - k);
 }
 
 void sbuf_reset(struct sbuf *sb)

@@ -4,9 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include "sf.h"
 
@@ -99,6 +101,49 @@ static void test_hash(void **state)
     assert_true(sf_hash("write", 5) != sf_hash("read", 4));
 }
 
+
+/* sbuf_add_fixed against printf itself: random values over the ranges an
+ * SVG uses and far beyond, exact ties (half-even in printf), values a hair
+ * either side of ties, -0, negatives, huge, infinite and NaN values. */
+static void check_fixed(double v, int dec)
+{
+    char want[512];
+    snprintf(want, sizeof(want), "%.*f", dec, v);
+    struct sbuf sb = SBUF_INIT;
+    sbuf_add_fixed(&sb, v, dec);
+    if (strcmp(sb.buf, want) != 0)
+        fail_msg("%.17g with %d decimals: got %s, printf %s", v, dec, sb.buf, want);
+    sbuf_release(&sb);
+}
+
+static void test_fixed(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 600000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double u = (double)(x >> 11) / 9007199254740992.0;    /* [0, 1) */
+        double v;
+        switch (i % 5) {
+        case 0: v = u * 1200; break;                           /* coordinates */
+        case 1: v = u * 100; break;                            /* percentages */
+        case 2: v = (double)(x % 240000) / 200.0; break;       /* on or near ties */
+        case 3: v = u * 1e8; break;
+        default: v = ldexp(u, (int)(x % 80) - 40); break;
+        }
+        check_fixed(v, 1 + (i & 1));
+        check_fixed(nextafter(v, 0), 1 + (i & 1));
+        check_fixed(nextafter(v, 1e300), 1 + (i & 1));
+    }
+    static const double odd[] = { 0.0, -0.0, -1.25, -0.004, 0.005, 0.015, 0.125, 0.375, 2.5,
+                                  0.05, 0.25, 99.995, 1e7 + 0.005, 9.999999e6, 1e9, 1e15, 1e300,
+                                  5e-324, INFINITY, -INFINITY, NAN };
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        check_fixed(odd[i], 1);
+        check_fixed(odd[i], 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -107,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_grow),
         cmocka_unit_test(test_byte_order),
         cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_fixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
