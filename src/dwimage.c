@@ -315,9 +315,14 @@ static void cache_store(char *path, size_t dir_len, struct cache_hdr *h, const u
     }
     int made = mkdir(path, 0700) == 0 || errno == EEXIST;
     path[dir_len] = '/';
-    if (!made || snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
+    /* a name of its own: other processes, and other threads of this one
+     * (two captures naming the same library) may write the entry too */
+    static unsigned seq;
+    unsigned mine = __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
+    if (!made || snprintf(tmp, sizeof(tmp), "%s.%ld.%u.tmp", path, (long)getpid(), mine) >=
+                     (int)sizeof(tmp))
         return;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return;
     static const unsigned char zero[CACHE_HDR];
