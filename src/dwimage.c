@@ -286,21 +286,6 @@ static int cache_load(const char *path, const struct cache_hdr *want, struct dwi
     return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Best effort: an entry that cannot be written is simply not there next time. */
 static void cache_store(char *path, size_t dir_len, struct cache_hdr *h, const unsigned char *buf)
 {
@@ -328,8 +313,9 @@ static void cache_store(char *path, size_t dir_len, struct cache_hdr *h, const u
     static const unsigned char zero[CACHE_HDR];
     h->crc = crc_of(buf, (size_t)h->size);
     h->hdr_crc = crc_of(h, offsetof(struct cache_hdr, hdr_crc));
-    int ok = write_all(fd, h, sizeof(*h)) == 0 && write_all(fd, zero, CACHE_HDR - sizeof(*h)) == 0 &&
-             write_all(fd, buf, (size_t)h->size) == 0;
+    int ok = sf_write_full(fd, h, sizeof(*h)) == 0 &&
+             sf_write_full(fd, zero, CACHE_HDR - sizeof(*h)) == 0 &&
+             sf_write_full(fd, buf, (size_t)h->size) == 0;
     ok = close(fd) == 0 && ok;
     if (!ok || rename(tmp, path) < 0)
         unlink(tmp);

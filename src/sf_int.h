@@ -19,4 +19,7 @@ int sf_ncpus(void);
 /* A test switch in the environment: set, non-empty and not "0". */
 int sf_env_flag(const char *name);
 
+/* Writes all n bytes (again after EINTR and short writes): 0, or -1. */
+int sf_write_full(int fd, const void *buf, size_t n);
+
 #endif

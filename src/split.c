@@ -62,21 +62,6 @@ static uint64_t *missing_counts(const struct binary_cache *bc, size_t *n)
     return v;
 }
 
-static int write_fd(int fd, const void *buf, size_t n)
-{
-    const uint8_t *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_to_end(int fd, uint8_t **out, size_t *len)
 {
     size_t cap = 0;
@@ -414,7 +399,7 @@ static void child_settled(void *arg, int planned, uint64_t first_end)
     uint64_t msg[2] = { (uint64_t)planned, first_end };
     cp->planned = planned;
     cp->sent = 1;
-    if (write_fd(cp->fd, msg, sizeof(msg)) < 0)
+    if (sf_write_full(cp->fd, msg, sizeof(msg)) < 0)
         _exit(0);
     close(cp->fd);
 }
@@ -465,7 +450,7 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
     }
     struct wio w = { 0 };
     wire_result(&w, &r);
-    write_fd(out_fd, w.p, w.len);
+    sf_write_full(out_fd, w.p, w.len);
     _exit(0);
 }
 
