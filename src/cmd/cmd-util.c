@@ -398,7 +398,8 @@ static void missing_binaries(const struct profile *const *ps, size_t n, struct s
     for (size_t k = 0; k < n; k++)
         for (size_t i = 0; i < ps[k]->nr_missing; i++) {
             const char *b = ps[k]->missing[i].recorded_path;
-            if (ps[k]->missing[i].samples && b && !strlist_has(out, b))
+            /* a --binary is a file: not meant for [vdso] and the like */
+            if (ps[k]->missing[i].samples && b && b[0] == '/' && !strlist_has(out, b))
                 strlist_push(out, b);
         }
 }
@@ -469,7 +470,7 @@ int cmd_check_binaries(const struct common_opts *co, const struct profile *const
         missing_binaries(ps, n, &miss);
         if (!miss.n) {
             cmd_warn(co->prof.quiet, "'%s' (--binary) was not used: no mapping with samples has "
-                     "its name or build-id, and every sampled binary was found", paths.v[i]);
+                     "its name or build-id, and every sampled binary file was found", paths.v[i]);
         } else {
             struct sbuf rec = SBUF_INIT;
             for (size_t j = 0; j < miss.n; j++)
