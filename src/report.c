@@ -740,15 +740,24 @@ static size_t slowest_tests(const struct side *s, struct slow_test *out, size_t 
 
 /* "20 syscalls from its own stacks (close 10, read 10)" or, with none,
  * what its time went to instead. */
-static void own_text(struct sbuf *sb, const struct slow_test *v)
+/* What a slow test's line says after its name, as plain text (each page
+ * escapes it its own way): wall time, result, its own syscalls, the
+ * runtime's in its window. */
+static void slow_text(struct sbuf *sb, const struct slow_test *v)
 {
     sbuf_reset(sb);
+    sbuf_addf(sb, ": %.3f s", v->t->wall_s);
+    if (v->t->result && strcmp(v->t->result, "pass"))
+        sbuf_addf(sb, " (%s)", v->t->result);
     if (v->own)
-        sbuf_addf(sb, "%llu syscalls from its own stacks (%s)", (unsigned long long)v->own,
+        sbuf_addf(sb, "; %llu syscalls from its own stacks (%s)", (unsigned long long)v->own,
                   v->what);
     else
-        sbuf_addstr(sb, "no syscall from its own stacks: its time went to sleeping, waiting "
+        sbuf_addstr(sb, "; no syscall from its own stacks: its time went to sleeping, waiting "
                         "or computing");
+    sbuf_addf(sb, "; %llu by the runtime and testing in its run window%s",
+              (unsigned long long)v->runtime,
+              v->t->overlaps ? "; the window is shared with parallel tests" : "");
 }
 
 static void md_slowest(FILE *f, const struct side *s)
@@ -761,15 +770,9 @@ static void md_slowest(FILE *f, const struct side *s)
     struct sbuf sb = SBUF_INIT;
     for (size_t i = 0; i < n; i++) {
         md_line(f, "- ", v[i].t->name, "");
-        fprintf(f, ": %.3f s", v[i].t->wall_s);
-        if (v[i].t->result && strcmp(v[i].t->result, "pass"))
-            fprintf(f, " (%s)", v[i].t->result);
-        own_text(&sb, &v[i]);
-        fputs("; ", f);
+        slow_text(&sb, &v[i]);
         md_escape(f, sbuf_str(&sb));
-        fprintf(f, "; %llu by the runtime and testing in its run window%s\n",
-                (unsigned long long)v[i].runtime,
-                v[i].t->overlaps ? "; the window is shared with parallel tests" : "");
+        fputc('\n', f);
     }
     fputc('\n', f);
     sbuf_release(&sb);
@@ -1303,15 +1306,10 @@ static void html_slowest(FILE *f, const struct ctx *c)
         for (size_t k = 0; k < n; k++) {
             fputs("<li><code>", f);
             h(f, v[k].t->name);
-            fprintf(f, "</code>: %.3f s", v[k].t->wall_s);
-            if (v[k].t->result && strcmp(v[k].t->result, "pass"))
-                fprintf(f, " (%s)", v[k].t->result);
-            own_text(&sb, &v[k]);
-            fputs("; ", f);
+            fputs("</code>", f);
+            slow_text(&sb, &v[k]);
             h(f, sbuf_str(&sb));
-            fprintf(f, "; %llu by the runtime and testing in its run window%s</li>\n",
-                    (unsigned long long)v[k].runtime,
-                    v[k].t->overlaps ? "; window shared with parallel tests" : "");
+            fputs("</li>\n", f);
         }
         fputs("</ul>\n", f);
     }
