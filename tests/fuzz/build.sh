@@ -19,10 +19,9 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 CFLAGS="-std=gnu11 -g -O1 -pthread -Wall -Wextra -Wno-unused-parameter $SAN \
  -I$SRCDIR/include -I$OUT -DSF_TESTDATA=\"$SRCDIR/testdata\" $PKG_CFLAGS"
 
-# The embedded templates, generated here so the normal build is not needed.
-sh "$SRCDIR/build-aux/embed.sh" "$SRCDIR/templates/flame.svg.in" \
-    "$SRCDIR/templates/flame.js" "$SRCDIR/templates/flame.css" \
-    "$SRCDIR/templates/report.html.in" > "$OUT/templates.inc.tmp"
+# The embedded templates (every file of templates/, as Makefile.am's
+# TEMPLATE_FILES lists them), generated here so the normal build is not needed.
+sh "$SRCDIR/build-aux/embed.sh" "$SRCDIR"/templates/* > "$OUT/templates.inc.tmp"
 mv "$OUT/templates.inc.tmp" "$OUT/templates.inc"
 [ -f "$OUT/config.h" ] || echo '#define PACKAGE_VERSION "fuzz"' > "$OUT/config.h"
 
