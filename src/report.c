@@ -855,6 +855,23 @@ static void md_change(FILE *f, const struct diff_row *r)
         fputs(" (new)", f);
 }
 
+
+/* The --fail-if conditions that held (one a line in c->why), escaped for
+ * Markdown and joined with "; ". */
+static void md_reasons(FILE *f, const struct ctx *c)
+{
+    const char *w = sbuf_str(&c->why);
+    for (const char *line = w; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *one = xstrndup(line, len);
+        fputs(line == w ? "" : "; ", f);
+        md_escape(f, one);
+        free(one);
+        line += len + (nl ? 1 : 0);
+    }
+}
+
 static void md_verdict(FILE *f, const struct ctx *c)
 {
     if (c->verdict < 0)
@@ -863,16 +880,7 @@ static void md_verdict(FILE *f, const struct ctx *c)
     md_escape(f, c->o->fail_if_text ? c->o->fail_if_text : "");
     fputs(c->verdict ? "): **a condition held** (exit status 3): " : "): no condition held\n", f);
     if (c->verdict) {
-        const char *w = sbuf_str(&c->why);
-        for (const char *line = w; *line;) {
-            const char *nl = strchr(line, '\n');
-            size_t len = nl ? (size_t)(nl - line) : strlen(line);
-            char *one = xstrndup(line, len);
-            fputs(line == w ? "" : "; ", f);
-            md_escape(f, one);
-            free(one);
-            line += len + (nl ? 1 : 0);
-        }
+        md_reasons(f, c);
         fputc('\n', f);
     }
 }
@@ -975,16 +983,7 @@ static void comment_body(FILE *f, const struct ctx *c)
         fputs("`)", f);
         if (c->verdict) {
             fputs(": ", f);
-            const char *w = sbuf_str(&c->why);
-            for (const char *line = w; *line;) {
-                const char *nl = strchr(line, '\n');
-                size_t len = nl ? (size_t)(nl - line) : strlen(line);
-                char *one = xstrndup(line, len);
-                fputs(line == w ? "" : "; ", f);
-                md_escape(f, one);
-                free(one);
-                line += len + (nl ? 1 : 0);
-            }
+            md_reasons(f, c);
         }
         fputs("\n\n", f);
     }
