@@ -26,11 +26,13 @@
  * The caller names samples in delivery order but a batch behind (see
  * profile.c): a waiting sample must stay where it is until stitch_expire
  * passes it.  A stack stitched from an earlier sample is a donor in turn;
- * one completed by a later sample completes only those waiting on it.  State is per capture (per part
- * of a split one: no donor crosses the split, see split.h).  The address
- * table is a fixed-size cache: it forgets when full, which loses stitches
- * but never makes a wrong one (a slot holds the newest observation of its
- * address or of another address). */
+ * one completed by a later sample completes only those waiting on it.
+ * State is per capture (per part of a split one: no donor crosses the
+ * split, see split.h).  The address table is a cache of 2^17 slots,
+ * allocated as it fills: it forgets when full, which loses stitches but
+ * never makes a wrong one (a slot holds the newest observation of its
+ * address or of another address); a slot keeps only the frames outer to
+ * its address (shared between stacks), grafts are copies. */
 #ifndef STITCH_H
 #define STITCH_H
 
@@ -47,16 +49,15 @@ struct stitch *stitch_new(void);
 void stitch_free(struct stitch *s);
 
 /* One sample in delivery order: its unwound frames (innermost first,
- * kernel frames first; *frames grown with xgrow and *cap), its process,
- * the mapping set its frames point into and its stop.  If the sample is
+ * kernel frames first; *frames grown with xgrow and *cap), its process
+ * and its stop.  If the sample is
  * truncated and an earlier donor matches, the donor's outer frames are
  * appended and *stop becomes root; returns how many frames were appended.
  * Otherwise a truncated sample waits: a later call may append to *frames
  * and set *stop, until stitch_expire passes its sequence number.  The
  * sample is then remembered as a donor if it reached a root. */
-size_t stitch_sample(struct stitch *s, uint32_t pid, const struct sess_maps *maps,
-                     struct unwind_frame **frames, size_t *nr, size_t *cap,
-                     enum unwind_stop *stop);
+size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frames, size_t *nr,
+                     size_t *cap, enum unwind_stop *stop);
 /* The sequence number the next sample gets (samples seen so far). */
 uint64_t stitch_next_seq(const struct stitch *s);
 /* Ends the wait of the samples numbered below `before`: their vectors may

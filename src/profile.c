@@ -103,8 +103,8 @@ static void observe_job(struct loader *L, struct job *j)
 {
     j->nr_own_uframes = j->nr_uframes;
     if (j->nr_uframes)
-        stitch_sample(L->stitch, j->sample.idn.pid, j->ss.maps, &j->uframes,
-                      &j->nr_uframes, &j->uframes_cap, &j->stop);
+        stitch_sample(L->stitch, j->sample.idn.pid, &j->uframes, &j->nr_uframes,
+                      &j->uframes_cap, &j->stop);
 }
 
 /* A stitched stack is named anew, past the memos (which hold what the
@@ -450,7 +450,7 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
     L->nr_jobs = L->nr_work = L->nr_done = 0;
     workers_stop(L);
     warmup_join(&warm);
-    stitch_free(L->stitch);       /* holds mapping sets of the session */
+    stitch_free(L->stitch);
     L->stitch = NULL;
     for (size_t i = 0; i < BATCH_MAX; i++) {
         job_release(&L->jobs[i]);

@@ -11,26 +11,29 @@
 #include "sf.h"
 #include "symbolize.h"
 
-#define STITCH_SLOTS (1u << 17)
+#define SLOT_BITS 17              /* the address cache: 2^17 slots at most */
+#define SPARSE_MIN_BITS 10
+#define PEND_HEAD_BITS 10
+#define HIST_MAX 256              /* SPs kept per stack (older ones: see hist) */
 
-/* A complete stack that frames were taken from: its user frames and a
- * reference on the mapping set they point into. */
-struct chain {
+/* A user frame of a complete stack, with its caller (NULL: the outermost
+ * frame).  A node is shared by the stacks with the same frames from it
+ * outwards; it lives while a slot or an inner node refers to it.  Grafted
+ * frames are copies: the sess_map and binary they point to belong to the
+ * session and the binary cache, which outlive the stitcher. */
+struct node {
     unsigned refs;
-    uint64_t seq;                 /* the sample's */
-    uint64_t top;                 /* its outermost frame's SP: names the stack */
-    const struct sess_maps *maps;
-    size_t nr;
-    struct unwind_frame f[];
+    struct node *up;
+    struct unwind_frame f;
 };
 
-/* The last frame seen at a stack address, and the complete stack it was
- * part of (NULL: that stack did not reach a root). */
+/* The last frame seen at a stack address (sp of process pid; ci: its
+ * index in the 2^17-slot cache, see slot_find) and, if that sample reached
+ * a root, its node (seq: the sample's). */
 struct slot {
-    uint64_t sp, pc;
-    uint32_t pid;
-    uint32_t idx;                 /* the frame's index in chain */
-    struct chain *chain;
+    uint64_t sp, pc, seq;
+    uint32_t pid, ci;
+    struct node *node;
 };
 
 /* A truncated sample no earlier sample completed, waiting for a later
@@ -61,10 +64,21 @@ struct pending {
 struct hist {
     struct hist_ent { uint64_t seq, sp; } *v;
     size_t n, cap;
+    uint64_t lost;                /* entries up to this seq were dropped (cap
+                                     HIST_MAX): after an older sample, the
+                                     stack may have risen; 0: none */
 };
 
 struct stitch {
-    struct slot *slots;           /* STITCH_SLOTS, allocated on first use */
+    /* The cache of 2^SLOT_BITS slots, one per index ci (the hash of an
+     * address): while fewer than 2^(SLOT_BITS-2) indexes are used, an open
+     * table of 2^slot_bits slots probed from ci, grown at half full; then
+     * the direct array (slot_bits == SLOT_BITS).  Either holds the same
+     * contents: an address's observation stays until another of its ci
+     * replaces it. */
+    struct slot *slots;
+    unsigned slot_bits;           /* 0: none yet */
+    size_t nr_slots;              /* used (open table) */
     struct u64map stack_ids;      /* (pid, top) -> index in hists */
     struct hist *hists;
     size_t nr_hists, cap_hists;
@@ -76,18 +90,17 @@ struct stitch {
     size_t r0, nr_recent, cap_recent;
     struct pending *pend;         /* in seq order */
     size_t nr_pend, cap_pend;
-    int32_t *pend_head;           /* per slot, -1: none */
-    struct chain **kept;          /* donors of grafts, until the end: the
-                                     grafted frames point into their maps */
-    size_t nr_kept, cap_kept;
+    int32_t *pend_head;           /* per 2^PEND_HEAD_BITS ci ranges, -1: none */
+    struct node **nodes;          /* the sample's, user frames (scratch) */
+    size_t cap_nodes;
 };
 
-static void chain_put(struct chain *c)
+static void node_put(struct node *n)
 {
-    if (c && --c->refs == 0) {
-        if (c->maps)
-            sess_maps_put(c->maps);
-        free(c);
+    while (n && --n->refs == 0) {
+        struct node *up = n->up;
+        free(n);
+        n = up;
     }
 }
 
@@ -101,11 +114,9 @@ void stitch_free(struct stitch *s)
     if (!s)
         return;
     if (s->slots)
-        for (size_t i = 0; i < STITCH_SLOTS; i++)
-            chain_put(s->slots[i].chain);
-    for (size_t i = 0; i < s->nr_kept; i++)
-        chain_put(s->kept[i]);
-    free(s->kept);
+        for (size_t i = 0; i < (size_t)1 << s->slot_bits; i++)
+            node_put(s->slots[i].node);
+    free(s->nodes);
     for (size_t i = 0; i < s->nr_hists; i++)
         free(s->hists[i].v);
     free(s->recent);
@@ -117,15 +128,82 @@ void stitch_free(struct stitch *s)
     free(s);
 }
 
-static size_t slot_index(uint32_t pid, uint64_t sp)
+static uint32_t slot_index(uint32_t pid, uint64_t sp)
 {
     uint64_t h = (sp ^ (uint64_t)pid << 40) * 0x9e3779b97f4a7c15ull;
-    return (size_t)(h >> (64 - 17));
+    return (uint32_t)(h >> (64 - SLOT_BITS));
 }
 
-static struct slot *slot_of(struct stitch *s, uint32_t pid, uint64_t sp)
+static size_t pend_index(uint32_t ci)
 {
-    return &s->slots[slot_index(pid, sp)];
+    return ci >> (SLOT_BITS - PEND_HEAD_BITS);
+}
+
+static void slots_grow(struct stitch *s);
+
+/* The slot of cache index ci (NULL if unused and !create).  A slot may
+ * hold another address of the same ci: the caller checks pid and sp. */
+static struct slot *slot_find(struct stitch *s, uint32_t ci, int create)
+{
+    if (s->slot_bits == SLOT_BITS)
+        return &s->slots[ci];
+    if (create && (s->nr_slots + 1) * 2 > (size_t)1 << s->slot_bits) {
+        slots_grow(s);
+        if (s->slot_bits == SLOT_BITS)
+            return &s->slots[ci];
+    }
+    if (!s->slot_bits)
+        return NULL;
+    size_t mask = ((size_t)1 << s->slot_bits) - 1;
+    for (size_t i = ci & mask;; i = (i + 1) & mask) {
+        struct slot *sl = &s->slots[i];
+        if (sl->sp && sl->ci == ci)
+            return sl;
+        if (!sl->sp) {
+            if (!create)
+                return NULL;
+            s->nr_slots++;
+            sl->ci = ci;
+            return sl;
+        }
+    }
+}
+
+/* Doubles the open table, or turns it into the direct array. */
+static void slots_grow(struct stitch *s)
+{
+    struct slot *old = s->slots;
+    size_t n_old = s->slot_bits ? (size_t)1 << s->slot_bits : 0;
+    s->slot_bits = s->slot_bits ? s->slot_bits + 1 : SPARSE_MIN_BITS;
+    if (s->slot_bits > SLOT_BITS - 1)
+        s->slot_bits = SLOT_BITS;
+    s->slots = xcalloc((size_t)1 << s->slot_bits, sizeof(*s->slots));
+    s->nr_slots = 0;
+    for (size_t i = 0; i < n_old; i++)
+        if (old[i].sp)
+            *slot_find(s, old[i].ci, 1) = old[i];
+    free(old);
+}
+
+/* The observation of (pid, sp), or NULL. */
+static struct slot *slot_get(struct stitch *s, uint32_t pid, uint64_t sp)
+{
+    struct slot *sl = slot_find(s, slot_index(pid, sp), 0);
+    return sl && sl->pid == pid && sl->sp == sp ? sl : NULL;
+}
+
+/* The node of a slot whose frame has outer frames to give, or NULL. */
+static const struct node *slot_donor(const struct slot *sl)
+{
+    return sl->node && sl->node->up ? sl->node : NULL;
+}
+
+/* The SP of a node's outermost frame: names its stack. */
+static uint64_t node_top(const struct node *n)
+{
+    while (n->up)
+        n = n->up;
+    return n->f.sp;
 }
 
 /* The history of the stack whose outermost frame lies at top (NULL if
@@ -149,6 +227,11 @@ static void hist_add(struct hist *h, uint64_t seq, uint64_t sp)
 {
     while (h->n && h->v[h->n - 1].sp <= sp)
         h->n--;
+    if (h->n == HIST_MAX) {
+        h->lost = h->v[HIST_MAX / 2 - 1].seq;
+        h->n -= HIST_MAX / 2;
+        memmove(h->v, h->v + HIST_MAX / 2, h->n * sizeof(*h->v));
+    }
     h->v = xgrow(h->v, sizeof(*h->v), h->n + 1, &h->cap);
     h->v[h->n++] = (struct hist_ent){ seq, sp };
 }
@@ -184,12 +267,17 @@ static int risen_between(const struct stitch *s, uint32_t pid, uint64_t top, uin
 }
 
 /* Whether donor c's stack went above address x (the activation there
- * returned) after sample seq: then c's frame at x is another activation. */
+ * returned) after sample seq: then c's frame at x is another activation.
+ * After a sample older than the entries dropped from the list, it may
+ * have: the answer is yes (forgetting loses stitches, never makes a wrong
+ * one). */
 static int rose_above(struct stitch *s, uint32_t pid, uint64_t top, uint64_t seq, uint64_t x)
 {
     const struct hist *h = hist_of(s, pid, top, 0);
     if (!h)
         return 0;
+    if (h->lost > seq)
+        return 1;
     size_t lo = 0, hi = h->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -241,24 +329,20 @@ static int same_activation(const struct slot *sl, const struct unwind_frame *f)
 {
     if (sl->pc == f->pc)
         return 1;
-    return sl->chain && same_function(&sl->chain->f[sl->idx], f);
+    return slot_donor(sl) && same_function(&sl->node->f, f);
 }
 
-/* Appends the frames of c outer to its frame idx to a stack; c is kept
- * until the end (the frames point into its mapping set). */
-static size_t graft(struct stitch *s, struct chain *c, size_t idx, struct unwind_frame **frames,
-                    size_t *nr, size_t *cap, enum unwind_stop *stop)
+/* Appends the frames outer to node n to a stack. */
+static size_t graft(const struct node *n, struct unwind_frame **frames, size_t *nr, size_t *cap,
+                    enum unwind_stop *stop)
 {
-    size_t added = c->nr - idx - 1;
-    *frames = xgrow(*frames, sizeof(**frames), *nr + added, cap);
-    memcpy(*frames + *nr, c->f + idx + 1, added * sizeof(c->f[0]));
-    *nr += added;
-    *stop = UNWIND_STOP_ROOT;
-    if (!s->nr_kept || s->kept[s->nr_kept - 1] != c) {
-        s->kept = xgrow(s->kept, sizeof(*s->kept), s->nr_kept + 1, &s->cap_kept);
-        s->kept[s->nr_kept++] = c;
-        c->refs++;
+    size_t added = 0;
+    for (const struct node *u = n->up; u; u = u->up) {
+        *frames = xgrow(*frames, sizeof(**frames), *nr + 1, cap);
+        (*frames)[(*nr)++] = u->f;
+        added++;
     }
+    *stop = UNWIND_STOP_ROOT;
     return added;
 }
 
@@ -287,16 +371,17 @@ static void propagate(struct stitch *s, int32_t k)
     }
 }
 
-/* A later sample's frame f (index idx of its complete stack c, or c NULL)
- * at a waiting stack's last address: the same activation completes it
- * (the first such sample, the nearest); another function there means that
- * activation is gone, and the stack stays truncated.  A later sample that
- * waits itself (self: its pending index, f its frame self_idx) completes
- * it if it is completed. */
+/* A later sample's frame f (node n of its complete stack, whose outermost
+ * frame lies at top; n NULL if none) at a waiting stack's last address:
+ * the same activation completes it (the first such sample, the nearest);
+ * another function there means that activation is gone, and the stack
+ * stays truncated.  A later sample that waits itself (self: its pending
+ * index, f its frame self_idx) completes it if it is completed. */
 static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_frame *f,
-                          struct chain *c, size_t idx, int32_t self, size_t self_idx)
+                          const struct node *n, uint64_t top, int32_t self, size_t self_idx)
 {
-    for (int32_t k = s->pend_head[slot_index(pid, f->sp)]; k >= 0; k = s->pend[k].next) {
+    for (int32_t k = s->pend_head[pend_index(slot_index(pid, f->sp))]; k >= 0;
+         k = s->pend[k].next) {
         struct pending *p = &s->pend[k];
         if (!p->live || p->pid != pid || p->sp != f->sp)
             continue;
@@ -304,7 +389,7 @@ static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_fr
             p->live = 0;
             continue;
         }
-        if (!c || idx + 1 >= c->nr) {
+        if (!n || !n->up) {
             if (self >= 0 && p->via < 0) {
                 p->via = self;
                 p->via_idx = self_idx;
@@ -312,9 +397,9 @@ static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_fr
             continue;
         }
         p->live = 0;
-        if (!rose_above(s, pid, c->top, p->seq, f->sp) &&
-            !risen_between(s, pid, c->top, p->seq, s->seq, f->sp)) {
-            graft(s, c, idx, p->frames, p->nr, p->cap, p->stop);
+        if (!rose_above(s, pid, top, p->seq, f->sp) &&
+            !risen_between(s, pid, top, p->seq, s->seq, f->sp)) {
+            graft(n, p->frames, p->nr, p->cap, p->stop);
             propagate(s, k);
         }
     }
@@ -324,13 +409,13 @@ static void add_pending(struct stitch *s, uint32_t pid, struct unwind_frame **fr
                         size_t *nr, size_t *cap, enum unwind_stop *stop)
 {
     if (!s->pend_head) {
-        s->pend_head = xmalloc(STITCH_SLOTS * sizeof(*s->pend_head));
-        memset(s->pend_head, 0xff, STITCH_SLOTS * sizeof(*s->pend_head));
+        s->pend_head = xmalloc(sizeof(*s->pend_head) << PEND_HEAD_BITS);
+        memset(s->pend_head, 0xff, sizeof(*s->pend_head) << PEND_HEAD_BITS);
     }
     if (s->nr_pend >= INT32_MAX)
         return;
     uint64_t sp = (*frames)[*nr - 1].sp;
-    size_t h = slot_index(pid, sp);
+    size_t h = pend_index(slot_index(pid, sp));
     s->pend = xgrow(s->pend, sizeof(*s->pend), s->nr_pend + 1, &s->cap_pend);
     s->pend[s->nr_pend] = (struct pending){
         .seq = s->seq, .sp = sp, .pid = pid, .next = s->pend_head[h], .via = -1, .live = 1,
@@ -352,7 +437,7 @@ void stitch_expire(struct stitch *s, uint64_t before)
     int32_t *to = xmalloc(s->nr_pend * sizeof(*to));   /* new index, -1: gone */
     size_t n = 0;
     for (size_t i = 0; i < s->nr_pend; i++) {
-        s->pend_head[slot_index(s->pend[i].pid, s->pend[i].sp)] = -1;
+        s->pend_head[pend_index(slot_index(s->pend[i].pid, s->pend[i].sp))] = -1;
         to[i] = s->pend[i].live && s->pend[i].seq >= before ? (int32_t)n++ : -1;
     }
     n = 0;
@@ -360,7 +445,7 @@ void stitch_expire(struct stitch *s, uint64_t before)
         if (to[i] < 0)
             continue;
         struct pending p = s->pend[i];
-        size_t h = slot_index(p.pid, p.sp);
+        size_t h = pend_index(slot_index(p.pid, p.sp));
         p.next = s->pend_head[h];
         s->pend_head[h] = (int32_t)n;
         if (p.via >= 0)
@@ -371,56 +456,88 @@ void stitch_expire(struct stitch *s, uint64_t before)
     free(to);
 }
 
-/* Remembers every user frame of the sample at its address; c is the
- * sample's complete stack (NULL if it did not reach a root).  Frames that
- * share an address with their callee (a return address kept in a
- * register) leave the innermost one there. */
+static int same_frame(const struct unwind_frame *a, const struct unwind_frame *b)
+{
+    return a->pc == b->pc && a->sp == b->sp && a->map == b->map && a->bin == b->bin &&
+           a->vaddr == b->vaddr && a->how == b->how && a->is_return == b->is_return &&
+           a->kernel == b->kernel && a->elide == b->elide;
+}
+
+/* The nodes of a complete sample's user frames f[0..nr) into s->nodes
+ * (a reference each), built from the outermost frame in: a node that a
+ * slot holds for the same frame with the same caller is shared. */
+static void make_nodes(struct stitch *s, uint32_t pid, const struct unwind_frame *f, size_t nr)
+{
+    s->nodes = xgrow(s->nodes, sizeof(*s->nodes), nr, &s->cap_nodes);
+    struct node *up = NULL;
+    for (size_t i = nr; i-- > 0;) {
+        struct node *n = NULL;
+        const struct slot *sl = has_address(&f[i]) ? slot_get(s, pid, f[i].sp) : NULL;
+        /* frames sharing an address: the slot holds the innermost */
+        for (n = sl ? sl->node : NULL; n && n->f.sp == f[i].sp; n = n->up)
+            if (n->up == up && same_frame(&n->f, &f[i]))
+                break;
+        if (n && n->f.sp == f[i].sp) {
+            n->refs++;
+        } else {
+            n = xmalloc(sizeof(*n));
+            *n = (struct node){ .refs = 1, .up = up, .f = f[i] };
+            if (up)
+                up->refs++;
+        }
+        s->nodes[i] = up = n;
+    }
+}
+
+/* Remembers every user frame of the sample at its address; nodes (NULL
+ * if the sample did not reach a root) are its user frames' from index k,
+ * top the SP of its outermost frame.  Frames that share an address with
+ * their callee (a return address kept in a register) leave the innermost
+ * one there. */
 static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *f, size_t nr,
-                     struct chain *c, int32_t self)
+                     size_t k, struct node **nodes, uint64_t top, int32_t self)
 {
     uint64_t last_sp = 0;
     for (size_t i = 0; i < nr; i++) {
         if (!has_address(&f[i]) || f[i].sp == last_sp)
             continue;
         last_sp = f[i].sp;
-        size_t ci = (size_t)(i - (nr - (c ? c->nr : nr)));
+        struct node *n = nodes ? nodes[i - k] : NULL;
         if (s->nr_pend)
-            check_pending(s, pid, &f[i], c, ci, self, i);
-        struct slot *sl = slot_of(s, pid, f[i].sp);
-        /* a chain's own outermost frame has nothing outer to give */
-        struct chain *keep = c && i < nr - 1 ? c : NULL;
-        /* A stack that did not reach a root says nothing against the
-         * complete one remembered for the same activation. */
-        if (!keep && sl->chain && sl->pid == pid && sl->sp == f[i].sp &&
-            same_activation(sl, &f[i]))
+            check_pending(s, pid, &f[i], n, top, self, i);
+        struct slot *sl = slot_find(s, slot_index(pid, f[i].sp), 1);
+        /* A stack that did not reach a root (or its outermost frame, with
+         * nothing outer to give) says nothing against the complete one
+         * remembered for the same activation. */
+        if ((!n || !n->up) && sl->sp && slot_donor(sl) && sl->pid == pid &&
+            sl->sp == f[i].sp && same_activation(sl, &f[i]))
             continue;
-        if (keep)
-            keep->refs++;
-        chain_put(sl->chain);
-        *sl = (struct slot){ .sp = f[i].sp, .pc = f[i].pc, .pid = pid,
-                             .idx = (uint32_t)ci, .chain = keep };
+        if (n)
+            n->refs++;
+        node_put(sl->node);
+        *sl = (struct slot){ .sp = f[i].sp, .pc = f[i].pc, .seq = s->seq, .pid = pid,
+                             .ci = sl->ci, .node = n };
     }
 }
 
-size_t stitch_sample(struct stitch *s, uint32_t pid, const struct sess_maps *maps,
-                     struct unwind_frame **frames, size_t *nr, size_t *cap,
-                     enum unwind_stop *stop)
+size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frames, size_t *nr,
+                     size_t *cap, enum unwind_stop *stop)
 {
-    if (!s->slots)
-        s->slots = xcalloc(STITCH_SLOTS, sizeof(*s->slots));
     size_t added = 0;
     struct unwind_frame *f = *frames;
     size_t n = *nr;
     if (*stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1])) {
         const struct unwind_frame *last = &f[n - 1];
-        struct slot *sl = slot_of(s, pid, last->sp);
-        const struct chain *d = sl->chain;
-        if (d && sl->pid == pid && sl->sp == last->sp && same_activation(sl, last) &&
-            !rose_above(s, pid, d->top, d->seq, last->sp) &&
-            !risen_between(s, pid, d->top, d->seq, s->seq, last->sp)) {
-            added = graft(s, sl->chain, sl->idx, frames, nr, cap, stop);
-            f = *frames;
-            n = *nr;
+        const struct slot *sl = slot_get(s, pid, last->sp);
+        const struct node *d = sl ? slot_donor(sl) : NULL;
+        if (d && same_activation(sl, last)) {
+            uint64_t top = node_top(d);
+            if (!rose_above(s, pid, top, sl->seq, last->sp) &&
+                !risen_between(s, pid, top, sl->seq, s->seq, last->sp)) {
+                added = graft(d, frames, nr, cap, stop);
+                f = *frames;
+                n = *nr;
+            }
         }
     }
     int wait = *stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1]);
@@ -428,22 +545,18 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, const struct sess_maps *map
     size_t k = 0;
     while (k < n && f[k].kernel)
         k++;
-    struct chain *c = NULL;
-    if (*stop == UNWIND_STOP_ROOT && n - k > 1) {
-        c = xmalloc(sizeof(*c) + (n - k) * sizeof(c->f[0]));
-        c->refs = 1;
-        c->maps = maps;
-        if (maps)
-            sess_maps_get(maps);
-        c->nr = n - k;
-        memcpy(c->f, f + k, c->nr * sizeof(c->f[0]));
-        c->seq = s->seq;
-        c->top = c->f[c->nr - 1].sp;
-        if (c->f[0].sp && c->top)
-            hist_add(hist_of(s, pid, c->top, 1), s->seq, c->f[0].sp);
+    int complete = *stop == UNWIND_STOP_ROOT && n - k > 1;
+    uint64_t top = n ? f[n - 1].sp : 0;
+    if (complete) {
+        make_nodes(s, pid, f + k, n - k);
+        if (f[k].sp && top)
+            hist_add(hist_of(s, pid, top, 1), s->seq, f[k].sp);
     }
-    remember(s, pid, f, n, c, wait && s->nr_pend < INT32_MAX ? (int32_t)s->nr_pend : -1);
-    chain_put(c);
+    remember(s, pid, f, n, k, complete ? s->nodes : NULL, top,
+             wait && s->nr_pend < INT32_MAX ? (int32_t)s->nr_pend : -1);
+    if (complete)
+        for (size_t i = 0; i < n - k; i++)
+            node_put(s->nodes[i]);
     if (wait)
         add_pending(s, pid, frames, nr, cap, stop);
     if (k < n && f[k].sp)

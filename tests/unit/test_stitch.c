@@ -4,7 +4,9 @@
  * address, and only then: not after another function was seen there, not
  * across a rise of the stack above that address (the activation
  * returned), not from another process, not after its wait expired; a
- * chain of waiting samples is completed from the top down. */
+ * chain of waiting samples is completed from the top down.  The address
+ * table grows without losing a donor; the capped SP list forgets into no
+ * stitch, never a wrong one. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -38,7 +40,7 @@ static struct st *mk(enum unwind_stop stop, size_t n, const uint64_t *ps)
 
 static size_t feed(struct stitch *x, uint32_t pid, struct st *s)
 {
-    return stitch_sample(x, pid, NULL, &s->f, &s->nr, &s->cap, &s->stop);
+    return stitch_sample(x, pid, &s->f, &s->nr, &s->cap, &s->stop);
 }
 
 static void drop(struct st *s)
@@ -168,6 +170,78 @@ static void chain_of_waits(void **state)
     stitch_free(x);
 }
 
+/* The address cache's index (stitch.c's slot_index), to fill the table
+ * with addresses that do not share an index with the donor's: those may
+ * replace it, which is the cache's rule, not what is tested here. */
+static uint32_t cache_index(uint32_t pid, uint64_t sp)
+{
+    return (uint32_t)(((sp ^ (uint64_t)pid << 40) * 0x9e3779b97f4a7c15ull) >> 47);
+}
+
+/* The table starts small and grows as it fills, up to the direct array of
+ * 2^17 slots: a donor seen first is still found after 40,000 other
+ * addresses. */
+static void donor_survives_growth(void **state)
+{
+    (void)state;
+    struct stitch *x = stitch_new();
+    struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+    feed(x, 7, d);
+    uint32_t mine[4];
+    for (size_t i = 0; i < 4; i++)
+        mine[i] = cache_index(7, donor[2 * i + 1]);
+    size_t added = 0;
+    for (uint32_t pid = 100; added < 40000; pid++) {
+        uint64_t fr[] = { 0x100, 0x1000, 0x200, 0x2000 };
+        int clash = 0;
+        for (size_t i = 0; i < 4; i++)
+            clash |= cache_index(pid, fr[1]) == mine[i] || cache_index(pid, fr[3]) == mine[i];
+        if (clash)
+            continue;
+        struct st *o = mk(UNWIND_STOP_ROOT, 2, fr);
+        feed(x, pid, o);
+        drop(o);
+        added += 2;
+    }
+    assert_int_equal(feed(x, 7, t), 2);
+    assert_completed(t);
+    drop(d);
+    drop(t);
+    stitch_free(x);
+}
+
+/* The SP list per stack is capped: after 300 samples that went ever
+ * deeper (none above F's address), the first donor is older than what the
+ * list still holds, so whether the stack rose since is not known and the
+ * stack stays truncated; a donor after them completes it. */
+static void history_cap_forgets(void **state)
+{
+    (void)state;
+    static const uint64_t deeper[] = { 0x120, 0, 0x300, 0xa000, 0x400, 0xa800 };
+    for (int late = 0; late < 2; late++) {
+        struct stitch *x = stitch_new();
+        struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+        if (!late)
+            feed(x, 7, d);
+        for (uint64_t i = 0; i < 300; i++) {
+            struct st *o = mk(UNWIND_STOP_ROOT, 3, deeper);
+            o->f[0].sp = 0x8f00 - 8 * i;
+            feed(x, 7, o);
+            drop(o);
+        }
+        if (late)
+            feed(x, 7, d);
+        feed(x, 7, t);
+        if (late)
+            assert_completed(t);
+        else
+            assert_int_equal(t->stop, UNWIND_STOP_TRUNCATED);
+        drop(d);
+        drop(t);
+        stitch_free(x);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +252,8 @@ int main(void)
         cmocka_unit_test(other_process),
         cmocka_unit_test(wait_expired),
         cmocka_unit_test(chain_of_waits),
+        cmocka_unit_test(donor_survives_growth),
+        cmocka_unit_test(history_cap_forgets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
