@@ -45,6 +45,9 @@ struct diff {
     struct diff_row total;        /* name "total" */
     struct diff_table syscalls, callsites, tests;
     int leaf_events;              /* every profile's leaf is an event, not a syscall */
+    unsigned count_decimals;      /* the finest unit of the profiles' counts
+                                     (result.h): rows are in samples, single
+                                     runs print this many decimals at most */
 };
 
 /* "after" -> negate 0, "before" -> negate 1 (--shape); 0 ok, -1 unknown. */

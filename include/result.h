@@ -181,9 +181,8 @@ struct input_info {
     const char *skipped_what;    /* what those lines were, for the warning */
     uint64_t exits_skipped;      /* perf script text: sys_exit_* samples left out */
     uint64_t syscall_samples;    /* perf script text: samples of sys_enter_* events */
-    double exact_samples;        /* folded text with fractional counts: their
-                                    sum as written (samples: rounded per stack) */
-    uint64_t vanished_stacks;    /* ... stacks whose sum rounded to 0 */
+    uint64_t counts_rounded;     /* folded text: counts written with more than
+                                    SF_COUNT_DEC_MAX decimals (rounded to them) */
     uint64_t samples, lost_events, lost_samples;
     double duration_s;
     uint64_t first_time, last_time;
@@ -233,6 +232,12 @@ struct profile {
     struct stack_set *before;
     struct frame_table frames;   /* by name id of stacks */
     uint64_t total;              /* samples kept (after filters) */
+    /* The unit of every sample count of the profile (stacks, before,
+     * total, inputs' samples): 10^-count_decimals samples.  0 (whole
+     * samples) but for folded inputs with fractional counts, which are
+     * kept exactly (fold_reader.h); writers print v / 10^count_decimals
+     * (sf_count_str).  Such inputs are summed with folded inputs only. */
+    unsigned count_decimals;
     uint64_t lost;               /* lost events + lost samples over inputs */
     uint64_t recorder_samples;   /* the recording perf's own samples, left out
                                     (profile_opts.keep_recorder keeps them) */

@@ -54,6 +54,16 @@ void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
  * in integers where printf's exact path is not needed. */
 void sbuf_add_fixed(struct sbuf *sb, double v, int dec);
 void sbuf_reset(struct sbuf *sb);
+/* Counts in a decimal unit (result.h count_decimals): v stands for
+ * v / 10^dec samples; folded input with fractional counts keeps up to
+ * SF_COUNT_DEC_MAX decimals. */
+#define SF_COUNT_DEC_MAX 6
+uint64_t sf_pow10(unsigned dec);
+/* v / 10^dec as text without trailing zeros ("12", "2.5", "0.000001";
+ * dec 0 prints v as "%llu" does); sep: ',' between thousands of the whole
+ * part.  buf holds SF_COUNT_STR bytes; returns the length. */
+#define SF_COUNT_STR 40
+size_t sf_count_str(char *buf, uint64_t v, unsigned dec, int sep);
 /* Returns the buffer (caller frees; never NULL) and resets sb. */
 char *sbuf_detach(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb);

@@ -33,6 +33,11 @@ void stack_add_to(struct stack_set *s, uint32_t id, uint64_t count);
 uint32_t stack_add_names(struct stack_set *s, const char *const *names,
                          size_t n, uint64_t count);
 
+/* Multiplies every count (stacks, runs, total) by factor (a change of
+ * unit: fold_reader.h's decimal counts).  0 ok, -1 if the total would pass
+ * `limit` (nothing changed then). */
+int stack_scale(struct stack_set *s, uint64_t factor, uint64_t limit);
+
 size_t stack_nr_stacks(const struct stack_set *s);
 uint64_t stack_total(const struct stack_set *s);
 

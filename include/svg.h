@@ -102,6 +102,9 @@ struct svg_opts {
     const char *countname;      /* "syscalls" (sysflame svg: "samples" for
                                    inputs that are not syscall captures) */
     const char *nametype;       /* "Function:" */
+    unsigned count_decimals;    /* counts are in units of 10^-count_decimals
+                                   (result.h): titles, totals and data-n
+                                   print them as decimals ("2.5 samples") */
     int flamechart;             /* time order (stack_runs, or folded order without
                                  * them); only adjacent samples merge */
     const char *notes;          /* text put in the SVG's <desc id="notes"> */

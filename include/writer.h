@@ -110,6 +110,10 @@ void writer_scalar_str(struct writer *w, const char *key, const char *title, con
 void writer_scalar_uint(struct writer *w, const char *key, const char *title, uint64_t v);
 void writer_scalar_float(struct writer *w, const char *key, const char *title,
                          double v, int prec);
+/* A sample count in units of 10^-dec (result.h count_decimals): "2.5";
+ * dec 0 is writer_scalar_uint. */
+void writer_scalar_count(struct writer *w, const char *key, const char *title, uint64_t v,
+                         unsigned dec);
 /* A fraction shown as a percentage in text/md ("0.12%"), as is elsewhere. */
 void writer_scalar_pct(struct writer *w, const char *key, const char *title,
                        double v, int prec);
@@ -121,6 +125,10 @@ void writer_table_begin(struct writer *w, const char *key, const char *title,
 void writer_cell_str(struct writer *w, const char *s);
 void writer_cell_uint(struct writer *w, uint64_t v);
 void writer_cell_int(struct writer *w, int64_t v);
+/* Sample counts in units of 10^-dec (a WCOL_UINT / WCOL_INT column):
+ * "2.5", a delta "+0.25"; dec 0 is writer_cell_uint / writer_cell_int. */
+void writer_cell_count(struct writer *w, uint64_t v, unsigned dec);
+void writer_cell_count_delta(struct writer *w, int64_t v, unsigned dec);
 void writer_cell_float(struct writer *w, double v);   /* NaN: "-", "", null */
 void writer_cell_bool(struct writer *w, int v);
 void writer_cell_null(struct writer *w);

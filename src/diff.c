@@ -120,20 +120,41 @@ int diff_shape_parse(const char *s, struct diff_opts *o)
 
 /* ================= delta tables ================= */
 
-static uint64_t profile_total(const struct profile *p)
+/* A profile's total in samples (its counts are in units of
+ * 10^-count_decimals). */
+static uint64_t profile_units(const struct profile *p)
 {
     return p->total ? p->total : stack_total(p->stacks);
 }
 
-/* Per-run weights: 1, or with --normalize the factor that brings each run's
- * total to the mean BEFORE total. */
+static double profile_total(const struct profile *p)
+{
+    double t = (double)profile_units(p);
+    return p->count_decimals ? t / (double)sf_pow10(p->count_decimals) : t;
+}
+
+/* The finest unit of the runs' counts (result.h count_decimals). */
+static unsigned runs_decimals(const struct profile *const *before, size_t nb,
+                              const struct profile *const *after, size_t na)
+{
+    unsigned d = 0;
+    for (size_t i = 0; i < nb + na; i++)
+        d = SF_MAX(d, (i < nb ? before[i] : after[i - nb])->count_decimals);
+    return d;
+}
+
+/* Per-run weights that bring counts to units of 10^-dec samples: 1 (for
+ * whole samples), times with --normalize the factor that brings each
+ * run's total to the mean BEFORE total. */
 static double *run_scales(const struct profile *const *runs, size_t n, double target,
-                          int normalize)
+                          int normalize, unsigned dec)
 {
     double *s = xmalloc((n ? n : 1) * sizeof(*s));
     for (size_t i = 0; i < n; i++) {
-        uint64_t t = profile_total(runs[i]);
-        s[i] = normalize && t ? target / (double)t : 1.0;
+        double t = profile_total(runs[i]);
+        s[i] = normalize && t ? target / t : 1.0;
+        if (dec || runs[i]->count_decimals)
+            s[i] *= (double)sf_pow10(dec) / (double)sf_pow10(runs[i]->count_decimals);
     }
     return s;
 }
@@ -227,19 +248,20 @@ int diff_build(const struct profile *const *before, size_t nb,
     int normalize = o && o->normalize;
     double target = 0;
     for (size_t i = 0; i < nb; i++)
-        target += (double)profile_total(before[i]);
+        target += profile_total(before[i]);
     target /= (double)nb;
-    double *sb = run_scales(before, nb, target, normalize);
-    double *sa = run_scales(after, na, target, normalize);
+    double *sb = run_scales(before, nb, target, normalize, 0);
+    double *sa = run_scales(after, na, target, normalize, 0);
+    d->count_decimals = runs_decimals(before, nb, after, na);
     d->runs_before = nb;
     d->runs_after = na;
     d->normalized = normalize;
 
     double *vals = xmalloc((nb + na) * sizeof(*vals));
     for (size_t i = 0; i < nb; i++)
-        vals[i] = (double)profile_total(before[i]) * sb[i];
+        vals[i] = (double)profile_units(before[i]) * sb[i];
     for (size_t i = 0; i < na; i++)
-        vals[nb + i] = (double)profile_total(after[i]) * sa[i];
+        vals[nb + i] = (double)profile_units(after[i]) * sa[i];
     d->total.name = xstrdup("total");
     d->total.kind = ATTR_OTHER;
     row_stats(&d->total, vals, nb, vals + nb, na, alpha);
@@ -280,13 +302,19 @@ static int integral(const struct diff *d)
     return d->runs_before == 1 && d->runs_after == 1 && !d->normalized;
 }
 
+/* v samples as a count in the profiles' unit (10^-count_decimals). */
+static int64_t in_unit(const struct diff *d, double v)
+{
+    return llround(d->count_decimals ? v * (double)sf_pow10(d->count_decimals) : v);
+}
+
 static void write_value(struct writer *w, const struct diff *d, double v, int is_delta)
 {
     if (integral(d) && isfinite(v)) {
         if (is_delta)
-            writer_cell_int(w, (int64_t)llround(v));
+            writer_cell_count_delta(w, in_unit(d, v), d->count_decimals);
         else
-            writer_cell_uint(w, (uint64_t)llround(v));
+            writer_cell_count(w, (uint64_t)in_unit(d, v), d->count_decimals);
     } else {
         writer_cell_float(w, v);
     }
@@ -352,8 +380,10 @@ int diff_write_tables(const struct diff *d, size_t limit, struct writer *w,
 {
     writer_begin(w);
     if (integral(d)) {
-        writer_scalar_uint(w, "before_total", "Before (samples)", (uint64_t)llround(d->total.before));
-        writer_scalar_uint(w, "after_total", "After (samples)", (uint64_t)llround(d->total.after));
+        writer_scalar_count(w, "before_total", "Before (samples)",
+                            (uint64_t)in_unit(d, d->total.before), d->count_decimals);
+        writer_scalar_count(w, "after_total", "After (samples)",
+                            (uint64_t)in_unit(d, d->total.after), d->count_decimals);
     } else {
         writer_scalar_float(w, "before_total", "Before (samples, mean)", d->total.before, 1);
         writer_scalar_float(w, "after_total", "After (samples, mean)", d->total.after, 1);
@@ -600,6 +630,7 @@ struct dtree {
     struct stack_set *drawn;
     uint32_t aside;          /* name id of the set-aside group, UINT32_MAX if none */
     double aside_scale;      /* the width its stacks are drawn at (1 = true width) */
+    unsigned dec;            /* weights are in units of 10^-dec samples */
 };
 
 static uint64_t dkey(uint32_t parent, uint32_t name)
@@ -688,8 +719,17 @@ static void dtree_add_profile(struct dtree *t, const struct profile *p, double w
     free(map);
 }
 
-static void fmt_count(char *buf, size_t cap, double v)
+/* A weight in units of 10^-dec samples: whole units exactly ("2.5"),
+ * else to a tenth of a sample. */
+static void fmt_count(char *buf, size_t cap, double v, unsigned dec)
 {
+    /* without separators a count takes at most 27 bytes and the NUL */
+    if (dec && v >= 0 && v < 1e19 && fabs(v - nearbyint(v)) < 1e-9 && cap >= 28) {
+        sf_count_str(buf, (uint64_t)nearbyint(v), dec, 0);
+        return;
+    }
+    if (dec)
+        v /= (double)sf_pow10(dec);
     if (fabs(v - nearbyint(v)) < 1e-9)
         snprintf(buf, cap, "%.0f", v);
     else
@@ -721,10 +761,10 @@ static void diff_style(void *arg, const struct svg_node_info *n, struct svg_node
         else
             snprintf(st->fill, sizeof(st->fill), "rgb(%d,%d,255)", c, c);
     }
-    char sb[32], sa[32], sd[32];
-    fmt_count(sb, sizeof(sb), b);
-    fmt_count(sa, sizeof(sa), a);
-    fmt_count(sd, sizeof(sd), fabs(delta));
+    char sb[32], sa[32], sd[32];     /* a count without separators: <= 27 bytes */
+    fmt_count(sb, sizeof(sb), b, t->dec);
+    fmt_count(sa, sizeof(sa), a, t->dec);
+    fmt_count(sd, sizeof(sd), fabs(delta), t->dec);
     const char *only = b == 0 && a > 0 ? ", only in after" : a == 0 && b > 0 ? ", only in before" : "";
     char scaled[40] = "";
     if (n->depth >= 1 && n->path[0] == t->aside && t->aside_scale < 1)
@@ -778,10 +818,12 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
     int normalize = o && o->normalize, negate = o && o->negate;
     double target = 0;
     for (size_t i = 0; i < nb; i++)
-        target += (double)profile_total(before[i]);
+        target += profile_total(before[i]);
     target /= (double)nb;
-    double *sb = run_scales(before, nb, target, normalize);
-    double *sa = run_scales(after, na, target, normalize);
+    /* weights in the finest unit of the runs: drawn widths stay whole */
+    unsigned dec = runs_decimals(before, nb, after, na);
+    double *sb = run_scales(before, nb, target, normalize, dec);
+    double *sa = run_scales(after, na, target, normalize, dec);
 
     struct dtree t;
     memset(&t, 0, sizeof(t));
@@ -792,6 +834,7 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
     t.v[0].name = UINT32_MAX;
     t.n = 1;
     dtree_rehash(&t);
+    t.dec = dec;
     /* means over runs: each run weighs scale / runs */
     for (size_t i = 0; i < nb; i++)
         dtree_add_profile(&t, before[i], sb[i] / (double)nb, 0);
@@ -908,10 +951,18 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
     free(gone);
 
     /* the legend: colours, both totals, the set-aside group */
-    char l_width[96], l_aside[160];
-    snprintf(l_width, sizeof(l_width), "width = %s samples: %.0f (%s: %.0f)",
-             negate ? "before's" : "after's", drawn_total, negate ? "after" : "before",
-             negate ? t.v[0].a : t.v[0].b);
+    char l_width[160], l_aside[200];
+    if (dec) {              /* fractional counts: as the titles print them */
+        char dw[SF_COUNT_STR], ow[SF_COUNT_STR];
+        fmt_count(dw, sizeof(dw), drawn_total, dec);
+        fmt_count(ow, sizeof(ow), negate ? t.v[0].a : t.v[0].b, dec);
+        snprintf(l_width, sizeof(l_width), "width = %s samples: %s (%s: %s)",
+                 negate ? "before's" : "after's", dw, negate ? "after" : "before", ow);
+    } else {
+        snprintf(l_width, sizeof(l_width), "width = %s samples: %.0f (%s: %.0f)",
+                 negate ? "before's" : "after's", drawn_total, negate ? "after" : "before",
+                 negate ? t.v[0].a : t.v[0].b);
+    }
     struct svg_legend_item legend[6] = {
         { "rgb(255,45,45)", "grew" },
         { "rgb(45,45,255)", "shrank" },
@@ -922,8 +973,13 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
     };
     size_t nr_legend = 5;
     if (ngone) {
-        snprintf(l_aside, sizeof(l_aside), "%s at the right: %zu stack%s, %.0f samples%s",
-                 aside_name, ngone, ngone == 1 ? "" : "s", gone_w,
+        char gw[SF_COUNT_STR];
+        if (dec)
+            fmt_count(gw, sizeof(gw), gone_w, dec);
+        else
+            snprintf(gw, sizeof(gw), "%.0f", gone_w);
+        snprintf(l_aside, sizeof(l_aside), "%s at the right: %zu stack%s, %s samples%s",
+                 aside_name, ngone, ngone == 1 ? "" : "s", gw,
                  t.aside_scale < 1 ? ", drawn narrower" : "");
         nr_legend = 6;
     }
@@ -939,6 +995,7 @@ int diff_svg_write(const struct profile *const *before, size_t nb,
     opts.aside = ngone ? aside_name : NULL;
     opts.legend = legend;
     opts.nr_legend = nr_legend;
+    opts.count_decimals = dec;
     if (!opts.title)
         opts.title = "Differential Flame Graph";
     if (!opts.subtitle)

@@ -8,6 +8,11 @@
 
 int fold_write(struct stack_set *s, FILE *out, struct sf_err *err)
 {
+    return fold_write_dec(s, 0, out, err);
+}
+
+int fold_write_dec(struct stack_set *s, unsigned decimals, FILE *out, struct sf_err *err)
+{
     const uint32_t *order = stack_sorted(s);
     size_t n = stack_nr_stacks(s);
     for (size_t i = 0; i < n; i++) {
@@ -18,7 +23,13 @@ int fold_write(struct stack_set *s, FILE *out, struct sf_err *err)
                 putc(';', out);
             fwrite(stack_name(s, v.frames[f]), 1, stack_name_len(s, v.frames[f]), out);
         }
-        fprintf(out, " %llu\n", (unsigned long long)v.count);
+        if (decimals) {
+            char num[SF_COUNT_STR];
+            sf_count_str(num, v.count, decimals, 0);
+            fprintf(out, " %s\n", num);
+        } else {
+            fprintf(out, " %llu\n", (unsigned long long)v.count);
+        }
         if (ferror(out))
             break;
     }

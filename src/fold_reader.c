@@ -2,11 +2,9 @@
  * fold_reader.h), read line by line from chunks so a large file never has
  * to be in memory: one- and two-column lines, fractional counts, comments
  * and bad lines skipped and counted. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fold_reader.h"
-#include "hashtab.h"
 
 #define TOTAL_MAX (UINT64_C(1) << 53)
 /* Lines seen lately, by their stack text: a repeated line (most of a large
@@ -22,8 +20,6 @@ struct memo {
     int before;
 };
 
-struct frac { uint32_t id; double sum; int before; };
-
 struct fold_reader {
     const char *name;
     struct stack_set *s, *before;
@@ -33,13 +29,10 @@ struct fold_reader {
     size_t lineno;
     uint64_t skipped;
     size_t first_skipped;
-    uint64_t total;
-    double exact;                /* the main column's counts, fractions kept */
-    uint64_t vanished;           /* its stacks rounded down to no sample */
+    uint64_t total;              /* in units of 10^-dec */
+    unsigned dec;                /* decimals of the counts' unit */
+    uint64_t rounded;            /* counts with more than SF_COUNT_DEC_MAX decimals */
     struct sbuf partial;
-    struct frac *fracs;          /* fractional sums, per (set, stack) */
-    size_t nr_fracs, cap_fracs;
-    struct u64map frac_index;    /* (stack id, before) -> index in fracs */
     struct memo *memo;           /* MEMO_SLOTS, allocated on first use */
     uint64_t memo_tries, memo_hits;
     int memo_off;                /* lines seldom repeat here: no memo */
@@ -53,6 +46,7 @@ struct fold_reader *fold_reader_new(const char *name, struct stack_set *s,
     r->s = s;
     if (o)
         r->o = *o;
+    r->dec = r->o.decimals;
     return r;
 }
 
@@ -63,8 +57,6 @@ void fold_reader_free(struct fold_reader *r)
     stack_set_free(r->before);
     free(r->frames);
     sbuf_release(&r->partial);
-    free(r->fracs);
-    u64map_release(&r->frac_index);
     if (r->memo)
         for (size_t i = 0; i < MEMO_SLOTS; i++)
             free(r->memo[i].text);
@@ -84,11 +76,11 @@ uint64_t fold_reader_total(const struct fold_reader *r)
     return r->total;
 }
 
-double fold_reader_exact_total(const struct fold_reader *r, uint64_t *vanished)
+unsigned fold_reader_decimals(const struct fold_reader *r, uint64_t *rounded)
 {
-    if (vanished)
-        *vanished = r->vanished;
-    return r->exact;
+    if (rounded)
+        *rounded = r->rounded;
+    return r->dec;
 }
 
 struct stack_set *fold_reader_take_before(struct fold_reader *r)
@@ -103,15 +95,23 @@ static int is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* A count token as written: its whole part and up to SF_COUNT_DEC_MAX
+ * decimals (trailing zeros dropped: "3.50" is 3 and 5 tenths). */
+struct num {
+    uint64_t whole, frac;        /* frac: the decimals as an integer */
+    unsigned nd;                 /* decimals kept in frac */
+    int neg;
+    int rounded;                 /* had more decimals: rounded to the last kept */
+};
+
 /* A count token: decimal digits with an optional fraction ("12", "0.5",
  * "3."), or with a leading '-' (negative).  1 number, 0 not one. */
-static int parse_number(const char *p, const char *end, double *v, int *neg, int *frac)
+static int parse_number(const char *p, const char *end, struct num *v)
 {
     const char *q = p;
-    *neg = 0;
-    *frac = 0;
+    memset(v, 0, sizeof(*v));
     if (q < end && *q == '-') {
-        *neg = 1;
+        v->neg = 1;
         q++;
     }
     const char *d = q;
@@ -119,24 +119,31 @@ static int parse_number(const char *p, const char *end, double *v, int *neg, int
         q++;
     if (q == d)
         return 0;
+    const char *we = q, *fs = q, *fe = q;
     if (q < end && *q == '.') {
-        *frac = 1;
-        for (q++; q < end && *q >= '0' && *q <= '9'; q++)
+        for (fs = fe = ++q; q < end && *q >= '0' && *q <= '9'; q++)
             ;
+        fe = q;
     }
     if (q != end || end - p > 40)
         return 0;
-    if (!*frac && q - d <= 15) {     /* whole and exact in a double: no strtod */
-        uint64_t w = 0;
-        for (const char *c = d; c < q; c++)
-            w = w * 10 + (uint64_t)(*c - '0');
-        *v = *neg ? -(double)w : (double)w;
-        return 1;
+    for (const char *c = d; c < we; c++)     /* saturates: out of range */
+        v->whole = v->whole > UINT64_MAX / 20 ? UINT64_MAX / 2 : v->whole * 10 + (uint64_t)(*c - '0');
+    while (fe > fs && fe[-1] == '0')
+        fe--;
+    for (const char *c = fs; c < fe && v->nd < SF_COUNT_DEC_MAX; c++, v->nd++)
+        v->frac = v->frac * 10 + (uint64_t)(*c - '0');
+    if (fe - fs > SF_COUNT_DEC_MAX) {
+        v->rounded = 1;
+        if (fs[SF_COUNT_DEC_MAX] >= '5' && ++v->frac == sf_pow10(SF_COUNT_DEC_MAX)) {
+            v->frac = 0;
+            v->whole++;
+        }
+        while (v->nd && v->frac % 10 == 0) {
+            v->frac /= 10;
+            v->nd--;
+        }
     }
-    char buf[48];
-    memcpy(buf, p, (size_t)(end - p));
-    buf[end - p] = '\0';
-    *v = strtod(buf, NULL);
     return 1;
 }
 
@@ -155,26 +162,35 @@ static void skip(struct fold_reader *r)
         r->first_skipped = r->lineno;
 }
 
-static struct frac *frac_of(struct fold_reader *r, uint32_t id, int before)
+/* Brings the counts read so far (both sets) to nd decimals. */
+static int rescale(struct fold_reader *r, unsigned nd, struct sf_err *err)
 {
-    uint64_t key = (uint64_t)id * 2 + (uint64_t)(before != 0);
-    const uint32_t *k = u64map_get(&r->frac_index, key);
-    if (k)
-        return &r->fracs[*k];
-    r->fracs = xgrow(r->fracs, sizeof(*r->fracs), r->nr_fracs + 1, &r->cap_fracs);
-    u64map_put(&r->frac_index, key, (uint32_t)r->nr_fracs);
-    struct frac *f = &r->fracs[r->nr_fracs++];
-    *f = (struct frac){ .id = id, .before = before };
-    return f;
+    uint64_t f = sf_pow10(nd - r->dec);
+    if ((r->before && stack_total(r->before) > TOTAL_MAX / f) ||
+        stack_scale(r->s, f, TOTAL_MAX) < 0)
+        return sf_error(err, "'%s': line %zu: counts with %u decimals pass the largest total "
+                        "(2^53 units of 10^-%u)", r->name, r->lineno, nd, nd);
+    if (r->before)
+        stack_scale(r->before, f, TOTAL_MAX);
+    r->total *= f;
+    r->dec = nd;
+    return 0;
 }
 
-/* Adds the stack [line, se) with value v to set t (fractions kept aside). */
+/* Adds the stack [line, se) with count n to set t, in the reader's unit. */
 static int add_stack(struct fold_reader *r, struct stack_set *t, int before, const char *line,
-                     const char *se, double v, struct sf_err *err)
+                     const char *se, const struct num *n, struct sf_err *err)
 {
-    double whole = floor(v);
-    if (whole >= (double)TOTAL_MAX || (uint64_t)whole > TOTAL_MAX - stack_total(t))
-        return sf_error(err, "'%s': line %zu: sample count out of range", r->name, r->lineno);
+    uint64_t unit = sf_pow10(r->dec);
+    uint64_t v = n->whole < TOTAL_MAX / unit ? n->whole * unit + n->frac * sf_pow10(r->dec - n->nd)
+                                             : TOTAL_MAX + 1;
+    if (v > TOTAL_MAX - stack_total(t)) {
+        if (!r->dec)
+            return sf_error(err, "'%s': line %zu: sample count out of range", r->name, r->lineno);
+        return sf_error(err, "'%s': line %zu: sample count out of range (counts with %u "
+                        "decimals: %llu samples in all at most)", r->name, r->lineno, r->dec,
+                        (unsigned long long)(TOTAL_MAX / unit));
+    }
     size_t len = (size_t)(se - line);
     struct memo *m = NULL;
     uint64_t h = 0;
@@ -189,7 +205,7 @@ static int add_stack(struct fold_reader *r, struct stack_set *t, int before, con
         memcmp(m->text, line, len) == 0) {
         r->memo_hits++;
         id = m->id;
-        stack_add_to(t, id, (uint64_t)whole);
+        stack_add_to(t, id, v);
         goto added;
     }
     /* a file of distinct stacks (stackcollapse's output) only pays for it */
@@ -210,7 +226,7 @@ static int add_stack(struct fold_reader *r, struct stack_set *t, int before, con
             break;
         f = semi + 1;
     }
-    id = stack_add(t, r->frames, nr, (uint64_t)whole);
+    id = stack_add(t, r->frames, nr, v);
     if (m) {
         if (m->len < len || !m->text)
             m->text = xrealloc(m->text, len ? len : 1);
@@ -218,12 +234,8 @@ static int add_stack(struct fold_reader *r, struct stack_set *t, int before, con
         *m = (struct memo){ h, m->text, (uint32_t)len, id, before };
     }
 added:
-    if (!before) {
-        r->total += (uint64_t)whole;
-        r->exact += v;
-    }
-    if (v > whole)
-        frac_of(r, id, before)->sum += v - whole;
+    if (!before)
+        r->total += v;
     return 0;
 }
 
@@ -258,9 +270,8 @@ static int one_line(struct fold_reader *r, const char *line, size_t len, struct 
         return 0;
     }
     const char *t2 = last_token(line, le);
-    double v2, v1;
-    int neg2, frac2, neg1, frac1;
-    if (t2 == line || !parse_number(t2, le, &v2, &neg2, &frac2)) {
+    struct num v2, v1;
+    if (t2 == line || !parse_number(t2, le, &v2)) {
         skip(r);                        /* no count */
         return 0;
     }
@@ -273,7 +284,7 @@ static int one_line(struct fold_reader *r, const char *line, size_t len, struct 
     while (t1 > line && ((t1[-1] >= '0' && t1[-1] <= '9') || t1[-1] == '.' || t1[-1] == '-'))
         t1--;
     int two = t1 > line && t1 < e1 && is_blank(t1[-1]) &&
-              parse_number(t1, e1, &v1, &neg1, &frac1);
+              parse_number(t1, e1, &v1);
     const char *se = two ? t1 : e1;
     while (se > line && is_blank(se[-1]))
         se--;
@@ -281,19 +292,23 @@ static int one_line(struct fold_reader *r, const char *line, size_t len, struct 
         skip(r);                        /* a count and no stack */
         return 0;
     }
-    if (neg2 || (two && neg1)) {
+    if (v2.neg || (two && v1.neg)) {
         skip(r);
         return 0;
     }
     if (!keep_comm(r, line, se))
         return 0;
+    unsigned nd = SF_MAX(v2.nd, two ? v1.nd : 0);
+    if (nd > r->dec && rescale(r, nd, err) < 0)
+        return -1;
+    r->rounded += v2.rounded + (two && v1.rounded);
     if (two) {
         if (!r->before)
             r->before = stack_set_new();
-        if (add_stack(r, r->before, 1, line, se, v1, err) < 0)
+        if (add_stack(r, r->before, 1, line, se, &v1, err) < 0)
             return -1;
     }
-    return add_stack(r, r->s, 0, line, se, v2, err);
+    return add_stack(r, r->s, 0, line, se, &v2, err);
 }
 
 int fold_reader_feed(struct fold_reader *r, const char *buf, size_t len, struct sf_err *err)
@@ -328,23 +343,5 @@ int fold_reader_finish(struct fold_reader *r, struct sf_err *err)
         if (rc < 0)
             return -1;
     }
-    /* each stack's fractions, summed, rounded once */
-    for (size_t i = 0; i < r->nr_fracs; i++) {
-        struct frac *f = &r->fracs[i];
-        uint64_t add = (uint64_t)llround(f->sum);
-        struct stack_set *t = f->before ? r->before : r->s;
-        if (!add) {
-            struct stack_view v;
-            stack_get(t, f->id, &v);
-            r->vanished += !f->before && !v.count;
-            continue;
-        }
-        if (add > TOTAL_MAX - stack_total(t))
-            return sf_error(err, "'%s': sample count out of range", r->name);
-        stack_add_to(t, f->id, add);
-        if (!f->before)
-            r->total += add;
-    }
-    r->nr_fracs = 0;
     return 0;
 }

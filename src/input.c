@@ -94,6 +94,28 @@ int input_stream(const struct input_src *src,
     return rc;
 }
 
+/* Fractional counts (result.h count_decimals) are kept in a unit of their
+ * own that only folded inputs share: a capture's or perf script text's
+ * samples, its per-thread and per-syscall counts, are whole. */
+static int check_units(const struct profile *p, struct sf_err *err)
+{
+    const struct input_info *frac = NULL, *other = NULL;
+    if (!p->count_decimals)
+        return 0;
+    for (size_t i = 0; i < p->nr_inputs; i++) {
+        const struct input_info *in = &p->inputs[i];
+        if (in->kind != input_folded.what)
+            other = other ? other : in;
+        else if (!frac)
+            frac = in;
+    }
+    if (!other)
+        return 0;
+    return sf_error(err, "'%s': fractional counts cannot be summed with the samples of '%s' "
+                    "(%s): give folded inputs only", frac ? frac->path : "?", other->path,
+                    other->kind ? other->kind : "not folded stacks");
+}
+
 int input_load(struct loader *L, const char *path, struct sf_err *err)
 {
     struct profile *p = L->p;
@@ -139,6 +161,8 @@ int input_load(struct loader *L, const char *path, struct sf_err *err)
         const struct input_kind *k = input_kind_of(L, head, ns);
         rc = k ? k->load(L, &src, in, err) : unknown_input(src.name, err);
     }
+    if (rc == 0)
+        rc = check_units(p, err);
     if (!src.is_stdin)
         close(src.fd);
     return rc;

@@ -196,6 +196,7 @@ static int folded_load(struct loader *L, const struct input_src *src, struct inp
     struct fold_reader_opts ro = {
         .comm_label = L->o->comm_label,
         .comms = L->o->comms.v, .nr_comms = L->o->comms.n,
+        .decimals = p->count_decimals,
     };
     size_t nr_before = stack_nr_stacks(p->stacks);
     /* Straight into the profile's set: line order stays (--flamechart). */
@@ -212,8 +213,15 @@ static int folded_load(struct loader *L, const struct input_src *src, struct inp
         } else if (before) {
             p->before = before;
         }
+        /* finer fractions than the earlier inputs': their counts (in the
+         * set, rescaled by the reader) and totals to the new unit */
+        unsigned dec = fold_reader_decimals(r, &in->counts_rounded);
+        uint64_t f = sf_pow10(dec - p->count_decimals);
+        p->count_decimals = dec;
+        p->total *= f;
+        for (size_t i = 0; i + 1 < p->nr_inputs; i++)
+            p->inputs[i].samples *= f;
         in->samples = fold_reader_total(r);
-        in->exact_samples = fold_reader_exact_total(r, &in->vanished_stacks);
         p->total += in->samples;
         in->skipped_lines = fold_reader_skipped(r, &in->first_skipped);
         in->skipped_what = "comments, lines without a count or with a negative count";

@@ -787,7 +787,9 @@ static void md_side(FILE *f, const struct side *s, int heading)
     }
     md_slowest(f, s);
     fputs("### Capture health\n\n", f);
-    fprintf(f, "- Samples: %llu", (unsigned long long)s->total);
+    char n[SF_COUNT_STR];
+    sf_count_str(n, s->total, s->p->count_decimals, 0);
+    fprintf(f, "- Samples: %s", n);
     if (s->has_duration)
         fprintf(f, " over %.2f s", s->duration_s);
     fputc('\n', f);
@@ -845,10 +847,22 @@ static void md_side(FILE *f, const struct side *s, int heading)
 }
 
 /* "write 100 -> 130 (+30.0%)" */
-static void md_change(FILE *f, const struct diff_row *r)
+/* v samples as the tables print a count: whole ("%.0f") or, for
+ * fractional counts (result.h count_decimals), with up to dec decimals. */
+static const char *samples_text(char *buf, double v, unsigned dec)
 {
+    if (!dec)
+        snprintf(buf, SF_COUNT_STR, "%.0f", v);
+    else
+        sf_count_str(buf, v > 0 ? (uint64_t)llround(v * (double)sf_pow10(dec)) : 0, dec, 0);
+    return buf;
+}
+
+static void md_change(FILE *f, const struct diff_row *r, unsigned dec)
+{
+    char b[SF_COUNT_STR], a[SF_COUNT_STR];
     md_escape(f, r->name);
-    fprintf(f, " %.0f -> %.0f", r->before, r->after);
+    fprintf(f, " %s -> %s", samples_text(b, r->before, dec), samples_text(a, r->after, dec));
     if (r->before > 0)
         fprintf(f, " (%+.1f%%)", pct(r->delta, r->before));
     else
@@ -901,7 +915,9 @@ static void md_changes(FILE *f, const struct ctx *c)
     fputs("## Changes (before -> after)\n\n", f);
     if (c->comm_hint)
         md_line(f, "- **Warning**: ", c->comm_hint, "\n");
-    fprintf(f, "- Total: %.0f -> %.0f (%+.1f%%)\n", d->total.before, d->total.after,
+    char tb[SF_COUNT_STR], ta[SF_COUNT_STR];
+    fprintf(f, "- Total: %s -> %s (%+.1f%%)\n", samples_text(tb, d->total.before, d->count_decimals),
+            samples_text(ta, d->total.after, d->count_decimals),
             d->total.before > 0 ? pct(d->total.delta, d->total.before) : 0.0);
     for (size_t k = 0; k < SF_ARRAY_SIZE(change_tables); k++) {
         const struct diff_table *t = change_table(d, k);
@@ -911,7 +927,7 @@ static void md_changes(FILE *f, const struct ctx *c)
             if (t->v[i].delta == 0)
                 break;
             fputs(shown++ ? ", " : " ", f);
-            md_change(f, &t->v[i]);
+            md_change(f, &t->v[i], d->count_decimals);
         }
         fputs(shown ? "\n" : " none\n", f);
     }
@@ -939,8 +955,10 @@ static int emit_summary(FILE *f, void *arg, struct sf_err *err)
 /* ================= comment.md ================= */
 
 /* A Markdown table of the largest changes of t (rows with a change). */
-static void comment_table(FILE *f, const char *title, const struct diff_table *t, size_t limit)
+static void comment_table(FILE *f, const char *title, const struct diff_table *t, size_t limit,
+                          unsigned dec)
 {
+    char b[SF_COUNT_STR], a[SF_COUNT_STR];
     size_t rows = 0;
     for (size_t i = 0; i < t->n && rows < limit; i++)
         if (t->v[i].delta != 0)
@@ -955,7 +973,7 @@ static void comment_table(FILE *f, const char *title, const struct diff_table *t
         shown++;
         fputs("| ", f);
         md_escape(f, r->name);
-        fprintf(f, " | %.0f | %.0f | ", r->before, r->after);
+        fprintf(f, " | %s | %s | ", samples_text(b, r->before, dec), samples_text(a, r->after, dec));
         if (r->before > 0)
             fprintf(f, "%+.1f%% |\n", pct(r->delta, r->before));
         else
@@ -991,15 +1009,19 @@ static void comment_body(FILE *f, const struct ctx *c)
         md_line(f, "**Warning**: ", c->comm_hint, "\n\n");
     if (c->have_diff) {
         const struct diff *d = &c->d;
-        fprintf(f, "Samples: %.0f -> %.0f (%+.1f%%)\n", d->total.before, d->total.after,
+        char tb[SF_COUNT_STR], ta[SF_COUNT_STR];
+        fprintf(f, "Samples: %s -> %s (%+.1f%%)\n",
+                samples_text(tb, d->total.before, d->count_decimals),
+                samples_text(ta, d->total.after, d->count_decimals),
                 d->total.before > 0 ? pct(d->total.delta, d->total.before) : 0.0);
         comment_table(f, strcmp(ctx_leaves(c, 1), "Events") ? "Syscall" : "Event",
-                      &d->syscalls, 10);
-        comment_table(f, "Test or origin", &d->tests, 10);
+                      &d->syscalls, 10, d->count_decimals);
+        comment_table(f, "Test or origin", &d->tests, 10, d->count_decimals);
     } else {
         const struct side *s = &c->side[0];
-        fprintf(f, "Samples: %llu. Heaviest %s:", (unsigned long long)s->total,
-                side_leaves(s, 0));
+        char n[SF_COUNT_STR];
+        sf_count_str(n, s->total, s->p->count_decimals, 0);
+        fprintf(f, "Samples: %s. Heaviest %s:", n, side_leaves(s, 0));
         for (size_t k = 0; k < s->nr_sys; k++) {
             fputs(k ? ", " : " ", f);
             md_escape(f, s->top_sys[k].name);
@@ -1118,7 +1140,8 @@ static int emit_comment(FILE *f, void *arg, struct sf_err *err)
 static int emit_folded(FILE *f, void *arg, struct sf_err *err)
 {
     struct ctx *c = arg;
-    return fold_write(c->side[c->cur].p->stacks, f, err);
+    const struct profile *p = c->side[c->cur].p;
+    return fold_write_dec(p->stacks, p->count_decimals, f, err);
 }
 
 static int emit_svg(FILE *f, void *arg, struct sf_err *err)
@@ -1138,6 +1161,7 @@ static int emit_svg(FILE *f, void *arg, struct sf_err *err)
     so.title = sbuf_str(&title);
     so.compare = NULL;
     so.style = NULL;
+    so.count_decimals = s->p->count_decimals;
     int rc = svg_write(s->p->stacks, &so, f, err);
     sbuf_release(&title);
     sbuf_release(&sub);
@@ -1245,7 +1269,9 @@ static void html_badges(FILE *f, const struct side *s, int with_label)
         h(f, s->files);
         fputs("</span></li>", f);
     }
-    fprintf(f, "<li class=\"badge info\"><b>Samples</b> %llu", (unsigned long long)s->total);
+    char n[SF_COUNT_STR];
+    sf_count_str(n, s->total, s->p->count_decimals, 0);
+    fprintf(f, "<li class=\"badge info\"><b>Samples</b> %s", n);
     if (s->has_duration)
         fprintf(f, " over %.2f s", s->duration_s);
     fputs("</li>", f);
@@ -1363,7 +1389,10 @@ static void html_summary(FILE *f, const struct ctx *c)
     }
     const struct diff *d = &c->d;
     fputs("<h3>Changes, before &rarr; after</h3>\n<ul>\n", f);
-    fprintf(f, "<li>Samples: %.0f &rarr; %.0f (%+.1f%%)</li>\n", d->total.before, d->total.after,
+    char tb[SF_COUNT_STR], ta[SF_COUNT_STR];
+    fprintf(f, "<li>Samples: %s &rarr; %s (%+.1f%%)</li>\n",
+            samples_text(tb, d->total.before, d->count_decimals),
+            samples_text(ta, d->total.after, d->count_decimals),
             d->total.before > 0 ? pct(d->total.delta, d->total.before) : 0.0);
     for (size_t k = 0; k < SF_ARRAY_SIZE(change_tables); k++) {
         const struct diff_table *t = change_table(d, k);
@@ -1375,7 +1404,9 @@ static void html_summary(FILE *f, const struct ctx *c)
                 break;
             fputs(shown++ ? ", <code>" : " <code>", f);
             h(f, r->name);
-            fprintf(f, "</code> %.0f &rarr; %.0f", r->before, r->after);
+            char rb[SF_COUNT_STR], ra[SF_COUNT_STR];
+            fprintf(f, "</code> %s &rarr; %s", samples_text(rb, r->before, d->count_decimals),
+                    samples_text(ra, r->after, d->count_decimals));
             if (r->before > 0)
                 fprintf(f, " (<span class=\"%s\">%+.1f%%</span>)", r->delta > 0 ? "up" : "down",
                         pct(r->delta, r->before));

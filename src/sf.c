@@ -158,6 +158,36 @@ void sbuf_add_fixed(struct sbuf *sb, double v, int dec)
     sbuf_add(sb, buf + k, sizeof(buf) - k);
 }
 
+uint64_t sf_pow10(unsigned dec)
+{
+    uint64_t f = 1;
+    while (dec--)
+        f *= 10;
+    return f;
+}
+
+size_t sf_count_str(char *buf, uint64_t v, unsigned dec, int sep)
+{
+    uint64_t unit = sf_pow10(dec), whole = v / unit, frac = v % unit;
+    char digits[24];
+    int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)whole);
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        if (sep && i && (n - i) % 3 == 0)
+            buf[k++] = ',';
+        buf[k++] = digits[i];
+    }
+    if (frac) {
+        buf[k++] = '.';
+        for (uint64_t u = unit / 10; frac; u /= 10) {
+            buf[k++] = (char)('0' + frac / u);
+            frac %= u;
+        }
+    }
+    buf[k] = '\0';
+    return k;
+}
+
 void sbuf_reset(struct sbuf *sb)
 {
     sb->len = 0;

@@ -171,6 +171,18 @@ uint32_t stack_add_names(struct stack_set *s, const char *const *names,
     return id;
 }
 
+int stack_scale(struct stack_set *s, uint64_t factor, uint64_t limit)
+{
+    if (factor && s->total > limit / factor)
+        return -1;
+    for (size_t i = 0; i < s->nr_stacks; i++)
+        s->stacks[i].count *= factor;
+    for (size_t i = 0; i < s->nr_runs; i++)
+        s->runs[i].count *= factor;
+    s->total *= factor;
+    return 0;
+}
+
 size_t stack_nr_stacks(const struct stack_set *s)
 {
     return s->nr_stacks;

@@ -647,16 +647,19 @@ static void xml_escape_str(struct sbuf *sb, const char *s)
         xml_escape(sb, s, strlen(s), 0);
 }
 
-/* Count with thousands separators: 1234567 -> "1,234,567". */
-static void add_count(struct sbuf *sb, uint64_t v)
+/* Count with thousands separators: 1234567 -> "1,234,567"; dec: counts
+ * in units of 10^-dec ("1,234.5"). */
+static void add_count(struct sbuf *sb, uint64_t v, unsigned dec)
 {
-    char digits[32];
-    int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
-    for (int i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0)
-            sbuf_addch(sb, ',');
-        sbuf_addch(sb, digits[i]);
-    }
+    char buf[SF_COUNT_STR];
+    sbuf_add(sb, buf, sf_count_str(buf, v, dec, 1));
+}
+
+/* A count as a number (attributes the viewer reads, notes): "2.5". */
+static void add_number(struct sbuf *sb, uint64_t v, unsigned dec)
+{
+    char buf[SF_COUNT_STR];
+    sbuf_add(sb, buf, sf_count_str(buf, v, dec, 0));
 }
 
 /* Name clipped to chars characters with "..", as flamegraph.pl's layout. */
@@ -754,8 +757,9 @@ static void diff_style(const struct layout *L, const struct node *n, struct svg_
     snprintf(st->fill, sizeof(st->fill), "rgb(%d,%d,%d)", r, g, b);
     double share = L->t->nodes[0].count ? 100.0 * ((double)n->count - (double)n->other) /
                                               (double)L->t->nodes[0].count : 0;
-    if (snprintf(st->note, sizeof(st->note), "before %llu, %+.2f%%",
-                 (unsigned long long)n->other, share) < 0)
+    char before[SF_COUNT_STR];
+    sf_count_str(before, n->other, L->o->count_decimals, 0);
+    if (snprintf(st->note, sizeof(st->note), "before %s, %+.2f%%", before, share) < 0)
         st->note[0] = '\0';
 }
 
@@ -816,14 +820,15 @@ static void emit_frame(struct layout *L, struct out *w, uint32_t id, const uint3
 
     struct sbuf *sb = &w->sb;
     uint64_t count = id ? n->count : L->shown;
-    sbuf_addf(sb, "<g data-n=\"%llu\"%s><title>", (unsigned long long)count,
-              id ? aside ? " data-aside=\"1\"" : "" : " data-root=\"1\"");
+    sbuf_addstr(sb, "<g data-n=\"");
+    add_number(sb, count, o->count_decimals);
+    sbuf_addf(sb, "\"%s><title>", id ? aside ? " data-aside=\"1\"" : "" : " data-root=\"1\"");
     /* FlameGraph's _[k]/_[j]/_[i]/_[w] annotations colour a frame; labels
      * and tooltips show the name without them, as flamegraph.pl does */
     size_t shown_len = id ? svg_label_len(name, len) : len;
     xml_escape(sb, name, shown_len, 0);
     sbuf_add(sb, " (", 2);
-    add_count(sb, count);
+    add_count(sb, count, o->count_decimals);
     sbuf_addch(sb, ' ');
     xml_escape_str(sb, o->countname);
     double pct = L->shown ? 100.0 * (double)count / (double)L->shown : 0;
@@ -978,15 +983,15 @@ static void emit_header(struct layout *L, struct out *w, uint64_t nr_stacks)
     sbuf_addf(sb, "<text id=\"matched\" x=\"%u\" y=\"%u\"> </text>\n", o->width - XPAD,
               L->height - L->ypad2 + fs * 2);
     sbuf_addf(sb, "<text id=\"totals\" x=\"%d\" y=\"%u\">Total: ", XPAD, L->height - fs / 2 - 2);
-    add_count(sb, L->shown);
+    add_count(sb, L->shown, o->count_decimals);
     sbuf_addch(sb, ' ');
     xml_escape_str(sb, o->countname);
     sbuf_add(sb, ", ", 2);
-    add_count(sb, nr_stacks);
+    add_count(sb, nr_stacks, 0);
     sbuf_addstr(sb, nr_stacks == 1 ? " unique stack" : " unique stacks");
     if (L->omitted) {
         sbuf_add(sb, "; ", 2);
-        add_count(sb, L->omitted);
+        add_count(sb, L->omitted, 0);
         sbuf_addf(sb, " frame%s narrower than %g%s omitted", L->omitted == 1 ? "" : "s",
                   o->minwidth, o->minwidth_pct ? "%" : " px");
     }
@@ -1034,7 +1039,7 @@ static void fill_template(struct layout *L, struct out *w, uint64_t nr_stacks)
         } else if (!strcmp(key, "COUNTNAME")) {
             xml_escape_str(sb, o->countname);
         } else if (!strcmp(key, "TOTAL")) {
-            sbuf_addf(sb, "%llu", (unsigned long long)L->shown);
+            add_number(sb, L->shown, o->count_decimals);
         } else if (!strcmp(key, "NOTES")) {
             xml_escape_str(sb, o->notes);
         } else if (!strcmp(key, "CSS")) {

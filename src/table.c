@@ -181,7 +181,7 @@ static void write_syscalls(const struct profile *p, const struct top_opts *o,
     for (size_t i = 0; i < row_limit(o, g.n); i++) {
         const struct sys_row *r = &rows[i];
         writer_cell_str(w, r->name);
-        writer_cell_uint(w, r->count);
+        writer_cell_count(w, r->count, p->count_decimals);
         writer_cell_float(w, share_of(r->count, total));
         writer_cell_float(w, dur > 0 ? (double)r->count / dur : NAN);
         if (!paired)
@@ -214,7 +214,7 @@ static void write_pair_table(const struct profile *p, const struct top_opts *o,
     for (size_t i = 0; i < row_limit(o, g.n); i++) {
         writer_cell_str(w, g.v[i].name);
         writer_cell_str(w, g.v[i].sub);
-        writer_cell_uint(w, g.v[i].count);
+        writer_cell_count(w, g.v[i].count, p->count_decimals);
         writer_cell_float(w, share_of(g.v[i].count, total));
     }
     table_end(w, o, g.n);
@@ -325,7 +325,7 @@ static void write_tests(const struct profile *p, const struct top_opts *o,
         writer_cell_str(w, attr_kind_name(row->kind));
         if (timed)
             writer_cell_float(w, t && t->wall_s >= 0 ? t->wall_s : NAN);
-        writer_cell_uint(w, row->count);
+        writer_cell_count(w, row->count, p->count_decimals);
         writer_cell_float(w, share_of(row->count, total));
         if (timed) {
             if (t && t->window_s >= 0)
@@ -457,7 +457,7 @@ static void write_threads(const struct profile *p, const struct top_opts *o,
     writer_table_begin(w, "threads", "Threads", fcols, 3);
     for (size_t i = 0; i < row_limit(o, g.n); i++) {
         writer_cell_str(w, g.v[i].name);
-        writer_cell_uint(w, g.v[i].count);
+        writer_cell_count(w, g.v[i].count, p->count_decimals);
         writer_cell_float(w, share_of(g.v[i].count, total));
     }
     table_end(w, o, g.n);
@@ -508,7 +508,7 @@ static void write_stacks(const struct profile *p, const struct top_opts *o,
             sbuf_addstr(&line, stack_name(s, v.frames[f]));
         }
         writer_cell_str(w, sbuf_str(&line));
-        writer_cell_uint(w, v.count);
+        writer_cell_count(w, v.count, p->count_decimals);
         writer_cell_float(w, share_of(v.count, total));
     }
     writer_table_end(w);
@@ -522,7 +522,7 @@ int top_write(const struct profile *p, const struct top_opts *o,
     unsigned t = o->tables ? o->tables : TOP_ALL;
     uint64_t total = p->total ? p->total : stack_total(p->stacks);
     writer_begin(w);
-    writer_scalar_uint(w, "total", "Samples", total);
+    writer_scalar_count(w, "total", "Samples", total, p->count_decimals);
     writer_scalar_uint(w, "lost", "Lost", p->lost);
     writer_scalar_float(w, "duration_s", "Duration (s)", p->has_capture ? p->duration_s : NAN, 3);
     if (t & TOP_SYSCALLS)

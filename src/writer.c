@@ -183,6 +183,15 @@ void jsonw_uint(struct jsonw *j, uint64_t v)
     fprintf(j->f, "%llu", (unsigned long long)v);
 }
 
+/* A count in units of 10^-dec (sf_count_str), as a JSON number. */
+static void jsonw_count(struct jsonw *j, int64_t v, unsigned dec)
+{
+    char buf[SF_COUNT_STR];
+    jsonw_sep(j);
+    sf_count_str(buf, v < 0 ? (uint64_t)-v : (uint64_t)v, dec, 0);
+    fprintf(j->f, "%s%s", v < 0 ? "-" : "", buf);
+}
+
 void jsonw_int(struct jsonw *j, int64_t v)
 {
     jsonw_sep(j);
@@ -449,6 +458,19 @@ void writer_scalar_uint(struct writer *w, const char *key, const char *title, ui
     scalar_text(w, key, title, buf, 0);
 }
 
+void writer_scalar_count(struct writer *w, const char *key, const char *title, uint64_t v,
+                         unsigned dec)
+{
+    char buf[SF_COUNT_STR];
+    if (w->json) {
+        jsonw_name(w->json, key);
+        jsonw_count(w->json, (int64_t)v, dec);
+        return;
+    }
+    sf_count_str(buf, v, dec, 0);
+    scalar_text(w, key, title, buf, 0);
+}
+
 void writer_scalar_float(struct writer *w, const char *key, const char *title,
                          double v, int prec)
 {
@@ -637,6 +659,40 @@ void writer_cell_uint(struct writer *w, uint64_t v)
         put_cell(w, buf);
     }
     cell_done(w);
+}
+
+/* A count in units of 10^-dec; sign: a delta ("+0.25"; csv no '+'). */
+static void cell_count(struct writer *w, int64_t v, unsigned dec, int sign)
+{
+    char buf[SF_COUNT_STR + 1];
+    int j = json_cell_begin(w);
+    if (j < 0)
+        return;
+    if (j) {
+        jsonw_count(w->json, v, dec);
+    } else {
+        buf[0] = v < 0 ? '-' : '+';
+        int mark = v != 0 && (v < 0 || (sign && w->fmt != WRITER_CSV));
+        sf_count_str(buf + mark, v < 0 ? (uint64_t)-v : (uint64_t)v, dec, 0);
+        put_cell(w, buf);
+    }
+    cell_done(w);
+}
+
+void writer_cell_count(struct writer *w, uint64_t v, unsigned dec)
+{
+    if (dec)
+        cell_count(w, (int64_t)v, dec, 0);
+    else
+        writer_cell_uint(w, v);
+}
+
+void writer_cell_count_delta(struct writer *w, int64_t v, unsigned dec)
+{
+    if (dec)
+        cell_count(w, v, dec, 1);
+    else
+        writer_cell_int(w, v);
 }
 
 void writer_cell_int(struct writer *w, int64_t v)

@@ -49,7 +49,8 @@ static int fold_option(int code, const char *arg, void *ctx, struct sf_err *err)
 
 static int write_folded(FILE *out, void *arg, struct sf_err *err)
 {
-    return fold_write(arg, out, err);
+    struct profile *p = arg;
+    return fold_write_dec(p->stacks, p->count_decimals, out, err);
 }
 
 int cmd_fold(int argc, char **argv)
@@ -71,7 +72,7 @@ int cmd_fold(int argc, char **argv)
     struct profile p;
     rc = cmd_load(&co, inputs, nr_inputs, &p);
     if (rc == 0)
-        rc = cmd_write_output(co.output, write_folded, p.stacks);
+        rc = cmd_write_output(co.output, write_folded, &p);
     profile_release(&p);
 out:
     common_opts_release(&co);

@@ -198,6 +198,7 @@ int cmd_svg(int argc, char **argv)
          * capture, or of perf script text) */
         if (!c.countname_set && !cmd_counts_syscalls(&p))
             c.so.countname = "samples";
+        c.so.count_decimals = p.count_decimals;
         struct svg_job j = { &p, &c.so };
         rc = cmd_write_output(c.co.output, write_svg, &j);
     }

@@ -2,7 +2,6 @@
  * options, load the inputs through the pipeline, report errors and the
  * missing-binary summary on standard error. */
 #include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,19 +324,11 @@ static int load_inputs(struct common_opts *co, char **inputs, size_t nr_inputs,
             cmd_warn(co->prof.quiet, "'%s': %llu line%s skipped (%s), the first line %zu",
                      in->path, (unsigned long long)in->skipped_lines,
                      in->skipped_lines == 1 ? "" : "s", in->skipped_what, in->first_skipped);
-        /* fractional counts: each stack's sum is rounded once; say so when
-         * that changed the total */
-        if (in->exact_samples > 0 && (in->vanished_stacks ||
-                                      fabs(in->exact_samples - (double)in->samples) >= 0.5)) {
-            char gone[96] = "";
-            if (in->vanished_stacks)
-                snprintf(gone, sizeof(gone), ", %llu stack%s under half a sample rounded to 0",
-                         (unsigned long long)in->vanished_stacks,
-                         in->vanished_stacks == 1 ? "" : "s");
-            cmd_warn(co->prof.quiet, "'%s': fractional counts summed per stack and rounded: "
-                     "%llu samples drawn for %.2f written%s", in->path,
-                     (unsigned long long)in->samples, in->exact_samples, gone);
-        }
+        /* fractional counts are kept, to SF_COUNT_DEC_MAX decimals */
+        if (in->counts_rounded)
+            cmd_warn(co->prof.quiet, "'%s': %llu count%s with more than %d decimals rounded "
+                     "to %d", in->path, (unsigned long long)in->counts_rounded,
+                     in->counts_rounded == 1 ? "" : "s", SF_COUNT_DEC_MAX, SF_COUNT_DEC_MAX);
         if (in->exits_skipped)
             cmd_note(co->prof.quiet, "'%s': %llu sys_exit_* samples left out (--event "
                      "names them to keep them)", in->path,
@@ -554,6 +545,7 @@ int cmd_before_column(const struct profile *p, struct profile *before)
         return 0;
     before->stacks = p->before;
     before->total = stack_total(p->before);
+    before->count_decimals = p->count_decimals;
     return 1;
 }
 

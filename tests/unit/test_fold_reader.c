@@ -1,7 +1,8 @@
 /* test_fold_reader.c - folded stacks as other tools write them, with the
  * expectations flamegraph.pl's documented semantics give: two-column
  * difffolded lines (width = second column, the first kept as "before",
- * never a number in a name), fractional counts summed, comments, lines
+ * never a number in a name), fractional counts kept exactly (in a unit
+ * of 10^-d samples, rescaled when a finer fraction appears), comments, lines
  * without a count and negative counts skipped and counted, file order
  * kept for flame charts, the comm filter by first frame, chunked input. */
 #include <stdarg.h>
@@ -15,15 +16,20 @@
 #include "fold_reader.h"
 #include "fold.h"
 
-static char *folded(struct stack_set *s)
+static char *folded_dec(struct stack_set *s, unsigned dec)
 {
     char *out = NULL;
     size_t len = 0;
     struct sf_err err;
     FILE *f = open_memstream(&out, &len);
-    assert_int_equal(fold_write(s, f, &err), 0);
+    assert_int_equal(fold_write_dec(s, dec, f, &err), 0);
     fclose(f);
     return out;
+}
+
+static char *folded(struct stack_set *s)
+{
+    return folded_dec(s, 0);
 }
 
 /* Reads text in chunks of `chunk` bytes; returns the reader (finished). */
@@ -77,12 +83,61 @@ static void test_fractions_and_skips(void **state)
         "main;last 1";                 /* no final newline */
     struct stack_set *s = stack_set_new();
     struct fold_reader *r = read_text(text, 3, s, NULL);
-    char *out = folded(s);
-    assert_string_equal(out, "main;bar 2\nmain;foo 3\nmain;last 1\n");
+    uint64_t rounded;
+    assert_int_equal(fold_reader_decimals(r, &rounded), 2);
+    assert_int_equal(rounded, 0);
+    assert_int_equal(fold_reader_total(r), 550);        /* 5.5 in hundredths */
+    char *out = folded_dec(s, 2);
+    assert_string_equal(out, "main;bar 2\nmain;foo 2.5\nmain;last 1\n");
     size_t first;
     assert_int_equal(fold_reader_skipped(r, &first), 4);
     assert_int_equal(first, 1);
     assert_null(fold_reader_take_before(r));
+    free(out);
+    fold_reader_free(r);
+    stack_set_free(s);
+}
+
+/* A finer fraction met later brings what was read (counts, flame chart
+ * runs, the BEFORE column) to its unit; trailing zeros are no finer; past
+ * six decimals, counts are rounded (and counted). */
+static void test_fraction_units(void **state)
+{
+    (void)state;
+    const char *text =
+        "m;a 3 1\n"
+        "m;b 1.50 2.\n"               /* 1.5 and 2: tenths */
+        "m;a 0 0.125\n"               /* thousandths: all above x100 */
+        "m;c 0.00000049 0.0000005\n"  /* 7-8 decimals: 0 and 0.000001 */
+        "m;a 2.000 1\n";
+    struct stack_set *s = stack_set_new();
+    stack_record_order(s, 1);
+    struct fold_reader *r = read_text(text, 4, s, NULL);
+    uint64_t rounded;
+    assert_int_equal(fold_reader_decimals(r, &rounded), 6);
+    assert_int_equal(rounded, 2);
+    char *out = folded_dec(s, 6);
+    assert_string_equal(out, "m;a 2.125\nm;b 2\nm;c 0.000001\n");
+    assert_int_equal(fold_reader_total(r), 4125001);
+    assert_int_equal(stack_nr_runs(s), 5);            /* a b a c a: line order */
+    assert_int_equal(stack_runs(s)[0].count, 1000000);   /* 1, read whole */
+    assert_int_equal(stack_runs(s)[2].count, 125000);
+    free(out);
+    struct stack_set *b = fold_reader_take_before(r);
+    out = folded_dec(b, 6);
+    assert_string_equal(out, "m;a 5\nm;b 1.5\nm;c 0\n");
+    free(out);
+    stack_set_free(b);
+    fold_reader_free(r);
+    stack_set_free(s);
+
+    /* a set already in hundredths (an earlier input) stays in them */
+    struct fold_reader_opts o = { .decimals = 2 };
+    s = stack_set_new();
+    r = read_text("x 1\ny 0.5\n", 64, s, &o);
+    assert_int_equal(fold_reader_decimals(r, NULL), 2);
+    out = folded_dec(s, 2);
+    assert_string_equal(out, "x 1\ny 0.5\n");
     free(out);
     fold_reader_free(r);
     stack_set_free(s);
@@ -139,6 +194,16 @@ static void test_out_of_range(void **state)
     const char *text = "a 9007199254740992\n";
     assert_int_equal(fold_reader_feed(r, text, strlen(text), &err), -1);
     assert_non_null(strstr(err.msg, "line 1: sample count out of range"));
+    fold_reader_free(r);
+    stack_set_free(s);
+    /* a fraction that would take the total read so far past 2^53 units */
+    s = stack_set_new();
+    r = fold_reader_new("t.folded", s, NULL);
+    text = "a 4503599627370496\nb 0.5\n";
+    assert_int_equal(fold_reader_feed(r, text, strlen(text), &err), -1);
+    assert_string_equal(err.msg, "'t.folded': line 2: counts with 1 decimals pass the largest "
+                                 "total (2^53 units of 10^-1)");
+    assert_int_equal(stack_total(s), UINT64_C(4503599627370496));   /* left as it was */
     fold_reader_free(r);
     stack_set_free(s);
 }
@@ -238,6 +303,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_columns),
         cmocka_unit_test(test_fractions_and_skips),
+        cmocka_unit_test(test_fraction_units),
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_comm_filter_and_label),
         cmocka_unit_test(test_out_of_range),

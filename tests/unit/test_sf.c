@@ -144,11 +144,34 @@ static void test_fixed(void **state)
     }
 }
 
+/* Counts in decimal units: exact digits, no trailing zeros, separators in
+ * the whole part only; dec 0 prints as %llu does. */
+static void test_count_str(void **state)
+{
+    (void)state;
+    char b[SF_COUNT_STR];
+    static const struct { uint64_t v; unsigned dec; int sep; const char *want; } c[] = {
+        { 0, 0, 0, "0" }, { 1234567, 0, 1, "1,234,567" }, { 1234567, 0, 0, "1234567" },
+        { 25, 1, 0, "2.5" }, { 2500, 3, 0, "2.5" }, { 3000, 3, 0, "3" }, { 1, 6, 0, "0.000001" },
+        { 0, 6, 0, "0" }, { 1234567891, 3, 1, "1,234,567.891" }, { 100001, 6, 0, "0.100001" },
+        { UINT64_MAX, 0, 1, "18,446,744,073,709,551,615" },
+        { UINT64_MAX, 6, 1, "18,446,744,073,709.551615" },
+    };
+    for (size_t i = 0; i < SF_ARRAY_SIZE(c); i++) {
+        size_t n = sf_count_str(b, c[i].v, c[i].dec, c[i].sep);
+        assert_string_equal(b, c[i].want);
+        assert_int_equal(n, strlen(c[i].want));
+    }
+    assert_int_equal(sf_pow10(0), 1);
+    assert_int_equal(sf_pow10(6), 1000000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_sbuf),
+        cmocka_unit_test(test_count_str),
         cmocka_unit_test(test_grow),
         cmocka_unit_test(test_byte_order),
         cmocka_unit_test(test_hash),
