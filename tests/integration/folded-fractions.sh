@@ -5,8 +5,9 @@
 #    extracts (tests/data/folded/*.flamegraph, the command in their header):
 #    every frame it draws is drawn at the same place (x and x + width to
 #    within its 0.1 px printing), the same frames are omitted under
-#    --minwidth's 0.1 px, and each title's count rounds to the whole count
-#    flamegraph.pl prints (it rounds titles; sysflame prints the exact sum);
+#    --minwidth (0.1 px, and 1.1%), and each title's exact count is within
+#    half a sample of the whole count flamegraph.pl prints (it rounds
+#    titles, from float sums: 4.5 may print as 4 or 5); --flamechart too;
 #  - sums worked out by hand (below): fold's lines, svg totals and titles,
 #    top's JSON counts, diff's tables of a two-column (difffolded.pl) file
 #    with fractions.
@@ -51,7 +52,7 @@ ours = [l.rstrip("\n").split(" ", 3) for l in open(sys.argv[2]) if l.strip()]
 label, bad = sys.argv[3], 0
 for x1, x2, n, name in gold:
     hit = [o for o in ours if o[3] == name and abs(float(o[0]) - float(x1)) <= 0.06
-           and abs(float(o[1]) - float(x2)) <= 0.06 and "%.0f" % float(o[2]) == n]
+           and abs(float(o[1]) - float(x2)) <= 0.06 and abs(float(o[2]) - float(n)) <= 0.5 + 1e-9]
     if len(hit) != 1:
         print("FAIL %s: flamegraph.pl's frame %s at %s-%s (%s) not matched once" % (label, name, x1, x2, n))
         bad = 1
@@ -73,6 +74,11 @@ for t in 'all (88.149957 samples, 100.00%)' 'pkg.TestWrite (12.126 samples, 13.7
          'pkg.TestOpen (4.5 samples, 5.10%' 'read (9.75 samples, 11.06%' 'futex (0.9 samples, 1.02%' \
          'big (40.123457 samples, 45.52%'; do
     grep -qF "<title>$t" "$tmp/frac.svg" || { echo "FAIL frac: no title '$t'"; fail=1; }
+done
+for v in "minwidth:--minwidth 1.1%" "flamechart:--flamechart"; do
+    # shellcheck disable=SC2086
+    "$SYSFLAME" svg -q ${v#*:} "$d/frac.folded" -o "$tmp/${v%%:*}.svg" || { echo "FAIL svg ${v#*:}"; fail=1; }
+    compare "$d/frac-${v%%:*}.flamegraph" "$tmp/${v%%:*}.svg" "frac ${v#*:}"
 done
 [ "$(cat "$tmp/err")" = "sysflame: warning: '$d/frac.folded': 1 count with more than 6 decimals rounded to 6" ] ||
     { echo "FAIL frac: warnings: $(cat "$tmp/err")"; fail=1; }
