@@ -68,14 +68,22 @@ struct cache_set {
     unsigned next;             /* round-robin victim */
 };
 
+/* A stripe's sets grow as they fill: one at first, doubled (up to
+ * STRIPE_SETS) when an entry would evict another, so a binary with a few
+ * hot addresses (most of a system-wide capture's ~100) holds a few KB
+ * instead of the whole table. */
 struct stripe {
     pthread_mutex_t lock;
-    struct cache_set sets[STRIPE_SETS];
+    struct cache_set *sets;
+    unsigned nr_sets;          /* a power of two, 1..STRIPE_SETS */
 };
 
 struct symstate {
-    struct csym *syms;
+    struct csym *syms;         /* loaded on first need (syms_ready): a Go
+                                  binary's pclntab names nearly every pc */
     size_t nr_syms;
+    int syms_loaded;           /* atomic */
+    pthread_mutex_t syms_lock;
     Dwarf *dw;
     struct dwimage img;        /* owns dw when it was opened from an image */
     Elf *dw_from[2];           /* debug file, code file: DWARF opened lazily */
@@ -506,29 +514,45 @@ static int dwarf_chain(struct symstate *st, uint64_t addr, struct dw_frame *out,
 
 /* ---- per-binary state ---- */
 
+/* The symbol table, read and sorted on first need. */
+static void syms_ready(struct symstate *st)
+{
+    if (__atomic_load_n(&st->syms_loaded, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(&st->syms_lock);
+    if (!st->syms_loaded) {
+        Elf *dbg = st->dw_from[0], *code = st->dw_from[1];
+        Elf_Scn *scn = NULL;
+        Elf *from = NULL;
+        if (dbg && (scn = find_symtab(dbg, SHT_SYMTAB)) != NULL)
+            from = dbg;
+        else if ((scn = find_symtab(code, SHT_SYMTAB)) != NULL)
+            from = code;
+        else if ((scn = find_symtab(code, SHT_DYNSYM)) != NULL)
+            from = code;
+        if (from)
+            load_syms(st, from, scn);
+        __atomic_store_n(&st->syms_loaded, 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&st->syms_lock);
+}
+
 static void *symstate_create(struct binary *b)
 {
     struct symstate *st = xcalloc(1, sizeof(*st));
     pthread_mutex_init(&st->dw_lock, NULL);
     pthread_mutex_init(&st->dm_lock, NULL);
-    Elf *dbg = binary_debug_elf(b), *code = binary_elf(b);
-    Elf_Scn *scn = NULL;
-    Elf *from = NULL;
-    if (dbg && (scn = find_symtab(dbg, SHT_SYMTAB)) != NULL)
-        from = dbg;
-    else if ((scn = find_symtab(code, SHT_SYMTAB)) != NULL)
-        from = code;
-    else if ((scn = find_symtab(code, SHT_DYNSYM)) != NULL)
-        from = code;
-    if (from)
-        load_syms(st, from, scn);
+    pthread_mutex_init(&st->syms_lock, NULL);
     /* DWARF waits for the first C address: Go frames come from pclntab,
      * and opening a Go binary's DWARF inflates ~18 MB of debug sections. */
-    st->dw_from[0] = dbg;
-    st->dw_from[1] = code;
-    st->stripes = xzalloc_written(NR_STRIPES, sizeof(*st->stripes));
-    for (size_t i = 0; i < NR_STRIPES; i++)
+    st->dw_from[0] = binary_debug_elf(b);
+    st->dw_from[1] = binary_elf(b);
+    st->stripes = xcalloc(NR_STRIPES, sizeof(*st->stripes));
+    for (size_t i = 0; i < NR_STRIPES; i++) {
         pthread_mutex_init(&st->stripes[i].lock, NULL);
+        st->stripes[i].sets = xcalloc(1, sizeof(struct cache_set));
+        st->stripes[i].nr_sets = 1;
+    }
     return st;
 }
 
@@ -538,9 +562,10 @@ static void symstate_free(void *p)
     if (!st)
         return;
     for (size_t i = 0; i < NR_STRIPES; i++) {
-        for (size_t k = 0; k < STRIPE_SETS; k++)
+        for (size_t k = 0; k < st->stripes[i].nr_sets; k++)
             for (size_t w = 0; w < WAYS; w++)
                 free(st->stripes[i].sets[k].way[w].frames);
+        free(st->stripes[i].sets);
         pthread_mutex_destroy(&st->stripes[i].lock);
     }
     free(st->stripes);
@@ -552,6 +577,7 @@ static void symstate_free(void *p)
     u64map_release(&st->demangled);
     strtab_release(&st->dm_names);
     pthread_mutex_destroy(&st->dm_lock);
+    pthread_mutex_destroy(&st->syms_lock);
     free(st->syms);
     free(st->cus);
     for (size_t i = 0; i < st->nr_fns; i++) {
@@ -605,6 +631,7 @@ static void dwarf_open_locked(struct symstate *st, int parallel)
 static int c_frames(struct symstate *st, uint64_t addr, int no_inline,
                     struct sym_frame *out, int max)
 {
+    syms_ready(st);
     const struct csym *s = find_sym(st, addr);
     if (!s) {
         out[0] = (struct sym_frame){ .physical = 1 };
@@ -651,6 +678,31 @@ static uint64_t slot_hash(uint64_t a)
     return a;
 }
 
+/* Doubles a stripe's sets (its lock held): entries move to their set in
+ * the larger table, in their old order; one that finds its new set full
+ * is dropped (a cache forgets). */
+static void stripe_grow(struct stripe *sp)
+{
+    unsigned n = sp->nr_sets * 2;
+    struct cache_set *sets = xcalloc(n, sizeof(*sets));
+    for (unsigned k = 0; k < sp->nr_sets; k++) {
+        for (unsigned w = 0; w < WAYS; w++) {
+            struct cache_slot *old = &sp->sets[k].way[w];
+            if (!old->used)
+                continue;
+            uint64_t h = slot_hash(old->addr ^ (uint64_t)old->no_inline);
+            struct cache_set *to = &sets[(h / NR_STRIPES) & (n - 1)];
+            if (to->next < WAYS)
+                to->way[to->next++] = *old;
+            else
+                free(old->frames);
+        }
+    }
+    free(sp->sets);
+    sp->sets = sets;
+    sp->nr_sets = n;
+}
+
 int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
               struct sym_frame *out, int max)
 {
@@ -664,8 +716,8 @@ int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
     struct symstate *st = binary_priv(b, symstate_create, symstate_free);
     uint64_t h = slot_hash(addr ^ (uint64_t)no_inline);
     struct stripe *sp = &st->stripes[h % NR_STRIPES];
-    struct cache_set *set = &sp->sets[(h / NR_STRIPES) % STRIPE_SETS];
     pthread_mutex_lock(&sp->lock);
+    struct cache_set *set = &sp->sets[(h / NR_STRIPES) & (sp->nr_sets - 1)];
     for (int w = 0; w < WAYS; w++) {
         struct cache_slot *slot = &set->way[w];
         if (slot->used && slot->addr == addr && slot->no_inline == no_inline) {
@@ -686,6 +738,11 @@ int symbolize(struct binary *b, uint64_t vaddr, int is_return, int no_inline,
         n = c_frames(st, addr, no_inline, tmp, MAX_FRAMES);
 
     pthread_mutex_lock(&sp->lock);
+    set = &sp->sets[(h / NR_STRIPES) & (sp->nr_sets - 1)];
+    if (set->way[set->next % WAYS].used && sp->nr_sets < STRIPE_SETS) {
+        stripe_grow(sp);
+        set = &sp->sets[(h / NR_STRIPES) & (sp->nr_sets - 1)];
+    }
     struct cache_slot *slot = &set->way[set->next++ % WAYS];
     free(slot->frames);
     slot->frames = xmalloc((size_t)n * sizeof(*tmp));
@@ -706,6 +763,7 @@ int symbolize_symbol(struct binary *b, uint64_t vaddr, uint64_t *start, const ch
     if (!b)
         return -1;
     struct symstate *st = binary_priv(b, symstate_create, symstate_free);
+    syms_ready(st);
     const struct csym *s = find_sym(st, vaddr);
     if (!s)
         return -1;
@@ -719,6 +777,7 @@ void symbolize_prepare(struct binary *b)
     if (!b || binary_gosym(b))
         return;
     struct symstate *st = binary_priv(b, symstate_create, symstate_free);
+    syms_ready(st);
     if (!st->nr_syms)
         return;
     pthread_mutex_lock(&st->dw_lock);
