@@ -98,6 +98,8 @@ void session_free(struct session *s);
 
 struct pd_file *session_file(struct session *s);
 const struct tp_set *session_tracepoints(const struct session *s); /* may be NULL */
+/* No sample's tracepoint fields will be printed (tp_no_print). */
+void session_no_print(struct session *s);
 /* Human name of attr idx: EVENT_DESC name, or "system:name" of the tracepoint */
 const char *session_event_name(const struct session *s, size_t attr_idx);
 

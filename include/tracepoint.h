@@ -18,6 +18,12 @@ int tp_parse(const char *name, const uint8_t *blob, size_t size,
              struct tp_set **out, struct sf_err *err);
 void tp_free(struct tp_set *s);
 
+/* Nothing of s will be printed (no tp_format_fields): formats not yet
+ * parsed are handed to libtraceevent without their print fmt, whose parse
+ * is most of a format's cost (~0.2 M instructions each); names, syscall
+ * facts and fields are the same.  tp_format_fields would print raw fields. */
+void tp_no_print(struct tp_set *s);
+
 /* The format with this id (attr.config), or NULL. */
 const struct tp_event *tp_find(const struct tp_set *s, uint64_t id);
 /* Whether format id is a syscalls:sys_exit_* tracepoint, read from its

@@ -417,6 +417,8 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
                  threads > 1 && threads <= sf_ncpus(), threads > 1 && !L->part && !filtered);
     if (threads > 1)
         session_allow_threads(L->sess, 1);
+    if (!o->on_sample)
+        session_no_print(L->sess);  /* only script prints fields */
     L->jobs = xcalloc(BATCH_MAX, sizeof(*L->jobs));
     L->work = xcalloc(BATCH_MAX, sizeof(*L->work));
     L->done = xcalloc(BATCH_MAX, sizeof(*L->done));

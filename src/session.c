@@ -1262,6 +1262,11 @@ const struct tp_set *session_tracepoints(const struct session *s)
     return s->tp;
 }
 
+void session_no_print(struct session *s)
+{
+    tp_no_print(s->tp);
+}
+
 const char *session_event_name(const struct session *s, size_t attr_idx)
 {
     if (attr_idx >= s->nr_attrs)

@@ -16,19 +16,24 @@
 #define TP_SCRATCH_SIZE (2 * 65536 + 64)
 
 struct tp_event {
-    struct tep_event *ev;
+    struct tep_event *ev;       /* once TP_PARSED */
     uint64_t id;
-    int state;                  /* TP_PENDING, TP_PARSED, TP_FAILED; atomic */
-    char *text;                 /* the format while pending */
+    int state;                  /* TP_PENDING ... TP_FAILED; atomic */
+    char *text;                 /* the format until libtraceevent has it */
     char *system;
+    char *name;                 /* from TP_NAMED on */
     int syscall_kind;           /* 1 enter, 2 exit, 0 none */
     int print_raw;              /* print fmt unsafe on untrusted data */
     const char *syscall;        /* points into ev->name */
 };
 
-/* Formats are handed to libtraceevent on first lookup: a capture of every
- * syscall tracepoint carries ~360 formats, of which a few have samples. */
-enum { TP_PENDING, TP_PARSED, TP_FAILED };
+/* Formats are named on first lookup and handed to libtraceevent on first
+ * need of their fields (tp_field_u64, tp_format_fields): a capture of every
+ * syscall tracepoint carries ~360 formats, of which a few have samples, and
+ * a flame graph of sys_enter_* samples needs none of their fields
+ * (libtraceevent's parse costs ~0.2 M instructions a format).  TP_NOFIELDS:
+ * named, but libtraceevent kept no event (out of memory). */
+enum { TP_PENDING, TP_NAMED, TP_PARSED, TP_NOFIELDS, TP_FAILED };
 
 struct tp_set {
     struct tep_handle *tep;
@@ -40,6 +45,7 @@ struct tp_set {
     struct trace_seq seq;
     uint8_t *scratch;           /* TP_SCRATCH_SIZE bytes, zero past used */
     size_t scratch_used;
+    int no_print;               /* formats parsed without their print fmt */
 };
 
 /* Bounds-checked reader over the blob; every read goes through need(). */
@@ -456,7 +462,7 @@ static int cmp_event(const void *a, const void *b)
 
 static void classify_syscall(struct tp_event *e)
 {
-    const char *sys = e->ev->system, *name = e->ev->name;
+    const char *sys = e->system, *name = e->name;
 
     if (!sys || !name || strcmp(sys, "syscalls") != 0)
         return;
@@ -522,27 +528,56 @@ static int args_unsafe(const struct tep_print_arg *a, int depth)
     return 0;
 }
 
-/* Hands a pending format to libtraceevent; the caller holds print_lock.
- * libtraceevent keeps an event whose print fmt it could not parse, so the
- * event is looked up by id whatever tep_parse_event returned. */
+/* Hands a pending or named format to libtraceevent; the caller holds
+ * print_lock.  libtraceevent keeps an event whose print fmt it could not
+ * parse, so the event is looked up by id whatever tep_parse_event returned. */
 static void parse_pending(struct tp_set *s, struct tp_event *e)
 {
     struct tep_event *ev;
+    int named = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == TP_NAMED;
 
-    if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != TP_PENDING)
+    if (!named && e->state != TP_PENDING)
         return;
+    /* the print fmt follows the fields (format_well_formed), on a line
+     * of its own; without it libtraceevent keeps the event and its fields */
+    char *pf = s->no_print ? strstr(e->text, "\nprint fmt:") : NULL;
+    if (pf)
+        pf[1] = '\0';
     tep_parse_event(s->tep, e->text, strlen(e->text), e->system);
     free(e->text);
     e->text = NULL;
     ev = tep_find_event(s->tep, (int)e->id);
     if (!ev || !ev->name) {
-        __atomic_store_n(&e->state, TP_FAILED, __ATOMIC_RELEASE);
+        __atomic_store_n(&e->state, named ? TP_NOFIELDS : TP_FAILED, __ATOMIC_RELEASE);
         return;
     }
     e->ev = ev;
     e->print_raw = args_unsafe(ev->print_fmt.args, 0);
-    classify_syscall(e);
+    if (!named) {
+        e->name = xstrdup(ev->name);
+        classify_syscall(e);
+    }
     __atomic_store_n(&e->state, TP_PARSED, __ATOMIC_RELEASE);
+}
+
+/* Names a pending format from its text, as libtraceevent would: a
+ * well-formed format (format_well_formed) starts "name: N\nID: D\n", and
+ * libtraceevent names it N and keeps it under D.  An ID with a leading
+ * zero, which libtraceevent reads in octal, is left to libtraceevent. */
+static void name_pending(struct tp_set *s, struct tp_event *e)
+{
+    if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != TP_PENDING)
+        return;
+    const char *n = e->text + 6, *end = n;  /* after "name: " */
+    while (*end != '\n')
+        end++;
+    if (end[5] == '0' && end[6] >= '0' && end[6] <= '9') {  /* "\nID: 0D" */
+        parse_pending(s, e);
+        return;
+    }
+    e->name = xstrndup(n, (size_t)(end - n));
+    classify_syscall(e);
+    __atomic_store_n(&e->state, TP_NAMED, __ATOMIC_RELEASE);
 }
 
 static void tp_free_events(struct tp_set *s)
@@ -550,6 +585,7 @@ static void tp_free_events(struct tp_set *s)
     for (size_t i = 0; i < s->nr; i++) {
         free(s->events[i].text);
         free(s->events[i].system);
+        free(s->events[i].name);
     }
     free(s->events);
 }
@@ -599,8 +635,6 @@ void tp_free(struct tp_set *s)
     free(s);
 }
 
-/* The first format with this id, parsed on demand; `locked`: the caller
- * holds print_lock. */
 /* The (first) entry with this id, parsed or not; NULL if none. */
 static struct tp_event *event_slot(const struct tp_set *s, uint64_t id)
 {
@@ -618,29 +652,48 @@ static struct tp_event *event_slot(const struct tp_set *s, uint64_t id)
     return lo < s->nr && s->events[lo].id == id ? &s->events[lo] : NULL;
 }
 
-static const struct tp_event *find_event(const struct tp_set *cs, uint64_t id, int locked)
+/* e named (fields 0) or handed to libtraceevent (fields 1) if it was
+ * not yet; `locked`: the caller holds print_lock.  The state reached. */
+static int event_ready(struct tp_set *s, struct tp_event *e, int fields, int locked)
 {
-    struct tp_set *s = (struct tp_set *)cs;
-    struct tp_event *e = event_slot(s, id);
-    int state;
-
-    if (!e)
-        return NULL;
-    state = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
-    if (state == TP_PENDING) {
+    int state = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+    if (state == TP_PENDING || (fields && state == TP_NAMED)) {
         if (!locked)
             pthread_mutex_lock(&s->print_lock);
-        parse_pending(s, e);
+        if (fields)
+            parse_pending(s, e);
+        else
+            name_pending(s, e);
         if (!locked)
             pthread_mutex_unlock(&s->print_lock);
         state = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
     }
-    return state == TP_PARSED ? e : NULL;
+    return state;
+}
+
+/* The first format with this id, named (or with its fields: `fields`) on
+ * demand; `locked`: the caller holds print_lock. */
+static const struct tp_event *find_event(const struct tp_set *cs, uint64_t id, int fields,
+                                         int locked)
+{
+    struct tp_set *s = (struct tp_set *)cs;
+    struct tp_event *e = event_slot(s, id);
+
+    if (!e)
+        return NULL;
+    int state = event_ready(s, e, fields, locked);
+    return state == TP_FAILED || state == TP_PENDING ? NULL : e;
+}
+
+void tp_no_print(struct tp_set *s)
+{
+    if (s)
+        s->no_print = 1;
 }
 
 const struct tp_event *tp_find(const struct tp_set *s, uint64_t id)
 {
-    return find_event(s, id, 0);
+    return find_event(s, id, 0, 0);
 }
 
 int tp_is_syscall_exit(const struct tp_set *cs, uint64_t id)
@@ -651,9 +704,10 @@ int tp_is_syscall_exit(const struct tp_set *cs, uint64_t id)
         return 0;
     int exit = 0;
     pthread_mutex_lock(&s->print_lock);
-    if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == TP_PARSED)
+    int state = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+    if (state == TP_NAMED || state == TP_PARSED || state == TP_NOFIELDS)
         exit = e->syscall_kind == 2;
-    else if (e->state == TP_PENDING && e->text && e->system && !strcmp(e->system, "syscalls"))
+    else if (state == TP_PENDING && e->text && e->system && !strcmp(e->system, "syscalls"))
         exit = !strncmp(e->text, "name: sys_exit_", 15) || strstr(e->text, "\nname: sys_exit_");
     pthread_mutex_unlock(&s->print_lock);
     return exit;
@@ -661,12 +715,12 @@ int tp_is_syscall_exit(const struct tp_set *cs, uint64_t id)
 
 const char *tp_system(const struct tp_event *e)
 {
-    return e && e->ev->system ? e->ev->system : "";
+    return e && e->system ? e->system : "";
 }
 
 const char *tp_name(const struct tp_event *e)
 {
-    return e ? e->ev->name : "";
+    return e && e->name ? e->name : "";
 }
 
 int tp_syscall(const struct tp_event *e, const char **syscall)
@@ -692,7 +746,7 @@ static int printed_event_is_safe(const struct tp_set *s, const struct tp_event *
     if (!f || f->offset < 0 || f->size <= 0 || f->offset + f->size > 64 ||
         tep_read_number_field(f, s->scratch, &type) != 0)
         return 0;
-    used = find_event(s, type, 1);
+    used = find_event(s, type, 1, 1);
     return !used || !used->print_raw;
 }
 
@@ -711,6 +765,10 @@ void tp_format_fields(const struct tp_set *cs, const struct tp_event *e,
     if (n > TP_SCRATCH_SIZE - 64)
         n = TP_SCRATCH_SIZE - 64;
     pthread_mutex_lock(&s->print_lock);
+    if (event_ready(s, (struct tp_event *)e, 1, 1) != TP_PARSED) {
+        pthread_mutex_unlock(&s->print_lock);
+        return;
+    }
     memcpy(s->scratch, raw, n);
     if (s->scratch_used > n)
         memset(s->scratch + n, 0, s->scratch_used - n);
@@ -737,8 +795,8 @@ int tp_field_u64(const struct tp_set *s, const struct tp_event *e,
     struct tep_format_field *f;
     unsigned long long v;
 
-    (void)s;
-    if (!e || !raw || !field)
+    if (!s || !e || !raw || !field ||
+        event_ready((struct tp_set *)s, (struct tp_event *)e, 1, 0) != TP_PARSED)
         return -1;
     f = tep_find_any_field(e->ev, field);
     if (!f || f->offset < 0 || f->size <= 0 ||
