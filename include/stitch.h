@@ -18,6 +18,14 @@
  * outermost frame; before it, a complete one) shows the activation
  * returned, so a frame of F at A since is another activation.
  *
+ * A stack completed from an earlier donor stays open until it is named:
+ * the first later sample with a frame at A that is in F, with its own
+ * complete stack and no rise since, confirms it or, if its frames outer
+ * to A differ, undoes it (back to truncated), and with it every sample
+ * completed from its frames; another function at A or a rise lets it
+ * stand.  A sample completed from a graft still open when it is named is
+ * left truncated.
+ *
  * Addresses, not threads, name a stack: a goroutine's stack may run on
  * several threads; one that moved (grown by copying) lies at other
  * addresses, so nothing is grafted across the move.  Otherwise the stack
@@ -55,13 +63,17 @@ void stitch_free(struct stitch *s);
  * appended and *stop becomes root; returns how many frames were appended.
  * Otherwise a truncated sample waits: a later call may append to *frames
  * and set *stop, until stitch_expire passes its sequence number.  The
- * sample is then remembered as a donor if it reached a root. */
+ * sample is then remembered as a donor if it reached a root.  Until
+ * stitch_expire passes it, a later call (or stitch_expire) may also undo
+ * a completion: *nr back to the sample's own count, *stop back to
+ * truncated. */
 size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frames, size_t *nr,
                      size_t *cap, enum unwind_stop *stop);
 /* The sequence number the next sample gets (samples seen so far). */
 uint64_t stitch_next_seq(const struct stitch *s);
 /* Ends the wait of the samples numbered below `before`: their vectors may
- * go. */
+ * go.  Before that, one completed from a graft still open after `before`
+ * goes back to truncated. */
 void stitch_expire(struct stitch *s, uint64_t before);
 
 #endif

@@ -36,9 +36,16 @@ struct slot {
     struct node *node;
 };
 
-/* A truncated sample no earlier sample completed, waiting for a later
- * one: the frame vector, count and stop it lives in (the caller's, valid
- * until stitch_expire passes it). */
+/* A sample of the window (not yet passed by stitch_expire) that a later
+ * sample may still change: the frame vector, count and stop it lives in
+ * (the caller's, valid until then), its own frames' count and address sp
+ * of its outermost one.  P_WAIT: truncated, no earlier sample completed
+ * it, waiting for a later one.  P_CHECK: completed from an earlier donor,
+ * open to the first later sample with a frame at sp, which confirms or
+ * undoes the graft.  P_DONE: completed, its frames depending on src.
+ * P_DEAD: left truncated. */
+enum { P_WAIT, P_CHECK, P_DONE, P_DEAD };
+
 struct pending {
     uint64_t seq, sp;
     uint32_t pid;
@@ -48,8 +55,10 @@ struct pending {
                                      via_idx), seen before the stack rose:
                                      completes this one if it is completed;
                                      -1 */
-    size_t via_idx;
-    int live;
+    int32_t src;                  /* the sample of the window whose frames
+                                     completed this one (undone with it), -1 */
+    int state;
+    size_t via_idx, own;
     struct unwind_frame **frames;
     size_t *nr, *cap;
     enum unwind_stop *stop;
@@ -353,12 +362,12 @@ static void propagate(struct stitch *s, int32_t k)
 {
     for (size_t i = 0; i < s->nr_pend; i++) {
         struct pending *p = &s->pend[i];
-        if (!p->live || p->via != k)
+        if (p->state != P_WAIT || p->via != k)
             continue;
         const struct pending *q = &s->pend[k];
         const struct unwind_frame *qf = *q->frames;
         size_t qn = *q->nr;
-        p->live = 0;
+        p->state = P_DEAD;
         if (p->via_idx + 1 >= qn ||
             risen_between(s, p->pid, qf[qn - 1].sp, p->seq, q->seq, p->sp))
             continue;
@@ -367,26 +376,88 @@ static void propagate(struct stitch *s, int32_t k)
         memcpy(*p->frames + *p->nr, qf + p->via_idx + 1, add * sizeof(*qf));
         *p->nr += add;
         *p->stop = UNWIND_STOP_ROOT;
+        p->state = P_DONE;
+        p->src = k;
         propagate(s, (int32_t)i);   /* waiters are older: i < k, depth bounded */
     }
 }
 
+/* Sample k goes back to truncated (counted as such), and so do the samples
+ * completed from its frames; the slots it wrote as a donor forget it. */
+static void undo(struct stitch *s, int32_t k)
+{
+    struct pending *p = &s->pend[k];
+    if (p->state == P_DEAD || p->state == P_WAIT)
+        return;
+    for (size_t i = 0; i < *p->nr; i++) {
+        const struct unwind_frame *f = &(*p->frames)[i];
+        struct slot *sl = has_address(f) ? slot_get(s, p->pid, f->sp) : NULL;
+        if (sl && sl->seq == p->seq) {
+            node_put(sl->node);
+            sl->node = NULL;
+        }
+    }
+    *p->nr = p->own;
+    *p->stop = UNWIND_STOP_TRUNCATED;
+    p->state = P_DEAD;
+    for (size_t i = 0; i < s->nr_pend; i++)
+        if (s->pend[i].src == k)
+            undo(s, (int32_t)i);
+}
+
+/* Whether the frames of later sample f (node n of its own complete stack,
+ * or NULL) confirm the graft of sample p at p->sp: the same activation
+ * there has the same frames outside it.  1: confirmed, or that activation
+ * ended (another function there, or the stack rose above it since); 0:
+ * they differ; -1: f tells nothing (no complete stack of its own). */
+static int confirms(struct stitch *s, const struct pending *p, const struct unwind_frame *f,
+                    const struct node *n, uint64_t top)
+{
+    if (!same_function(&(*p->frames)[p->own - 1], f))
+        return 1;
+    if (!n)
+        return -1;
+    if (rose_above(s, p->pid, top, p->seq, p->sp) ||
+        risen_between(s, p->pid, top, p->seq, s->seq, p->sp))
+        return 1;
+    size_t i = p->own;
+    for (const struct node *u = n->up; u; u = u->up, i++)
+        if (i == *p->nr || (*p->frames)[i].pc != u->f.pc || (*p->frames)[i].sp != u->f.sp)
+            return 0;
+    return i == *p->nr;
+}
+
 /* A later sample's frame f (node n of its complete stack, whose outermost
- * frame lies at top; n NULL if none) at a waiting stack's last address:
- * the same activation completes it (the first such sample, the nearest);
- * another function there means that activation is gone, and the stack
- * stays truncated.  A later sample that waits itself (self: its pending
- * index, f its frame self_idx) completes it if it is completed. */
+ * frame lies at top; n NULL if none; own: that stack is the sample's own,
+ * not grafted; src: the sample's pending index if it has one, else -1) at
+ * a waiting stack's last address: the same activation completes it (the
+ * first such sample, the nearest); another function there means that
+ * activation is gone, and the stack stays truncated.  A later sample that
+ * waits itself (self: its pending index, f its frame self_idx) completes
+ * it if it is completed.  At the address where a stack open to
+ * confirmation was grafted, the first later sample with its own complete
+ * stack through the same activation confirms the graft or undoes it. */
 static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_frame *f,
-                          const struct node *n, uint64_t top, int32_t self, size_t self_idx)
+                          const struct node *n, uint64_t top, int own, int32_t src,
+                          int32_t self, size_t self_idx)
 {
     for (int32_t k = s->pend_head[pend_index(slot_index(pid, f->sp))]; k >= 0;
          k = s->pend[k].next) {
         struct pending *p = &s->pend[k];
-        if (!p->live || p->pid != pid || p->sp != f->sp)
+        if (p->pid != pid || p->sp != f->sp || p->seq == s->seq)
+            continue;
+        if (p->state == P_CHECK) {
+            int c = confirms(s, p, f, n && n->up && own ? n : NULL, top);
+            if (c == 0)
+                undo(s, k);
+            else if (c > 0)
+                p->state = P_DONE;
+            continue;
+        }
+        if (p->state != P_WAIT)
             continue;
         if (!same_function(&(*p->frames)[*p->nr - 1], f)) {
-            p->live = 0;
+            p->state = P_DEAD;
             continue;
         }
         if (!n || !n->up) {
@@ -396,32 +467,39 @@ static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_fr
             }
             continue;
         }
-        p->live = 0;
+        p->state = P_DEAD;
         if (!rose_above(s, pid, top, p->seq, f->sp) &&
             !risen_between(s, pid, top, p->seq, s->seq, f->sp)) {
             graft(n, p->frames, p->nr, p->cap, p->stop);
+            p->state = P_DONE;
+            p->src = src;
             propagate(s, k);
         }
     }
 }
 
-static void add_pending(struct stitch *s, uint32_t pid, struct unwind_frame **frames,
-                        size_t *nr, size_t *cap, enum unwind_stop *stop)
+/* Adds the current sample to the window: waiting (own: *nr), or open to
+ * confirmation at its own outermost frame (own: that frame's count). */
+static int32_t add_pending(struct stitch *s, uint32_t pid, struct unwind_frame **frames,
+                        size_t *nr, size_t *cap, enum unwind_stop *stop, size_t own,
+                        int32_t src)
 {
     if (!s->pend_head) {
         s->pend_head = xmalloc(sizeof(*s->pend_head) << PEND_HEAD_BITS);
         memset(s->pend_head, 0xff, sizeof(*s->pend_head) << PEND_HEAD_BITS);
     }
     if (s->nr_pend >= INT32_MAX)
-        return;
-    uint64_t sp = (*frames)[*nr - 1].sp;
+        return -1;
+    uint64_t sp = (*frames)[own - 1].sp;
     size_t h = pend_index(slot_index(pid, sp));
     s->pend = xgrow(s->pend, sizeof(*s->pend), s->nr_pend + 1, &s->cap_pend);
     s->pend[s->nr_pend] = (struct pending){
-        .seq = s->seq, .sp = sp, .pid = pid, .next = s->pend_head[h], .via = -1, .live = 1,
+        .seq = s->seq, .sp = sp, .pid = pid, .next = s->pend_head[h], .via = -1, .src = src,
+        .state = own < *nr ? P_CHECK : P_WAIT, .own = own,
         .frames = frames, .nr = nr, .cap = cap, .stop = stop,
     };
-    s->pend_head[h] = (int32_t)s->nr_pend++;
+    s->pend_head[h] = (int32_t)s->nr_pend;
+    return (int32_t)s->nr_pend++;
 }
 
 uint64_t stitch_next_seq(const struct stitch *s)
@@ -429,16 +507,40 @@ uint64_t stitch_next_seq(const struct stitch *s)
     return s->seq;
 }
 
+/* The pending index of sample seq of process pid, or -1. */
+static int32_t pending_of(const struct stitch *s, uint32_t pid, uint64_t seq)
+{
+    for (size_t i = s->nr_pend; i > 0 && s->pend[i - 1].seq >= seq; i--)
+        if (s->pend[i - 1].seq == seq && s->pend[i - 1].pid == pid)
+            return (int32_t)(i - 1);
+    return -1;
+}
+
+/* Whether sample k's frames came, through src, from a graft still open to
+ * confirmation after `before`. */
+static int rests_on_open(const struct stitch *s, int32_t k, uint64_t before)
+{
+    for (int32_t j = s->pend[k].src; j >= 0; j = s->pend[j].src)
+        if (s->pend[j].state == P_CHECK && s->pend[j].seq >= before)
+            return 1;
+    return 0;
+}
+
 void stitch_expire(struct stitch *s, uint64_t before)
 {
     s->oldest = before;
     if (!s->nr_pend)
         return;
+    /* A graft still open when its sample is named stands; one whose frames
+     * came from a graft that stays open after it does not. */
+    for (size_t i = 0; i < s->nr_pend; i++)
+        if (s->pend[i].seq < before && rests_on_open(s, (int32_t)i, before))
+            undo(s, (int32_t)i);
     int32_t *to = xmalloc(s->nr_pend * sizeof(*to));   /* new index, -1: gone */
     size_t n = 0;
     for (size_t i = 0; i < s->nr_pend; i++) {
         s->pend_head[pend_index(slot_index(s->pend[i].pid, s->pend[i].sp))] = -1;
-        to[i] = s->pend[i].live && s->pend[i].seq >= before ? (int32_t)n++ : -1;
+        to[i] = s->pend[i].state != P_DEAD && s->pend[i].seq >= before ? (int32_t)n++ : -1;
     }
     n = 0;
     for (size_t i = 0; i < s->nr_pend; i++) {
@@ -450,6 +552,8 @@ void stitch_expire(struct stitch *s, uint64_t before)
         s->pend_head[h] = (int32_t)n;
         if (p.via >= 0)
             p.via = to[p.via];
+        if (p.src >= 0)
+            p.src = to[p.src];
         s->pend[n++] = p;
     }
     s->nr_pend = n;
@@ -495,7 +599,8 @@ static void make_nodes(struct stitch *s, uint32_t pid, const struct unwind_frame
  * their callee (a return address kept in a register) leave the innermost
  * one there. */
 static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *f, size_t nr,
-                     size_t k, struct node **nodes, uint64_t top, int32_t self)
+                     size_t k, struct node **nodes, uint64_t top, int own, int32_t src,
+                     int32_t self)
 {
     uint64_t last_sp = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -504,7 +609,7 @@ static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *
         last_sp = f[i].sp;
         struct node *n = nodes ? nodes[i - k] : NULL;
         if (s->nr_pend)
-            check_pending(s, pid, &f[i], n, top, self, i);
+            check_pending(s, pid, &f[i], n, top, own, src, self, i);
         struct slot *sl = slot_find(s, slot_index(pid, f[i].sp), 1);
         /* A stack that did not reach a root (or its outermost frame, with
          * nothing outer to give) says nothing against the complete one
@@ -526,6 +631,7 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
     size_t added = 0;
     struct unwind_frame *f = *frames;
     size_t n = *nr;
+    int32_t self = -1;            /* its pending index if grafted */
     if (*stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1])) {
         const struct unwind_frame *last = &f[n - 1];
         const struct slot *sl = slot_get(s, pid, last->sp);
@@ -534,7 +640,9 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
             uint64_t top = node_top(d);
             if (!rose_above(s, pid, top, sl->seq, last->sp) &&
                 !risen_between(s, pid, top, sl->seq, s->seq, last->sp)) {
+                int32_t src = pending_of(s, pid, sl->seq);
                 added = graft(d, frames, nr, cap, stop);
+                self = add_pending(s, pid, frames, nr, cap, stop, n, src);
                 f = *frames;
                 n = *nr;
             }
@@ -552,13 +660,13 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
         if (f[k].sp && top)
             hist_add(hist_of(s, pid, top, 1), s->seq, f[k].sp);
     }
-    remember(s, pid, f, n, k, complete ? s->nodes : NULL, top,
+    remember(s, pid, f, n, k, complete ? s->nodes : NULL, top, !added, self,
              wait && s->nr_pend < INT32_MAX ? (int32_t)s->nr_pend : -1);
     if (complete)
         for (size_t i = 0; i < n - k; i++)
             node_put(s->nodes[i]);
     if (wait)
-        add_pending(s, pid, frames, nr, cap, stop);
+        add_pending(s, pid, frames, nr, cap, stop, n, -1);
     if (k < n && f[k].sp)
         recent_add(s, pid, f[k].sp);
     s->seq++;

@@ -4,7 +4,10 @@
  * address, and only then: not after another function was seen there, not
  * across a rise of the stack above that address (the activation
  * returned), not from another process, not after its wait expired; a
- * chain of waiting samples is completed from the top down.  The address
+ * chain of waiting samples is completed from the top down.  A graft from
+ * an earlier donor that the first later sample through the same
+ * activation contradicts is undone, with what was completed from it.  The
+ * address
  * table grows without losing a donor; the capped SP list forgets into no
  * stitch, never a wrong one. */
 #include <stdarg.h>
@@ -170,6 +173,115 @@ static void chain_of_waits(void **state)
     stitch_free(x);
 }
 
+/* Donors that disagree.  t is completed from the earlier donor at F's
+ * address 0x9800; the first later sample with its own complete stack
+ * through F there confirms the graft or undoes it: G's call site at
+ * 0xa000 differs in `differs`. */
+static const uint64_t agrees[] = { 0x160, 0x9100, 0x200, 0x9800, 0x300, 0xa000, 0x400, 0xa800 };
+static const uint64_t differs[] = { 0x160, 0x9100, 0x200, 0x9800, 0x320, 0xa000, 0x400, 0xa800 };
+
+/* Feeds the donor, then t (completed from it), then `mid` if any (with an
+ * expiry passing t first if asked), then the later sample. */
+static struct st *later_opinion(const uint64_t *later, const uint64_t *mid, size_t nmid,
+                                int expire)
+{
+    struct stitch *x = stitch_new();
+    struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+    struct st *l = mk(UNWIND_STOP_ROOT, 4, later);
+    feed(x, 7, d);
+    assert_int_equal(feed(x, 7, t), 2);
+    if (expire)
+        stitch_expire(x, stitch_next_seq(x));
+    if (mid) {
+        struct st *m = mk(UNWIND_STOP_ROOT, nmid, mid);
+        feed(x, 7, m);
+        drop(m);
+    }
+    feed(x, 7, l);
+    stitch_free(x);
+    drop(d);
+    drop(l);
+    return t;
+}
+
+static void donors_disagree(void **state)
+{
+    (void)state;
+    struct st *t = later_opinion(differs, NULL, 0, 0);
+    assert_int_equal(t->stop, UNWIND_STOP_TRUNCATED);
+    assert_int_equal(t->nr, 2);
+    drop(t);
+    t = later_opinion(agrees, NULL, 0, 0);
+    assert_completed(t);
+    drop(t);
+    /* the first later sample at 0x9800 is another function: the activation
+     * ended, the earlier donor stands */
+    t = later_opinion(differs, other, 3, 0);
+    assert_completed(t);
+    drop(t);
+    /* named before the later sample came: it stands */
+    t = later_opinion(differs, NULL, 0, 1);
+    assert_completed(t);
+    drop(t);
+}
+
+/* What was completed from an undone graft is undone with it: t2 (its
+ * outermost frame E at 0x8000, an earlier donor: t) and w (waiting at
+ * 0x8000 when t came). */
+static void undo_dependants(void **state)
+{
+    (void)state;
+    static const uint64_t c2[] = { 0x50, 0x7000, 0x100, 0x8000 };
+    static const uint64_t cw[] = { 0x60, 0x7800, 0x100, 0x8000 };
+    for (int agree = 0; agree < 2; agree++) {
+        struct stitch *x = stitch_new();
+        struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+        struct st *w = mk(UNWIND_STOP_TRUNCATED, 2, cw), *t2 = mk(UNWIND_STOP_TRUNCATED, 2, c2);
+        struct st *l = mk(UNWIND_STOP_ROOT, 4, agree ? agrees : differs);
+        feed(x, 7, d);
+        assert_int_equal(feed(x, 7, w), 0);
+        assert_int_equal(feed(x, 7, t), 2);
+        assert_int_equal(w->nr, 5);
+        assert_int_equal(feed(x, 7, t2), 3);
+        feed(x, 7, l);
+        size_t want = agree ? 5 : 2;
+        assert_int_equal(w->nr, want);
+        assert_int_equal(t2->nr, want);
+        assert_int_equal(t->nr, agree ? 4 : 2);
+        assert_int_equal(t2->stop, agree ? UNWIND_STOP_ROOT : UNWIND_STOP_TRUNCATED);
+        stitch_free(x);
+        drop(d);
+        drop(t);
+        drop(w);
+        drop(t2);
+        drop(l);
+    }
+}
+
+/* A sample completed from a graft still open when the sample is named
+ * goes back to truncated; the graft itself stands. */
+static void dependant_named_first(void **state)
+{
+    (void)state;
+    static const uint64_t cw[] = { 0x60, 0x7800, 0x100, 0x8000 };
+    struct stitch *x = stitch_new();
+    struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+    struct st *w = mk(UNWIND_STOP_TRUNCATED, 2, cw);
+    feed(x, 7, d);
+    feed(x, 7, w);
+    uint64_t after_w = stitch_next_seq(x);
+    feed(x, 7, t);
+    assert_int_equal(w->nr, 5);
+    stitch_expire(x, after_w);
+    assert_int_equal(w->stop, UNWIND_STOP_TRUNCATED);
+    assert_int_equal(w->nr, 2);
+    assert_completed(t);
+    stitch_free(x);
+    drop(d);
+    drop(t);
+    drop(w);
+}
+
 /* The address cache's index (stitch.c's slot_index), to fill the table
  * with addresses that do not share an index with the donor's: those may
  * replace it, which is the cache's rule, not what is tested here. */
@@ -252,6 +364,9 @@ int main(void)
         cmocka_unit_test(other_process),
         cmocka_unit_test(wait_expired),
         cmocka_unit_test(chain_of_waits),
+        cmocka_unit_test(donors_disagree),
+        cmocka_unit_test(undo_dependants),
+        cmocka_unit_test(dependant_named_first),
         cmocka_unit_test(donor_survives_growth),
         cmocka_unit_test(history_cap_forgets),
     };
