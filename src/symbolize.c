@@ -360,9 +360,36 @@ static int find_cu(struct symstate *st, uint64_t addr, Dwarf_Die *cu)
 #define FN_MAX_DEPTH 64
 #define FN_MAX_DIES 4000000
 
+/* Whether a C compilation unit: its types hold no code, so a walk for
+ * functions need not enter them (libc's CUs are mostly the members of the
+ * structs their headers declare: the walk took ~10 % of svg's instructions
+ * on the medium bench capture). */
+static int c_unit(Dwarf_Die *cu)
+{
+    switch (dwarf_srclang(cu)) {
+    case DW_LANG_C89:
+    case DW_LANG_C:
+    case DW_LANG_C99:
+    case DW_LANG_C11:
+    case 0x2c:                 /* DW_LANG_C17 */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_c_type(int tag)
+{
+    return tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+           tag == DW_TAG_enumeration_type || tag == DW_TAG_subroutine_type ||
+           tag == DW_TAG_array_type;
+}
+
 /* Depth-first over the DIEs under die, recording every subprogram and
- * inlined_subroutine with its address ranges; *budget bounds the walk. */
-static void index_fns(struct cu_fns *f, Dwarf_Die *die, int parent, int depth, long *budget)
+ * inlined_subroutine with its address ranges (`c`: a C unit, whose types
+ * are not entered); *budget bounds the walk. */
+static void index_fns(struct cu_fns *f, Dwarf_Die *die, int parent, int depth, int c,
+                      long *budget)
 {
     Dwarf_Die child;
     if (depth >= FN_MAX_DEPTH || dwarf_child(die, &child) != 0)
@@ -388,8 +415,8 @@ static void index_fns(struct cu_fns *f, Dwarf_Die *die, int parent, int depth, l
                 f->ranges[f->nr_ranges++] = (struct fn_range){ lo, hi, (size_t)up };
             }
         }
-        if (dwarf_haschildren(&child))
-            index_fns(f, &child, up, depth + 1, budget);
+        if (dwarf_haschildren(&child) && !(c && is_c_type(tag)))
+            index_fns(f, &child, up, depth + 1, c, budget);
     } while (dwarf_siblingof(&child, &child) == 0);
 }
 
@@ -404,7 +431,7 @@ static struct cu_fns *cu_fns_of(struct symstate *st, Dwarf_Die *cu)
     memset(f, 0, sizeof(*f));
     f->cu_die = off;
     long budget = FN_MAX_DIES;
-    index_fns(f, cu, -1, 1, &budget);
+    index_fns(f, cu, -1, 1, c_unit(cu), &budget);
     return f;
 }
 
