@@ -32,8 +32,11 @@ struct tp_event {
  * syscall tracepoint carries ~360 formats, of which a few have samples, and
  * a flame graph of sys_enter_* samples needs none of their fields
  * (libtraceevent's parse costs ~0.2 M instructions a format).  TP_NOFIELDS:
- * named, but libtraceevent kept no event (out of memory). */
-enum { TP_PENDING, TP_NAMED, TP_PARSED, TP_NOFIELDS, TP_FAILED };
+ * named, but libtraceevent kept no event (out of memory).  Even the shape of
+ * a format (format_well_formed) is checked on first lookup of its id:
+ * TP_UNCHECKED until then, TP_MISSHAPEN (left out) if it has not the
+ * kernel's shape. */
+enum { TP_UNCHECKED, TP_PENDING, TP_NAMED, TP_PARSED, TP_NOFIELDS, TP_FAILED, TP_MISSHAPEN };
 
 struct tp_set {
     struct tep_handle *tep;
@@ -281,8 +284,9 @@ static int format_well_formed(const char *p)
 
 /* Formats that libtraceevent cannot parse are left out: their samples still
  * count, they just have no field text (perf prints them raw or not at all). */
-/* The ID of a well-formed format ("name: X\nID: N\n..."), or -1 when it
- * does not fit libtraceevent's int (which would drop the event). */
+/* The ID a format states ("name: X\nID: N\n..."; its shape is checked at
+ * first lookup), or -1 when it does not fit libtraceevent's int (which
+ * would drop the event). */
 static long long format_id(const char *text)
 {
     const char *p = strstr(text, "\nID: ");
@@ -308,11 +312,10 @@ static int parse_formats(struct tp_cursor *c, struct tp_set *s,
 
         if (read_u64(c, &len) < 0 || read_section(c, len, &text) < 0)
             return -1;
-        if (format_well_formed(text) && (id = format_id(text)) >= 0) {
-            drop_risky_print_fmt(text);
+        if ((id = format_id(text)) >= 0) {   /* shape checked at first lookup */
             s->events = xgrow(s->events, sizeof(*s->events), s->nr + 1, &s->cap);
             s->events[s->nr++] = (struct tp_event){
-                .id = (uint64_t)id, .state = TP_PENDING, .text = text,
+                .id = (uint64_t)id, .state = TP_UNCHECKED, .text = text,
                 .system = xstrdup(system),
             };
             continue;
@@ -636,8 +639,27 @@ void tp_free(struct tp_set *s)
 }
 
 /* The (first) entry with this id, parsed or not; NULL if none. */
-static struct tp_event *event_slot(const struct tp_set *s, uint64_t id)
+/* A format's shape checked (the caller holds print_lock): what reaches
+ * libtraceevent has the shape the kernel writes. */
+static void check_shape(struct tp_event *e)
 {
+    if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != TP_UNCHECKED)
+        return;
+    if (!format_well_formed(e->text)) {
+        free(e->text);
+        e->text = NULL;
+        __atomic_store_n(&e->state, TP_MISSHAPEN, __ATOMIC_RELEASE);
+        return;
+    }
+    drop_risky_print_fmt(e->text);
+    __atomic_store_n(&e->state, TP_PENDING, __ATOMIC_RELEASE);
+}
+
+/* The first well-formed entry with this id, parsed or not; NULL if none.
+ * `locked`: the caller holds print_lock. */
+static struct tp_event *event_slot(const struct tp_set *cs, uint64_t id, int locked)
+{
+    struct tp_set *s = (struct tp_set *)cs;
     if (!s)
         return NULL;
     size_t lo = 0, hi = s->nr;
@@ -649,7 +671,19 @@ static struct tp_event *event_slot(const struct tp_set *s, uint64_t id)
         else
             hi = mid;
     }
-    return lo < s->nr && s->events[lo].id == id ? &s->events[lo] : NULL;
+    for (; lo < s->nr && s->events[lo].id == id; lo++) {
+        struct tp_event *e = &s->events[lo];
+        if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == TP_UNCHECKED) {
+            if (!locked)
+                pthread_mutex_lock(&s->print_lock);
+            check_shape(e);
+            if (!locked)
+                pthread_mutex_unlock(&s->print_lock);
+        }
+        if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != TP_MISSHAPEN)
+            return e;
+    }
+    return NULL;
 }
 
 /* e named (fields 0) or handed to libtraceevent (fields 1) if it was
@@ -677,7 +711,7 @@ static const struct tp_event *find_event(const struct tp_set *cs, uint64_t id, i
                                          int locked)
 {
     struct tp_set *s = (struct tp_set *)cs;
-    struct tp_event *e = event_slot(s, id);
+    struct tp_event *e = event_slot(s, id, locked);
 
     if (!e)
         return NULL;
@@ -699,7 +733,7 @@ const struct tp_event *tp_find(const struct tp_set *s, uint64_t id)
 int tp_is_syscall_exit(const struct tp_set *cs, uint64_t id)
 {
     struct tp_set *s = (struct tp_set *)cs;
-    struct tp_event *e = event_slot(s, id);
+    struct tp_event *e = event_slot(s, id, 0);
     if (!e)
         return 0;
     int exit = 0;
