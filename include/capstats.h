@@ -59,7 +59,9 @@ void capstats_release(struct capstats *cs);
  * pairs an exit with its enter (tps: the capture's tracepoints).  Returns
  * 0 when its stack goes no further (filtered out, or an exit sample whose
  * stack is not shown), 1 otherwise, with *syscall the leaf syscall (or
- * NULL) and *no_stack set when only the per-sample hook sees it. */
+ * NULL) and *no_stack set when only the per-sample hook sees it.  An
+ * observe-only sample (sess_sample.observe, split.h) is filtered alike and
+ * counted nowhere. */
 int capstats_event(struct capstats *cs, const struct sess_sample *ss,
                    const struct tp_set *tps, const char **syscall, int *no_stack);
 

@@ -64,6 +64,9 @@ struct sess_sample {
      * thread: for a Go program, start-up (runtime.main creates the first
      * thread, sysmon, before any of the program's code runs). */
     int first_thread;
+    /* Shown to the stitcher only, counted nowhere: a sample of the other
+     * part of a split capture, delivered for the overlap (split.h). */
+    int observe;
 };
 
 struct sess_ops {

@@ -17,10 +17,25 @@
  * workers take over, or, found late, the capture is read again the
  * ordinary way.
  *
+ * Stitching (stitch.h) needs the samples on both sides of the cut, so the
+ * parts overlap: each shows the other's samples next to the cut to its
+ * own stitcher (observe-only: unwound, never named or counted).  The
+ * child replays, in delivery order among the state records it replays,
+ * the first part's samples from the first round marker 16 MiB of records
+ * before the cut (all those later than any record before that marker: a
+ * run of the delivery order), to a stitcher told it starts mid-capture
+ * (stitch_partial); the parent reads on past its part for the STITCH_WAIT
+ * samples that may complete or undo its last ones (loader.h).  With a
+ * sample's wait a distance and the stitcher's forgetting an age, never a
+ * count from the start, the parts stitch as -j 1 does when the donors lie
+ * in the overlap, or leave the stack truncated; doc/stitching.md, "Split
+ * reads", says what an older donor can still change.
+ *
  * Test switches: SYSFLAME_SPLIT_MIN_BYTES (size threshold, default 512
  * MiB), SYSFLAME_SPLIT_AT (where the cut goes, default 0.45),
  * SYSFLAME_SPLIT_TRACE (a line on stderr when the second part plans),
- * SYSFLAME_NO_SPLIT. */
+ * SYSFLAME_SPLIT_OVERLAP (the second part's overlap in bytes of records,
+ * default 16 MiB; 0: none), SYSFLAME_NO_SPLIT. */
 #ifndef SPLIT_H
 #define SPLIT_H
 

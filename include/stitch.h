@@ -33,10 +33,14 @@
  *
  * The caller names samples in delivery order but a batch behind (see
  * profile.c): a waiting sample must stay where it is until stitch_expire
- * passes it.  A stack stitched from an earlier sample is a donor in turn;
- * one completed by a later sample completes only those waiting on it.
- * State is per capture (per part of a split one: no donor crosses the
- * split, see split.h).  The address table is a cache of 2^17 slots,
+ * passes it, which the caller does STITCH_WAIT samples later (loader.h).
+ * A stack stitched from an earlier sample is a donor in turn; one
+ * completed by a later sample completes only those waiting on it.
+ * State is per capture, and per part of a split one, whose parts overlap
+ * (split.h): what the stitcher decides about a sample depends only on the
+ * samples shown since its donor (a wait and an age are distances, not
+ * counts from the start), so a part that saw the donor decides as one
+ * stitcher of the whole capture.  The address table is a cache of 2^17 slots,
  * allocated as it fills: it forgets when full, which loses stitches but
  * never makes a wrong one (a slot holds the newest observation of its
  * address or of another address); a slot keeps only the frames outer to
@@ -55,6 +59,16 @@ struct stitch;
 
 struct stitch *stitch_new(void);
 void stitch_free(struct stitch *s);
+
+/* The stitcher starts mid-capture (the second part of a split read,
+ * split.h).  A sample that a stitcher of the whole capture may have
+ * completed from an earlier donor this one never saw (its address not
+ * seen here, or seen with no donor) leaves no donor where it passes and
+ * counts as a possible rise in the checks after it; a graft such a rise
+ * may forbid is not made (the stack stays truncated).  Such a sample
+ * still waits for a later donor (see doc/stitching.md, "Split reads", for
+ * what that leaves unproven). */
+void stitch_partial(struct stitch *s);
 
 /* One sample in delivery order: its unwound frames (innermost first,
  * kernel frames first; *frames grown with xgrow and *cap), its process

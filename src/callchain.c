@@ -161,7 +161,7 @@ int callchain_resolve(struct callchain_ctx *c, const struct sess_sample *ss,
             continue;
         struct map_slot *ms = map_lookup(c, f->map);
         if (!ms->bin) {
-            if (c->bc && !missing_noted)
+            if (c->bc && !missing_noted && !ss->observe)
                 binary_note_missing_sample(c->bc, f->map);
             missing_noted = 1;
             continue;

@@ -566,27 +566,37 @@ int capstats_event(struct capstats *cs, const struct sess_sample *ss,
     const char *syscall = ef->syscall;
     int kind = ef->kind;
     *no_stack = 0;
-    note_seen(cs, ss, syscall);
+    /* an observe-only sample (split.h) is filtered the same, counted
+     * nowhere */
+    int count = !ss->observe;
+    if (count)
+        note_seen(cs, ss, syscall);
     if (!keep_sample(cs->o, ss, syscall))
         return 0;
     /* The recording perf's own samples (its writes of the capture, with
      * -a) are left out unless asked for, or unless filters pick processes. */
     if (cs->recorder_pid && s->idn.pid == cs->recorder_pid && !cs->o->keep_recorder &&
         !cs->o->pids.n && !cs->o->tids.n && !cs->o->comms.n) {
-        cs->p->recorder_samples++;
-        cs->p->recorder_pid = cs->recorder_pid;
+        if (count) {
+            cs->p->recorder_samples++;
+            cs->p->recorder_pid = cs->recorder_pid;
+        }
         return 0;
     }
-    if (ef->row < 0)
-        ef->row = event_index(cs, ef->event);
-    cs->p->events[ef->row].count++;
-    if (kind == 1) {
+    if (count) {
+        if (ef->row < 0)
+            ef->row = event_index(cs, ef->event);
+        cs->p->events[ef->row].count++;
+    }
+    if (kind == 1 && count) {
         struct pending *e = pending_slot(cs, s->idn.tid);
         e->syscall = syscall;
         e->time = s->idn.time;
     } else if (kind == 2) {
-        cs->saw_exit = 1;
-        pair_exit(cs, ss, syscall, tps);
+        if (count) {
+            cs->saw_exit = 1;
+            pair_exit(cs, ss, syscall, tps);
+        }
         /* Exit samples feed latencies; stacks show each call once (at its
          * entry) unless the user asked for exit events by name. */
         if (!cs->o->events.n && !cs->o->on_sample)

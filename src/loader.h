@@ -25,6 +25,11 @@
 #include "stitch.h"
 #include "strtab.h"
 
+/* A truncated sample waits for the STITCH_WAIT samples after it (stitch.h):
+ * a distance, not a batch boundary, so that the wait is the same whatever
+ * the batches, in either part of a split capture (split.h) too. */
+#define STITCH_WAIT 256
+
 struct loader {
     const struct profile_opts *o;
     struct profile *p;
@@ -50,6 +55,14 @@ struct loader {
     struct job *done;
     size_t nr_done;
     uint64_t done_end;
+    uint64_t shown_seq[STITCH_WAIT];      /* the stitcher's sequence number at each
+                                     of the last STITCH_WAIT samples shown */
+    uint64_t nr_shown;            /* samples shown to the stitcher */
+    int observe_after;            /* the first part of a split capture:
+                                     observes STITCH_WAIT samples past its end */
+    int mid_capture;              /* the second part: starts mid-capture
+                                     (stitch_partial) */
+    uint64_t nr_after;            /* ... observed so far */
     struct worker *workers;
     int nr_workers;
 

@@ -23,10 +23,14 @@
 
 #include "input.h"
 #include "loader.h"
+#include "session_int.h"
 #include "sf_int.h"
 #include "warmup.h"
 
 #define BATCH_MAX 256
+/* A batch is named once the next one is shown to the stitcher: a sample
+ * can wait for BATCH_MAX samples after it (loader.h, STITCH_WAIT). */
+_Static_assert(STITCH_WAIT <= BATCH_MAX, "a batch is named one batch later");
 #define JOB_PREFETCH_AHEAD 2       /* a worker loads the stack top of the job this far ahead */
 #define JOB_PREFETCH_BYTES 1024
 
@@ -101,6 +105,11 @@ static void add_stack(struct loader *L, const struct job *j, size_t *depth)
  * earlier sample, or until the next batch is resolved, from a later one. */
 static void observe_job(struct loader *L, struct job *j)
 {
+    /* the samples STITCH_WAIT samples back and older wait no more */
+    uint64_t g = L->nr_shown++, *at = &L->shown_seq[g % STITCH_WAIT];
+    if (g >= STITCH_WAIT)
+        stitch_expire(L->stitch, *at);
+    *at = stitch_next_seq(L->stitch);
     j->nr_own_uframes = j->nr_uframes;
     if (j->nr_uframes)
         stitch_sample(L->stitch, j->sample.idn.pid, &j->uframes, &j->nr_uframes,
@@ -128,6 +137,8 @@ static void name_stitched(struct loader *L, struct job *j)
 static int consume_job(struct loader *L, struct job *j, struct sf_err *err)
 {
     const struct profile_opts *o = L->o;
+    if (j->ss.observe)
+        return 0;                 /* the other part's: it was only shown */
     j->stitched_at = SIZE_MAX;
     if (L->stitch && j->nr_uframes > j->nr_own_uframes)
         name_stitched(L, j);
@@ -178,17 +189,31 @@ static int consume_done(struct loader *L, struct sf_err *err)
     return rc;
 }
 
+/* The first part of a split capture stops STITCH_WAIT samples past its
+ * own: its samples still waiting end one by one as they would with more
+ * samples after them, each when the sample STITCH_WAIT after it is shown,
+ * not all at once at the end. */
+static void expire_as_if_more(struct loader *L)
+{
+    for (uint64_t g = SF_MAX(L->nr_shown, STITCH_WAIT), e = L->nr_shown + STITCH_WAIT;
+         g < e; g++)
+        stitch_expire(L->stitch, L->shown_seq[g % STITCH_WAIT]);
+}
+
 /* Finishes the dispatched batch and consumes it in order.  With stitching
- * it is shown to the stitcher and waits while the previous one is named. */
-static int consume_work(struct loader *L, struct sf_err *err)
+ * it is shown to the stitcher and waits while the previous one is named;
+ * `last`: nothing is shown after it. */
+static int consume_work(struct loader *L, int last, struct sf_err *err)
 {
     int rc = 0;
     pool_finish(&L->pool);
     if (L->stitch) {
-        if (!L->nr_work)
-            return 0;
         for (size_t i = 0; i < L->nr_work; i++)
             observe_job(L, &L->work[i]);
+        if (last && L->nr_after > STITCH_WAIT)     /* halted: more samples follow */
+            expire_as_if_more(L);
+        if (!L->nr_work)
+            return 0;
         rc = consume_done(L, err);
         struct job *t = L->done;
         L->done = L->work;
@@ -245,10 +270,10 @@ static void show_progress(struct loader *L)
 static int flush_batch(struct loader *L, int last, struct sf_err *err)
 {
     show_progress(L);
-    int rc = consume_work(L, err);
+    int rc = consume_work(L, 0, err);
     dispatch_batch(L);
     if (last || L->pool.nr_threads <= 1 || L->o->on_sample) {
-        if (consume_work(L, err) < 0)
+        if (consume_work(L, last, err) < 0)
             rc = -1;
     }
     if (last && L->stitch && consume_done(L, err) < 0)
@@ -266,6 +291,12 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     L->stats.recorder_pid = session_recorder_pid(L->sess);
     if (!capstats_event(&L->stats, ss, session_tracepoints(L->sess), &syscall, &no_stack))
         return 0;
+    /* The first part of a split capture observes the STITCH_WAIT samples
+     * after its own, which may complete its last ones (split.h). */
+    if (ss->observe && L->observe_after && L->nr_after++ == STITCH_WAIT) {
+        session_halt(L->sess);
+        return 0;
+    }
 
     struct job *j = &L->jobs[L->nr_jobs++];
     j->sample = *s;
@@ -406,6 +437,8 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
     };
     L->ro.keep_uframes = !o->no_stitch;
     L->stitch = o->no_stitch ? NULL : stitch_new();
+    if (L->stitch && L->mid_capture)
+        stitch_partial(L->stitch);
     L->ro.defer_all = !in_order && sf_env_flag("SYSFLAME_DEFER_ALL");
     L->ro.defer_ok = !in_order && (threads > 1 || L->ro.defer_all);
     /* With filters, a DSO in the header's list may have no kept sample:
@@ -424,6 +457,8 @@ int loader_run_capture(struct loader *L, struct sf_err *err)
     L->done = xcalloc(BATCH_MAX, sizeof(*L->done));
     L->nr_done = 0;
     L->done_end = 0;
+    L->nr_shown = 0;
+    L->nr_after = 0;
     struct sess_ops ops = { .sample = on_session_sample, .arg = L };
     int rc = 0;
     if (o->on_capture_start)

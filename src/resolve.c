@@ -167,6 +167,8 @@ void resolve_job(const struct resolve_opts *o, struct worker *w, struct job *j)
     j->nr_uframes = 0;
     if (o->keep_uframes)
         keep_uframes(j, &w->ur);
+    if (j->ss.observe)
+        return;                   /* shown to the stitcher, never named */
     /* The sample's context: what frame 0 and the leaf are named after. */
     struct memo_key ctx = {
         .pc = o->with_ids ? ((uint64_t)j->sample.idn.pid << 32) | j->sample.idn.tid : 0,

@@ -115,6 +115,9 @@ struct session {
     int late;                           /* second part: a record at or below
                                            the horizon after it (see plan) */
     int replaying;                      /* second part: the first's state */
+    int observe_after;                  /* first part: read on past the stop */
+    int observing;                      /* ... and now past it (split.h) */
+    int halted;                         /* session_halt */
     int lost_seen;                      /* a LOST or LOST_SAMPLES record
                                            delivered, or replayed */
     struct tp_set *tp;
@@ -477,11 +480,17 @@ static int on_sample(struct session *s, const struct ev_sample *e, struct sf_err
     struct thread *t;
     struct proc *p;
     size_t ai = e->attr_index;
+    /* the other part's (the overlap of a split capture): not counted */
+    int observe = s->replaying || s->observing;
 
-    s->stats.samples++;
-    if (ai < s->nr_attrs)
-        s->stats.samples_per_attr[ai]++;
-    if (e->idn.has_time) {
+    if (s->halted)
+        return 0;
+    if (!observe) {
+        s->stats.samples++;
+        if (ai < s->nr_attrs)
+            s->stats.samples_per_attr[ai]++;
+    }
+    if (e->idn.has_time && !observe) {
         if (!s->stats.first_time || e->idn.time < s->stats.first_time)
             s->stats.first_time = e->idn.time;
         if (e->idn.time > s->stats.last_time)
@@ -489,6 +498,7 @@ static int on_sample(struct session *s, const struct ev_sample *e, struct sf_err
     }
     memset(&ss, 0, sizeof(ss));
     ss.sample = e;
+    ss.observe = observe;
     ss.kmaps = s->kmaps;
     ss.seq = s->seq++;
     if (e->idn.has_tid) {
@@ -496,7 +506,7 @@ static int on_sample(struct session *s, const struct ev_sample *e, struct sf_err
         t = thread_findnew(s, e->idn.pid, e->idn.tid);
         if (!t->comm_set)
             t->info.comm = ss.comm;
-        t->info.samples++;
+        t->info.samples += !observe;
         p = e->idn.pid == PID_NONE ? NULL : proc_findnew(s, e->idn.pid);
         ss.maps = p ? p->maps : s->empty;
         ss.first_thread = p && p->execd && !p->spawned && e->idn.tid == e->idn.pid &&
@@ -540,14 +550,14 @@ static int deliver(struct session *s, const struct pd_record *rec, struct sf_err
         break;
     case EV_LOST:
         s->lost_seen = 1;
-        if (s->replaying)
-            break;              /* the first part counted it */
+        if (s->replaying || s->observing)
+            break;              /* the other part counts it */
         s->stats.lost_records++;
         s->stats.lost_events += ev.u.lost.lost;
         break;
     case EV_LOST_SAMPLES:
         s->lost_seen = 1;
-        if (!s->replaying)
+        if (!s->replaying && !s->observing)
             s->stats.lost_samples += ev.u.lost.lost;
         break;
     case EV_THROTTLE:
@@ -1009,10 +1019,15 @@ static int oq_round(struct session *s, struct sf_err *err)
  * rounds hold, so the first part (another session, stopped after the flush
  * at marker M+1) delivers the records up to the horizon T in force at the
  * first marker M past the cut, and this session delivers the rest, once it
- * has replayed the MMAP, COMM, FORK and EXIT records up to T. */
+ * has replayed the MMAP, COMM, FORK and EXIT records up to T.  The
+ * overlap's samples (window_from) are replayed among them. */
 struct split_walk {
     int on, phase;              /* phase 0 before M, 1 between M and M+1 */
     uint64_t cut;
+    uint64_t win_from;          /* the overlap starts at the first marker here */
+    int win_set;                /* ... met: t0 is set */
+    uint64_t t0;                /* the overlap: samples later than this */
+    uint64_t max_seen;          /* the latest time read so far */
     uint64_t queued, max_time, next_flush, flushed_to;
     size_t markers;
     uint8_t *state;             /* entries {u64 time, u64 offset, record padded to 8} */
@@ -1088,6 +1103,10 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
         if (rec->type != PD_REC_FINISHED_ROUND)
             return 1;
         w->markers++;
+        if (!w->win_set && rec->file_offset >= w->win_from) {
+            w->win_set = 1;     /* what was read so far is not in the overlap */
+            w->t0 = w->max_seen;
+        }
         if (w->queued) {
             if (w->next_flush) {
                 w->flushed_to = w->next_flush;
@@ -1126,13 +1145,16 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
     } else {
         if (time <= w->flushed_to)
             goto no;                    /* late: delivery is not in time order */
+        w->max_seen = time > w->max_seen ? time : w->max_seen;
         if (w->phase == 1 && time > s->skip_upto)
             return 0;                   /* the second part's: queued as usual */
         w->max_time = w->queued ? (time > w->max_time ? time : w->max_time) : time;
         w->queued++;
     }
-    if (is_state_record(rec->type))
-        walk_keep(w, rec, time);        /* the first part applies it: so do we */
+    if (is_state_record(rec->type) ||
+        (rec->type == PD_REC_SAMPLE && w->win_set && time > w->t0))
+        walk_keep(w, rec, time);        /* the first part applies it: so do we;
+                                           an overlap sample, observed */
     return 1;
 no:
     w->on = 0;
@@ -1278,10 +1300,10 @@ const char *session_event_name(const struct session *s, size_t attr_idx)
 int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *err)
 {
     struct pd_record rec;
-    int r;
+    int r = 0;
 
     s->ops = ops;
-    while ((r = pd_next(s->pd, &rec, err)) > 0) {
+    while (!s->halted && (r = pd_next(s->pd, &rec, err)) > 0) {
         uint64_t time = 0;
 
         if (s->walk && s->walk->on) {
@@ -1300,8 +1322,12 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
             if (rec.type == PD_REC_FINISHED_ROUND) {
                 if (oq_round(s, err) < 0)
                     return -1;
-                if (s->stop_at && s->stop_at(s->stop_arg, rec.file_offset))
-                    return 0;   /* the rest is the other part's */
+                if (!s->observing && s->stop_at &&
+                    s->stop_at(s->stop_arg, rec.file_offset)) {
+                    if (!s->observe_after)
+                        return 0;       /* the rest is the other part's */
+                    s->observing = 1;   /* ... observed until session_halt */
+                }
             }
             continue;
         }
@@ -1322,28 +1348,37 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
     }
     if (r < 0)
         return -1;
+    if (s->halted)
+        return 0;
     if (s->oq.nr && oq_flush(s, UINT64_MAX, err) < 0)
         return -1;
     return 0;
 }
 
-void session_split_second(struct session *s, uint64_t cut,
+void session_split_second(struct session *s, uint64_t cut, uint64_t window_from,
                           void (*settled)(void *arg, int planned, uint64_t first_end),
                           void *arg)
 {
     s->walk = xcalloc(1, sizeof(*s->walk));
     s->walk->on = 1;
     s->walk->cut = cut;
+    s->walk->win_from = window_from;
     s->walk->settled = settled;
     s->walk->arg = arg;
     pd_skim(s->pd, 1);
 }
 
 void session_split_first(struct session *s, int (*stop_at)(void *arg, uint64_t marker),
-                         void *arg)
+                         void *arg, int observe_after)
 {
     s->stop_at = stop_at;
     s->stop_arg = arg;
+    s->observe_after = observe_after;
+}
+
+void session_halt(struct session *s)
+{
+    s->halted = 1;
 }
 
 int session_split_late(const struct session *s)

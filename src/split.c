@@ -17,6 +17,7 @@
 
 #define SPLIT_MIN_BYTES ((uint64_t)512 << 20)
 #define SPLIT_AT 0.45
+#define SPLIT_OVERLAP ((uint64_t)16 << 20)
 #define WIRE_MAGIC 0x73666c616d657032ULL      /* "sflamep2" */
 
 struct part {
@@ -406,7 +407,7 @@ static void child_settled(void *arg, int planned, uint64_t first_end)
 
 /* The child's side: walks to the cut, reads its part, sends it all. */
 static void second_part_child(struct loader *parent, const char *path, uint64_t cut,
-                              int jobs, int plan_fd, int out_fd)
+                              uint64_t window_from, int jobs, int plan_fd, int out_fd)
 {
     struct part pt;
     part_init(&pt, parent, jobs);
@@ -416,12 +417,13 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
     uint64_t *samples0 = missing_counts(parent->bc, &nr_missing0);
 
     struct child_plan cp = { .fd = plan_fd, .path = path };
+    pt.L.mid_capture = 1;
     pt.rc = session_open(path, &pt.L.sess, &pt.err);
     if (pt.rc < 0) {
         child_settled(&cp, 0, UINT64_MAX);
         _exit(0);
     }
-    session_split_second(pt.L.sess, cut, child_settled, &cp);
+    session_split_second(pt.L.sess, cut, window_from, child_settled, &cp);
     pt.rc = loader_run_capture(&pt.L, &pt.err);
     if (!cp.planned) {
         if (!cp.sent)
@@ -537,6 +539,14 @@ static double split_at(void)
     return f > 0 && f < 1 ? f : SPLIT_AT;
 }
 
+/* The second part's overlap (stitching, split.h) in bytes of records
+ * before the cut.  SYSFLAME_SPLIT_OVERLAP: tests. */
+static uint64_t overlap_bytes(void)
+{
+    const char *v = getenv("SYSFLAME_SPLIT_OVERLAP");
+    return v && *v ? strtoull(v, NULL, 10) : SPLIT_OVERLAP;
+}
+
 /* Whether the capture recorded syscall exits: their pairing with entries
  * would cross the cut, and the capture would be read twice. */
 static int has_exit_events(struct session *s)
@@ -598,11 +608,16 @@ int split_load(struct loader *L, const char *path, struct session *sess,
     uint64_t *missing0 = missing_counts(L->bc, &nr_missing0);
     struct split_run sr = { .first = &first.L, .plan_fd = plan_pipe[0], .planned = -1 };
     sr.cut = info->data_offset + (uint64_t)(split_at() * (double)info->data_size);
+    /* stitching: the parts overlap (split.h) */
+    uint64_t ov = overlap_bytes(), window_from = UINT64_MAX;
+    if (!L->o->no_stitch)
+        window_from = sr.cut - info->data_offset > ov ? sr.cut - ov : info->data_offset;
+    first.L.observe_after = !L->o->no_stitch;
     pid_t child = fork();
     if (child == 0) {
         close(plan_pipe[0]);
         close(out_pipe[0]);
-        second_part_child(L, path, sr.cut, jobs - 1, plan_pipe[1], out_pipe[1]);
+        second_part_child(L, path, sr.cut, window_from, jobs - 1, plan_pipe[1], out_pipe[1]);
     }
     close(plan_pipe[1]);
     close(out_pipe[1]);
@@ -615,7 +630,7 @@ int split_load(struct loader *L, const char *path, struct session *sess,
     }
     first.L.progress_end = sr.cut;          /* the parent shows its part's */
     first.L.path = path;
-    session_split_first(first.L.sess, first_part_stops, &sr);
+    session_split_first(first.L.sess, first_part_stops, &sr, first.L.observe_after);
     first.rc = loader_run_capture(&first.L, &first.err);
     if (sr.planned < 0)         /* never asked: the capture ended before the cut */
         first_part_stops(&sr, UINT64_MAX);

@@ -14,7 +14,7 @@
 #define SLOT_BITS 17              /* the address cache: 2^17 slots at most */
 #define SPARSE_MIN_BITS 10
 #define PEND_HEAD_BITS 10
-#define HIST_MAX 256              /* SPs kept per stack (older ones: see hist) */
+#define HIST_AGE 65536            /* SPs kept per stack: of the last samples */
 
 /* A user frame of a complete stack, with its caller (NULL: the outermost
  * frame).  A node is shared by the stacks with the same frames from it
@@ -73,9 +73,9 @@ struct pending {
 struct hist {
     struct hist_ent { uint64_t seq, sp; } *v;
     size_t n, cap;
-    uint64_t lost;                /* entries up to this seq were dropped (cap
-                                     HIST_MAX): after an older sample, the
-                                     stack may have risen; 0: none */
+    uint64_t lost;                /* entries up to this seq were dropped (older
+                                     than HIST_AGE samples): after an older
+                                     sample, the stack may have risen; 0: none */
 };
 
 struct stitch {
@@ -102,6 +102,14 @@ struct stitch {
     int32_t *pend_head;           /* per 2^PEND_HEAD_BITS ci ranges, -1: none */
     struct node **nodes;          /* the sample's, user frames (scratch) */
     size_t cap_nodes;
+    /* stitch_partial: the samples left truncated here that a stitcher of
+     * the whole capture may have completed from an earlier donor this one
+     * never saw (their innermost SP, in seq order); entries older than
+     * HIST_AGE go, unsure_lost: the newest of them */
+    int partial;
+    struct recent *unsure;
+    size_t nr_unsure, cap_unsure;
+    uint64_t unsure_lost;
 };
 
 static void node_put(struct node *n)
@@ -134,7 +142,13 @@ void stitch_free(struct stitch *s)
     free(s->slots);
     free(s->pend);
     free(s->pend_head);
+    free(s->unsure);
     free(s);
+}
+
+void stitch_partial(struct stitch *s)
+{
+    s->partial = 1;
 }
 
 static uint32_t slot_index(uint32_t pid, uint64_t sp)
@@ -236,10 +250,16 @@ static void hist_add(struct hist *h, uint64_t seq, uint64_t sp)
 {
     while (h->n && h->v[h->n - 1].sp <= sp)
         h->n--;
-    if (h->n == HIST_MAX) {
-        h->lost = h->v[HIST_MAX / 2 - 1].seq;
-        h->n -= HIST_MAX / 2;
-        memmove(h->v, h->v + HIST_MAX / 2, h->n * sizeof(*h->v));
+    /* An age, not a count: what is dropped depends only on the samples
+     * since, so the second part of a split capture, which sees the later
+     * samples only, keeps the same entries of them (split.h). */
+    size_t k = 0;
+    while (k < h->n && h->v[k].seq + HIST_AGE < seq)
+        k++;
+    if (k) {
+        h->lost = h->v[k - 1].seq;
+        h->n -= k;
+        memmove(h->v, h->v + k, h->n * sizeof(*h->v));
     }
     h->v = xgrow(h->v, sizeof(*h->v), h->n + 1, &h->cap);
     h->v[h->n++] = (struct hist_ent){ seq, sp };
@@ -296,6 +316,49 @@ static int rose_above(struct stitch *s, uint32_t pid, uint64_t top, uint64_t seq
             hi = mid;
     }
     return lo < h->n && h->v[lo].sp > x;
+}
+
+/* Partial: whether a stitcher of the whole capture may have seen the stack
+ * (pid, top) rise above x after sample a, where this one did not: through a
+ * sample left truncated here that it may have completed (and recorded in
+ * the stack's history), with its SP in (x, top], or one so old that it may
+ * have dropped it from that history. */
+static int unsure_rise(const struct stitch *s, uint32_t pid, uint64_t top, uint64_t a,
+                       uint64_t x)
+{
+    if (s->unsure_lost > a)
+        return 1;
+    for (size_t i = s->nr_unsure; i > 0 && s->unsure[i - 1].seq > a; i--) {
+        const struct recent *r = &s->unsure[i - 1];
+        if (r->pid == pid && ((r->sp > x && r->sp <= top) || r->seq + HIST_AGE < s->seq))
+            return 1;
+    }
+    return 0;
+}
+
+static void unsure_add(struct stitch *s, uint32_t pid, uint64_t sp)
+{
+    size_t k = 0;
+    while (k < s->nr_unsure && s->unsure[k].seq + HIST_AGE < s->seq)
+        k++;
+    if (k) {
+        s->unsure_lost = s->unsure[k - 1].seq;
+        s->nr_unsure -= k;
+        memmove(s->unsure, s->unsure + k, s->nr_unsure * sizeof(*s->unsure));
+    }
+    s->unsure = xgrow(s->unsure, sizeof(*s->unsure), s->nr_unsure + 1, &s->cap_unsure);
+    s->unsure[s->nr_unsure++] = (struct recent){ s->seq, sp, pid };
+}
+
+/* Partial: whether what this stitcher holds for (pid, sp) may differ from
+ * what a stitcher of the whole capture holds there: nothing seen at its
+ * cache index, or a frame at that address with no donor (the whole
+ * stitcher may keep an older donor there, or one completed from a donor
+ * this one never saw). */
+static int slot_unknown(struct stitch *s, uint32_t pid, uint64_t sp)
+{
+    const struct slot *sl = slot_find(s, slot_index(pid, sp), 0);
+    return !sl || !sl->sp || (sl->pid == pid && sl->sp == sp && !slot_donor(sl));
 }
 
 /* A frame that names an activation at a stack address. */
@@ -469,7 +532,8 @@ static void check_pending(struct stitch *s, uint32_t pid, const struct unwind_fr
         }
         p->state = P_DEAD;
         if (!rose_above(s, pid, top, p->seq, f->sp) &&
-            !risen_between(s, pid, top, p->seq, s->seq, f->sp)) {
+            !risen_between(s, pid, top, p->seq, s->seq, f->sp) &&
+            !(s->partial && unsure_rise(s, pid, top, p->seq, f->sp))) {
             graft(n, p->frames, p->nr, p->cap, p->stop);
             p->state = P_DONE;
             p->src = src;
@@ -600,7 +664,7 @@ static void make_nodes(struct stitch *s, uint32_t pid, const struct unwind_frame
  * one there. */
 static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *f, size_t nr,
                      size_t k, struct node **nodes, uint64_t top, int own, int32_t src,
-                     int32_t self)
+                     int32_t self, int unsure)
 {
     uint64_t last_sp = 0;
     for (size_t i = 0; i < nr; i++) {
@@ -613,8 +677,9 @@ static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *
         struct slot *sl = slot_find(s, slot_index(pid, f[i].sp), 1);
         /* A stack that did not reach a root (or its outermost frame, with
          * nothing outer to give) says nothing against the complete one
-         * remembered for the same activation. */
-        if ((!n || !n->up) && sl->sp && slot_donor(sl) && sl->pid == pid &&
+         * remembered for the same activation.  One that a stitcher of the
+         * whole capture may have completed (partial) leaves no donor. */
+        if (!unsure && (!n || !n->up) && sl->sp && slot_donor(sl) && sl->pid == pid &&
             sl->sp == f[i].sp && same_activation(sl, &f[i]))
             continue;
         if (n)
@@ -632,6 +697,11 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
     struct unwind_frame *f = *frames;
     size_t n = *nr;
     int32_t self = -1;            /* its pending index if grafted */
+    /* partial: a stitcher of the whole capture may have completed it from
+     * an earlier donor this one never saw (unsure: it still waits for a
+     * later one), or may or may not graft the donor found here (dead: it
+     * stays truncated) */
+    int unsure = 0, dead = 0;
     if (*stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1])) {
         const struct unwind_frame *last = &f[n - 1];
         const struct slot *sl = slot_get(s, pid, last->sp);
@@ -640,15 +710,21 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
             uint64_t top = node_top(d);
             if (!rose_above(s, pid, top, sl->seq, last->sp) &&
                 !risen_between(s, pid, top, sl->seq, s->seq, last->sp)) {
-                int32_t src = pending_of(s, pid, sl->seq);
-                added = graft(d, frames, nr, cap, stop);
-                self = add_pending(s, pid, frames, nr, cap, stop, n, src);
-                f = *frames;
-                n = *nr;
+                if (s->partial && unsure_rise(s, pid, top, sl->seq, last->sp)) {
+                    dead = 1;     /* the whole stitcher may or may not graft */
+                } else {
+                    int32_t src = pending_of(s, pid, sl->seq);
+                    added = graft(d, frames, nr, cap, stop);
+                    self = add_pending(s, pid, frames, nr, cap, stop, n, src);
+                    f = *frames;
+                    n = *nr;
+                }
             }
+        } else if (s->partial && slot_unknown(s, pid, last->sp)) {
+            unsure = 1;
         }
     }
-    int wait = *stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1]);
+    int wait = *stop == UNWIND_STOP_TRUNCATED && n && has_address(&f[n - 1]) && !dead;
     /* the user frames: kernel frames come first */
     size_t k = 0;
     while (k < n && f[k].kernel)
@@ -661,14 +737,17 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
             hist_add(hist_of(s, pid, top, 1), s->seq, f[k].sp);
     }
     remember(s, pid, f, n, k, complete ? s->nodes : NULL, top, !added, self,
-             wait && s->nr_pend < INT32_MAX ? (int32_t)s->nr_pend : -1);
+             wait && s->nr_pend < INT32_MAX ? (int32_t)s->nr_pend : -1, unsure || dead);
     if (complete)
         for (size_t i = 0; i < n - k; i++)
             node_put(s->nodes[i]);
     if (wait)
         add_pending(s, pid, frames, nr, cap, stop, n, -1);
-    if (k < n && f[k].sp)
+    if (k < n && f[k].sp) {
         recent_add(s, pid, f[k].sp);
+        if (unsure || dead)
+            unsure_add(s, pid, f[k].sp);
+    }
     s->seq++;
     return added;
 }

@@ -553,7 +553,7 @@ int unwind_sample(struct unwind_ctx *u, const struct sess_sample *ss,
             last_ms = ms;
         }
         if (!ms->bin) {
-            if (u->bc)
+            if (u->bc && !ss->observe)  /* counted by the other part */
                 binary_note_missing_sample(u->bc, f->map);
             why = UNWIND_STOP_NO_BINARY;
             break;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """perf-cut-stack.py - cut every sample's user stack copy of a perf.data file.
 
-usage: perf-cut-stack.py IN.data OUT.data [BYTES]   (BYTES: default 8192)
+usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N]
+       (BYTES: default 8192)
 
 Rewrites a capture recorded with `--call-graph dwarf,N` (N > BYTES) as if it
 had been recorded with `--call-graph dwarf,BYTES`: in each sample the
@@ -11,6 +12,13 @@ the HEADER_EVENT_DESC copies) says BYTES; the feature sections after the data
 move by the change in the data's size.  PERF_RECORD_COMPRESSED records (-z)
 are decompressed (libzstd, one stream as perf writes it) and written as plain
 records.  Used by the stitching truth test (tests/integration/stitch.sh).
+
+--rounds N also writes the timed records in delivery order (by time, then
+file order: the order a reader of perf's rounds delivers them in, so the
+file reads the same) with a PERF_RECORD_FINISHED_ROUND after every N
+samples instead of perf's: a capture with many rounds, where a split read
+(split.h) can place its cut anywhere.  Records without a time (perf's
+synthesized ones at the start, LOST_SAMPLES at the end) stay where they are.
 """
 import ctypes
 import ctypes.util
@@ -21,6 +29,7 @@ HDR = struct.Struct('<8sQQ QQ QQ QQ 4Q')
 SEC = struct.Struct('<QQ')
 REC = struct.Struct('<IHH')
 COMPRESSED = 81
+FINISHED_ROUND = 68
 SAMPLE = 9
 FEAT_EVENT_DESC = 12
 
@@ -92,12 +101,71 @@ def stack_offset(st, rmask, abi_regs, body):
     return o
 
 
+def record_time(rec, st, id_all):
+    """A record's time (0: none): a sample's field, else the sample_id
+    trailer's (sample_id_all)."""
+    typ, = struct.unpack_from('<I', rec, 0)
+    if not st & S_TIME:
+        return 0
+    if typ == SAMPLE:
+        o = 8 + 8 * sum(1 for b in (S_IDENTIFIER, S_IP, S_TID) if st & b)
+        return struct.unpack_from('<Q', rec, o)[0]
+    if typ >= 64 or not id_all:
+        return 0
+    after = sum(1 for b in (S_ID, S_STREAM_ID, S_CPU, S_IDENTIFIER) if st & b)
+    return struct.unpack_from('<Q', rec, len(rec) - 8 * (after + 1))[0]
+
+
+def in_rounds(data, st, id_all, n):
+    """The records of data in delivery order, a round marker every n samples."""
+    recs, p = [], 0
+    while p < len(data):
+        size = REC.unpack_from(data, p)[2]
+        recs.append(bytes(data[p:p + size]))
+        p += size
+    recs = [r for r in recs if REC.unpack_from(r, 0)[0] != FINISHED_ROUND]
+    k = 0
+    while k < len(recs) and record_time(recs[k], st, id_all) in (0, 2**64 - 1):
+        k += 1
+    e = len(recs)
+    while e > k and record_time(recs[e - 1], st, id_all) in (0, 2**64 - 1):
+        e -= 1
+    head, timed, tail = recs[:k], recs[k:e], recs[e:]
+    keyed = []
+    for i, r in enumerate(timed):
+        t = record_time(r, st, id_all)
+        if t in (0, 2**64 - 1):
+            die('a record without a time amid the timed ones: no --rounds')
+        keyed.append((t, i, r))
+    keyed.sort()
+    marker = REC.pack(FINISHED_ROUND, 0, 8)
+    res = bytearray(b''.join(head))
+    ns = 0
+    for _t, _i, r in keyed:
+        res += r
+        if REC.unpack_from(r, 0)[0] == SAMPLE:
+            ns += 1
+            if ns % n == 0:
+                res += marker
+    # two markers deliver every timed record; the untimed ones (perf's
+    # LOST_SAMPLES at the end) follow them
+    return res + marker + marker + b''.join(tail)
+
+
 def main():
-    if len(sys.argv) not in (3, 4):
-        sys.stderr.write('usage: perf-cut-stack.py IN.data OUT.data [BYTES]\n')
+    args = sys.argv[1:]
+    rounds = 0
+    if '--rounds' in args:
+        i = args.index('--rounds')
+        rounds = int(args[i + 1]) if i + 1 < len(args) and args[i + 1].isdigit() else 0
+        del args[i:i + 2]
+        if rounds <= 0:
+            die('--rounds needs a positive number of samples')
+    if len(args) not in (2, 3):
+        sys.stderr.write('usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N]\n')
         sys.exit(2)
-    src, dst = sys.argv[1], sys.argv[2]
-    cut = int(sys.argv[3]) if len(sys.argv) == 4 else 8192
+    src, dst = args[0], args[1]
+    cut = int(args[2]) if len(args) == 3 else 8192
     if cut <= 0 or cut % 8:
         die('BYTES must be a positive multiple of 8')
     buf = bytearray(open(src, 'rb').read())
@@ -113,12 +181,13 @@ def main():
     for o in range(a_off, a_off + a_size, attr_size):
         st, = struct.unpack_from('<Q', buf, o + A_SAMPLE_TYPE)
         rmask, = struct.unpack_from('<Q', buf, o + A_REGS_USER)
-        layouts.add((st, rmask))
+        flags, = struct.unpack_from('<Q', buf, o + A_FLAGS)
+        layouts.add((st, rmask, flags >> 18 & 1))
         if st & S_STACK_USER:
             struct.pack_into('<I', buf, o + A_STACK_USER, cut)
     if len(layouts) != 1:
         die("'%s': attrs with different sample layouts are not supported" % src)
-    st, rmask = layouts.pop()
+    st, rmask, id_all = layouts.pop()
     if not st & S_STACK_USER:
         die("'%s': samples have no user stack copy (not --call-graph dwarf)" % src)
     if not st & S_IDENTIFIER and not st & S_ID and a_size // attr_size > 1:
@@ -175,6 +244,8 @@ def main():
         p += size
     if pending:
         die("'%s': compressed data ends inside a record" % src)
+    if rounds:
+        out = in_rounds(out, st, id_all, rounds)
 
     # features: the section table follows the data; contents move with it
     bits = [i for i in range(256) if feat[i // 64] >> (i % 64) & 1]

@@ -9,7 +9,9 @@
 # the full file's, every untruncated one must be unchanged, and at least
 # MIN percent of the truncated ones must be completed (the figures of
 # doc/stitching.md); `info` must count what `script` marks; -j 1 and -j 2
-# agree; --no-stitch leaves every cut stack truncated.
+# agree, and so does a split read with its cut inside recursions (the
+# parts' overlap; without it, stitches are lost, none is added);
+# --no-stitch leaves every cut stack truncated.
 # Env: SYSFLAME, TESTDATA, SRCDIR (set by make check).
 set -u
 : "${SYSFLAME:?}" "${TESTDATA:?}" "${SRCDIR:?}"
@@ -58,6 +60,41 @@ for pm in deepgo:95 deepc:95; do
     # shellcheck disable=SC2086
     "$SYSFLAME" fold -q -j 2 $o "$tmp/$p.cut.data" >"$tmp/f2"
     cmp -s "$tmp/f1" "$tmp/f2" || err "$p: fold -j 2 differs from -j 1"
+    # A split read (split.h) stitches as -j 1 does.  The cut file rewritten
+    # in delivery order with a round marker every 16 samples reads the same,
+    # and its cut can fall anywhere: at these fractions it falls inside
+    # recursions of deepgo (donors on both sides).  The parts overlap by
+    # default; without the overlap some of those cuts lose stitches, but no
+    # split makes a stack -j 1 does not.
+    python3 "$SRCDIR/tools/perf-cut-stack.py" "$S/$p.data" "$tmp/$p.r.data" --rounds 16 \
+        2>"$tmp/cut.err" || err "$p: --rounds: $(cat "$tmp/cut.err")"
+    # shellcheck disable=SC2086
+    "$SYSFLAME" fold -q -j 1 $o "$tmp/$p.r.data" >"$tmp/r1"
+    cmp -s "$tmp/f1" "$tmp/r1" || err "$p: the capture in rounds of 16 reads differently"
+    lost=0
+    for at in 0.28 0.32 0.46 0.48 0.5 0.52 0.56; do
+        for ov in "" 0; do
+            # shellcheck disable=SC2086
+            SYSFLAME_SPLIT_MIN_BYTES=1 SYSFLAME_SPLIT_AT=$at SYSFLAME_SPLIT_TRACE=1 \
+                SYSFLAME_SPLIT_OVERLAP=$ov "$SYSFLAME" fold -q -j 2 $o "$tmp/$p.r.data" \
+                >"$tmp/fs" 2>"$tmp/fs.err"
+            grep -q 'second part after' "$tmp/fs.err" || err "$p: cut at $at: not split"
+            if [ -z "$ov" ]; then
+                cmp -s "$tmp/f1" "$tmp/fs" || err "$p: cut at $at: split differs from -j 1"
+                continue
+            fi
+            cmp -s "$tmp/f1" "$tmp/fs" || lost=$((lost + 1))
+            # every stack the split completes, -j 1 completes as often or more
+            awk 'function key(l) { sub(/ [0-9]+$/, "", l); return l }
+                 NR == FNR { c[key($0)] += $NF; t1 += $NF; next }
+                 { t2 += $NF; k = key($0)
+                   if (k !~ /\[truncated\]/ && $NF > c[k]) { print; bad = 1 } }
+                 END { exit bad || t1 != t2 }' "$tmp/f1" "$tmp/fs" >"$tmp/extra" ||
+                err "$p: cut at $at, no overlap: stacks -j 1 does not make: $(head -2 "$tmp/extra")"
+        done
+    done
+    [ "$p" != deepgo ] || [ "$lost" -gt 0 ] ||
+        err "$p: no cut without overlap lost a stitch: the cuts do not cross recursions"
     # shellcheck disable=SC2086
     "$SYSFLAME" script -q $o --no-stitch "$tmp/$p.cut.data" >"$tmp/ns.s"
     nn=$(awk 'BEGIN { RS = "" } /\[truncated\]/ { n++ } END { print n + 0 }' "$tmp/ns.s")

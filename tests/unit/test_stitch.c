@@ -8,8 +8,8 @@
  * an earlier donor that the first later sample through the same
  * activation contradicts is undone, with what was completed from it.  The
  * address
- * table grows without losing a donor; the capped SP list forgets into no
- * stitch, never a wrong one. */
+ * table grows without losing a donor; the SP list forgets (by age) into
+ * no stitch, never a wrong one. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -322,10 +322,10 @@ static void donor_survives_growth(void **state)
     stitch_free(x);
 }
 
-/* The SP list per stack is capped: after 300 samples that went ever
- * deeper (none above F's address), the first donor is older than what the
- * list still holds, so whether the stack rose since is not known and the
- * stack stays truncated; a donor after them completes it. */
+/* The SP list per stack forgets by age: after more than 65,536 samples
+ * deeper than F's address (none above it), the first donor is older than
+ * what the list still holds, so whether the stack rose since is not known
+ * and the stack stays truncated; a donor after them completes it. */
 static void history_cap_forgets(void **state)
 {
     (void)state;
@@ -335,9 +335,9 @@ static void history_cap_forgets(void **state)
         struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
         if (!late)
             feed(x, 7, d);
-        for (uint64_t i = 0; i < 300; i++) {
+        for (uint64_t i = 0; i < 65536 + 8; i++) {
             struct st *o = mk(UNWIND_STOP_ROOT, 3, deeper);
-            o->f[0].sp = 0x8f00 - 8 * i;
+            o->f[0].sp = i ? 0x8e00 : 0x8f00;
             feed(x, 7, o);
             drop(o);
         }
@@ -350,6 +350,38 @@ static void history_cap_forgets(void **state)
             assert_int_equal(t->stop, UNWIND_STOP_TRUNCATED);
         drop(d);
         drop(t);
+        stitch_free(x);
+    }
+}
+
+/* A stitcher that starts mid-capture (stitch_partial): a truncated sample
+ * whose last address it never saw may have been completed by a stitcher
+ * of the whole capture from a donor before its start; where that sample
+ * passes the donor's address with the donor's function, it leaves no
+ * donor there (the whole stitcher would hold another), so a later cut
+ * stack is not grafted from the donor; a stitcher of the whole capture
+ * grafts it. */
+static void partial_unsure_leaves_no_donor(void **state)
+{
+    (void)state;
+    static const uint64_t unsure[] = { 0x130, 0x8800, 0x200, 0x9800, 0x700, 0x9c00 };
+    for (int partial = 0; partial < 2; partial++) {
+        struct stitch *x = stitch_new();
+        if (partial)
+            stitch_partial(x);
+        struct st *d = mk(UNWIND_STOP_ROOT, 4, donor), *t = mk(UNWIND_STOP_TRUNCATED, 2, cut);
+        struct st *u = mk(UNWIND_STOP_TRUNCATED, 3, unsure);
+        feed(x, 7, d);
+        feed(x, 7, u);
+        assert_int_equal(feed(x, 7, t), partial ? 0 : 2);
+        stitch_expire(x, stitch_next_seq(x));
+        if (partial)
+            assert_int_equal(t->stop, UNWIND_STOP_TRUNCATED);
+        else
+            assert_completed(t);
+        drop(d);
+        drop(t);
+        drop(u);
         stitch_free(x);
     }
 }
@@ -369,6 +401,7 @@ int main(void)
         cmocka_unit_test(dependant_named_first),
         cmocka_unit_test(donor_survives_growth),
         cmocka_unit_test(history_cap_forgets),
+        cmocka_unit_test(partial_unsure_leaves_no_donor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
