@@ -3,7 +3,8 @@
  * its first byte must give the same total and stacks; what it read is
  * written back as folded text that fold_parse reads to the same total,
  * and in its decimal unit (fold_write_dec) as text that the reader reads
- * back to the same sum. */
+ * back to the same sum (unless a frame name ends in a blank and a number:
+ * read back, that number is a BEFORE column, as flamegraph.pl reads it). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,31 @@ static int run(const char *text, size_t size, size_t chunk, struct stack_set *s,
     stack_set_free(b);
     fold_reader_free(r);
     return rc;
+}
+
+/* Whether a line of folded text ends in two blank-separated numbers
+ * (digits, '.', '-'; blanks as the reader's, '\r' too): the reader may
+ * take it as two-column. */
+static int two_numbers(const char *t, size_t len)
+{
+    for (const char *l = t, *end = t + len; l < end;) {
+        const char *nl = memchr(l, '\n', (size_t)(end - l));
+        const char *e = nl ? nl : end;
+        int nums = 0;
+        for (const char *q = e; q > l && nums < 2; nums++) {
+            const char *d = q;
+            while (d > l && ((d[-1] >= '0' && d[-1] <= '9') || d[-1] == '.' || d[-1] == '-'))
+                d--;
+            if (d == q || d == l || !memchr(" \t\r", d[-1], 3))
+                break;
+            for (q = d; q > l && memchr(" \t\r", q[-1], 3); q--)
+                ;
+        }
+        if (nums == 2)
+            return 1;
+        l = nl ? nl + 1 : end;
+    }
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,15 +97,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f = open_memstream(&out, &len);
         if (f && fold_write_dec(whole, d1, f, &err) == 0) {
             fclose(f);
-            struct stack_set *back = stack_set_new();
-            struct fold_reader *r = fold_reader_new("back", back, NULL);
-            if (fold_reader_feed(r, out, len, &err) < 0 || fold_reader_finish(r, &err) < 0)
-                abort();
-            unsigned db = fold_reader_decimals(r, NULL);
-            if (db > d1 || stack_total(back) * sf_pow10(d1 - db) != stack_total(whole))
-                abort();
-            fold_reader_free(r);
-            stack_set_free(back);
+            if (!two_numbers(out, len)) {
+                struct stack_set *back = stack_set_new();
+                struct fold_reader *r = fold_reader_new("back", back, NULL);
+                if (fold_reader_feed(r, out, len, &err) < 0 || fold_reader_finish(r, &err) < 0)
+                    abort();
+                unsigned db = fold_reader_decimals(r, NULL);
+                if (db > d1 || stack_total(back) * sf_pow10(d1 - db) != stack_total(whole))
+                    abort();
+                fold_reader_free(r);
+                stack_set_free(back);
+            }
         } else if (f) {
             fclose(f);
         }
