@@ -32,6 +32,10 @@ struct diff_row {
     double sd_before, sd_after;   /* sample standard deviation; NaN if runs < 2 */
     double t, df, p;      /* Welch's t-test; NaN if not computable */
     int significant;      /* 1 real change, 0 within noise, -1 unknown (runs < 2) */
+    /* single runs, not normalized (diff_exact): before and after exactly,
+     * in units of 10^-count_decimals of the diff (doubles of samples lose
+     * the last decimals of large fractional counts) */
+    uint64_t ubefore, uafter;
 };
 
 struct diff_table {
@@ -48,7 +52,15 @@ struct diff {
     unsigned count_decimals;      /* the finest unit of the profiles' counts
                                      (result.h): rows are in samples, single
                                      runs print this many decimals at most */
+    int exact;                    /* rows' ubefore/uafter hold the counts */
 };
+
+/* A row's count as the tables print it when d->exact: before (which 0),
+ * after (1) or the change (2, signed: "+0.25", "-3", "0"), exactly
+ * ("2.75").  buf: DIFF_COUNT_STR bytes; returns buf. */
+#define DIFF_COUNT_STR (SF_COUNT_STR + 1)
+const char *diff_count_str(const struct diff *d, const struct diff_row *r, int which,
+                           char *buf);
 
 /* "after" -> negate 0, "before" -> negate 1 (--shape); 0 ok, -1 unknown. */
 int diff_shape_parse(const char *s, struct diff_opts *o);

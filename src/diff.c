@@ -193,7 +193,31 @@ static int cmp_rows(const void *a, const void *b)
     return strcmp(x->sub ? x->sub : "", y->sub ? y->sub : "");
 }
 
-static void build_table(struct diff_table *t, enum top_dim dim,
+/* Count c of a profile in units of 10^-from as units of 10^-to (to >=
+ * from), in *out; 0 if it does not fit an int64 (a delta must). */
+static int to_unit(uint64_t c, unsigned from, unsigned to, uint64_t *out)
+{
+    uint64_t f = sf_pow10(to - from);
+    if (c > (uint64_t)INT64_MAX / f)
+        return 0;
+    *out = c * f;
+    return 1;
+}
+
+/* Row r's exact counts when d is single runs, not normalized (d->exact
+ * cleared if one does not fit). */
+static void exact_row(struct diff *d, struct diff_row *r, const struct profile *b, uint64_t cb,
+                      const struct profile *a, uint64_t ca)
+{
+    if (d->exact && (!to_unit(cb, b->count_decimals, d->count_decimals, &r->ubefore) ||
+                     !to_unit(ca, a->count_decimals, d->count_decimals, &r->uafter)))
+        d->exact = 0;
+    if (d->exact)   /* a change in the last decimals shows, whatever the doubles */
+        r->delta = (double)((int64_t)r->uafter - (int64_t)r->ubefore) /
+                   (double)sf_pow10(d->count_decimals);
+}
+
+static void build_table(struct diff *d, struct diff_table *t, enum top_dim dim,
                         const struct profile *const *before, size_t nb, const double *sb,
                         const struct profile *const *after, size_t na, const double *sa,
                         double alpha)
@@ -218,12 +242,15 @@ static void build_table(struct diff_table *t, enum top_dim dim,
         row->name = xstrdup(keys.v[k].name);
         row->sub = keys.v[k].sub ? xstrdup(keys.v[k].sub) : NULL;
         row->kind = keys.v[k].kind;
+        uint64_t c[2] = { 0, 0 };
         for (size_t r = 0; r < nr; r++) {
             long i = top_groups_find(&g[r], row->name, row->sub);
-            double c = i >= 0 ? (double)g[r].v[i].count : 0.0;
-            vals[r] = c * (r < nb ? sb[r] : sa[r - nb]);
+            uint64_t n = i >= 0 ? g[r].v[i].count : 0;
+            vals[r] = (double)n * (r < nb ? sb[r] : sa[r - nb]);
+            c[r > 0] = n;
         }
         row_stats(row, vals, nb, vals + nb, na, alpha);
+        exact_row(d, row, before[0], c[0], after[0], c[1]);
     }
     if (t->n)
         qsort(t->v, t->n, sizeof(*t->v), cmp_rows);
@@ -253,6 +280,7 @@ int diff_build(const struct profile *const *before, size_t nb,
     double *sb = run_scales(before, nb, target, normalize, 0);
     double *sa = run_scales(after, na, target, normalize, 0);
     d->count_decimals = runs_decimals(before, nb, after, na);
+    d->exact = nb == 1 && na == 1 && !normalize;
     d->runs_before = nb;
     d->runs_after = na;
     d->normalized = normalize;
@@ -265,11 +293,13 @@ int diff_build(const struct profile *const *before, size_t nb,
     d->total.name = xstrdup("total");
     d->total.kind = ATTR_OTHER;
     row_stats(&d->total, vals, nb, vals + nb, na, alpha);
+    exact_row(d, &d->total, before[0], profile_units(before[0]), after[0],
+              profile_units(after[0]));
     free(vals);
 
-    build_table(&d->syscalls, TOP_DIM_SYSCALL, before, nb, sb, after, na, sa, alpha);
-    build_table(&d->callsites, TOP_DIM_CALLSITE, before, nb, sb, after, na, sa, alpha);
-    build_table(&d->tests, TOP_DIM_TEST, before, nb, sb, after, na, sa, alpha);
+    build_table(d, &d->syscalls, TOP_DIM_SYSCALL, before, nb, sb, after, na, sa, alpha);
+    build_table(d, &d->callsites, TOP_DIM_CALLSITE, before, nb, sb, after, na, sa, alpha);
+    build_table(d, &d->tests, TOP_DIM_TEST, before, nb, sb, after, na, sa, alpha);
     free(sb);
     free(sa);
     return 0;
@@ -308,9 +338,31 @@ static int64_t in_unit(const struct diff *d, double v)
     return llround(d->count_decimals ? v * (double)sf_pow10(d->count_decimals) : v);
 }
 
-static void write_value(struct writer *w, const struct diff *d, double v, int is_delta)
+const char *diff_count_str(const struct diff *d, const struct diff_row *r, int which,
+                           char *buf)
 {
-    if (integral(d) && isfinite(v)) {
+    uint64_t v = which == 0 ? r->ubefore : which == 1 ? r->uafter
+                 : r->uafter > r->ubefore ? r->uafter - r->ubefore : r->ubefore - r->uafter;
+    size_t k = 0;
+    if (which == 2 && v)
+        buf[k++] = r->uafter > r->ubefore ? '+' : '-';
+    sf_count_str(buf + k, v, d->count_decimals, 0);
+    return buf;
+}
+
+/* Cell `which` of row r (0 before, 1 after, 2 delta). */
+static void write_value(struct writer *w, const struct diff *d, const struct diff_row *r,
+                        int which)
+{
+    int is_delta = which == 2;
+    double v = which == 0 ? r->before : which == 1 ? r->after : r->delta;
+    if (d->exact) {
+        if (is_delta)
+            writer_cell_count_delta(w, (int64_t)r->uafter - (int64_t)r->ubefore,
+                                    d->count_decimals);
+        else
+            writer_cell_count(w, which ? r->uafter : r->ubefore, d->count_decimals);
+    } else if (integral(d) && isfinite(v)) {
         if (is_delta)
             writer_cell_count_delta(w, in_unit(d, v), d->count_decimals);
         else
@@ -358,9 +410,9 @@ static void write_table(struct writer *w, const struct diff *d, const struct dif
             writer_cell_str(w, r->sub ? r->sub : "");
         if (which == TAB_TESTS)
             writer_cell_str(w, attr_kind_name(r->kind));
-        write_value(w, d, r->before, 0);
-        write_value(w, d, r->after, 0);
-        write_value(w, d, r->delta, 1);
+        write_value(w, d, r, 0);
+        write_value(w, d, r, 1);
+        write_value(w, d, r, 2);
         writer_cell_float(w, r->ratio);
         if (stats) {
             writer_cell_float(w, r->sd_before);
@@ -379,7 +431,12 @@ int diff_write_tables(const struct diff *d, size_t limit, struct writer *w,
                       struct sf_err *err)
 {
     writer_begin(w);
-    if (integral(d)) {
+    if (d->exact) {
+        writer_scalar_count(w, "before_total", "Before (samples)", d->total.ubefore,
+                            d->count_decimals);
+        writer_scalar_count(w, "after_total", "After (samples)", d->total.uafter,
+                            d->count_decimals);
+    } else if (integral(d)) {
         writer_scalar_count(w, "before_total", "Before (samples)",
                             (uint64_t)in_unit(d, d->total.before), d->count_decimals);
         writer_scalar_count(w, "after_total", "After (samples)",
@@ -524,23 +581,24 @@ void diff_conds_release(struct diff_conds *c)
     c->n = 0;
 }
 
-/* Sum of the rows called `name` (call sites: over all their syscalls). */
-static void cond_values(const struct diff_cond *c, const struct diff *d,
-                        double *before, double *after)
+/* Sum of the rows called `name` (call sites: over all their syscalls):
+ * sum->before, after and, if d->exact, ubefore, uafter. */
+static void cond_values(const struct diff_cond *c, const struct diff *d, struct diff_row *sum)
 {
     const struct diff_table *t = c->table == TOP_DIM_CALLSITE ? &d->callsites :
                                  c->table == TOP_DIM_TEST ? &d->tests : &d->syscalls;
-    *before = *after = 0;
+    memset(sum, 0, sizeof(*sum));
     if (c->table == TOP_DIM_SYSCALL && !strcmp(c->name, "total")) {
-        *before = d->total.before;
-        *after = d->total.after;
+        *sum = d->total;
         return;
     }
     for (size_t i = 0; i < t->n; i++) {
         if (strcmp(t->v[i].name, c->name))
             continue;
-        *before += t->v[i].before;
-        *after += t->v[i].after;
+        sum->before += t->v[i].before;
+        sum->after += t->v[i].after;
+        sum->ubefore += t->v[i].ubefore;
+        sum->uafter += t->v[i].uafter;
     }
 }
 
@@ -582,8 +640,9 @@ int diff_cond_eval(const struct diff_conds *c, const struct diff *d, struct sbuf
     int any = 0;
     for (size_t i = 0; i < c->n; i++) {
         const struct diff_cond *k = &c->v[i];
-        double b, a, change;
-        cond_values(k, d, &b, &a);
+        struct diff_row sum;
+        cond_values(k, d, &sum);
+        double b = sum.before, a = sum.after, change;
         if (k->percent)
             change = b > 0 ? (a - b) / b * 100.0 : (a > 0 ? INFINITY : 0.0);
         else
@@ -599,13 +658,24 @@ int diff_cond_eval(const struct diff_conds *c, const struct diff *d, struct sbuf
             continue;
         any = 1;
         if (why) {
-            sbuf_addf(why, "%s: %.6g -> %.6g (", k->text, b, a);
+            /* counts as the tables print them: exact, or means to a tenth */
+            char cb[DIFF_COUNT_STR], ca[DIFF_COUNT_STR], cd[DIFF_COUNT_STR];
+            if (d->exact) {
+                diff_count_str(d, &sum, 0, cb);
+                diff_count_str(d, &sum, 1, ca);
+                diff_count_str(d, &sum, 2, cd);
+            } else {
+                snprintf(cb, sizeof(cb), "%.1f", b);
+                snprintf(ca, sizeof(ca), "%.1f", a);
+                snprintf(cd, sizeof(cd), "%+.1f", change);
+            }
+            sbuf_addf(why, "%s: %s -> %s (", k->text, cb, ca);
             if (isinf(change))
                 sbuf_addstr(why, "new");
             else if (k->percent)
                 sbuf_addf(why, "%+.1f%%", change);
             else
-                sbuf_addf(why, "%+.6g", change);
+                sbuf_addstr(why, cd);
             sbuf_addstr(why, ")\n");
         }
     }

@@ -846,23 +846,29 @@ static void md_side(FILE *f, const struct side *s, int heading)
     fputs(s->nr_sys ? "\n" : " none\n", f);
 }
 
-/* "write 100 -> 130 (+30.0%)" */
-/* v samples as the tables print a count: whole ("%.0f") or, for
- * fractional counts (result.h count_decimals), with up to dec decimals. */
-static const char *samples_text(char *buf, double v, unsigned dec)
+/* Side `after` of row r as the tables print a count: exactly for single
+ * runs (diff_count_str), else the mean whole ("%.0f") or, for fractional
+ * counts (result.h count_decimals), with up to that many decimals. */
+static const char *samples_text(char *buf, const struct diff *d, const struct diff_row *r,
+                                int after)
 {
-    if (!dec)
-        snprintf(buf, SF_COUNT_STR, "%.0f", v);
+    double v = after ? r->after : r->before;
+    unsigned dec = d->count_decimals;
+    if (d->exact)
+        diff_count_str(d, r, after, buf);
+    else if (!dec)
+        snprintf(buf, DIFF_COUNT_STR, "%.0f", v);
     else
         sf_count_str(buf, v > 0 ? (uint64_t)llround(v * (double)sf_pow10(dec)) : 0, dec, 0);
     return buf;
 }
 
-static void md_change(FILE *f, const struct diff_row *r, unsigned dec)
+/* "write 100 -> 130 (+30.0%)" */
+static void md_change(FILE *f, const struct diff *d, const struct diff_row *r)
 {
-    char b[SF_COUNT_STR], a[SF_COUNT_STR];
+    char b[DIFF_COUNT_STR], a[DIFF_COUNT_STR];
     md_escape(f, r->name);
-    fprintf(f, " %s -> %s", samples_text(b, r->before, dec), samples_text(a, r->after, dec));
+    fprintf(f, " %s -> %s", samples_text(b, d, r, 0), samples_text(a, d, r, 1));
     if (r->before > 0)
         fprintf(f, " (%+.1f%%)", pct(r->delta, r->before));
     else
@@ -915,9 +921,9 @@ static void md_changes(FILE *f, const struct ctx *c)
     fputs("## Changes (before -> after)\n\n", f);
     if (c->comm_hint)
         md_line(f, "- **Warning**: ", c->comm_hint, "\n");
-    char tb[SF_COUNT_STR], ta[SF_COUNT_STR];
-    fprintf(f, "- Total: %s -> %s (%+.1f%%)\n", samples_text(tb, d->total.before, d->count_decimals),
-            samples_text(ta, d->total.after, d->count_decimals),
+    char tb[DIFF_COUNT_STR], ta[DIFF_COUNT_STR];
+    fprintf(f, "- Total: %s -> %s (%+.1f%%)\n", samples_text(tb, d, &d->total, 0),
+            samples_text(ta, d, &d->total, 1),
             d->total.before > 0 ? pct(d->total.delta, d->total.before) : 0.0);
     for (size_t k = 0; k < SF_ARRAY_SIZE(change_tables); k++) {
         const struct diff_table *t = change_table(d, k);
@@ -927,7 +933,7 @@ static void md_changes(FILE *f, const struct ctx *c)
             if (t->v[i].delta == 0)
                 break;
             fputs(shown++ ? ", " : " ", f);
-            md_change(f, &t->v[i], d->count_decimals);
+            md_change(f, d, &t->v[i]);
         }
         fputs(shown ? "\n" : " none\n", f);
     }
@@ -955,10 +961,10 @@ static int emit_summary(FILE *f, void *arg, struct sf_err *err)
 /* ================= comment.md ================= */
 
 /* A Markdown table of the largest changes of t (rows with a change). */
-static void comment_table(FILE *f, const char *title, const struct diff_table *t, size_t limit,
-                          unsigned dec)
+static void comment_table(FILE *f, const char *title, const struct diff *d,
+                          const struct diff_table *t, size_t limit)
 {
-    char b[SF_COUNT_STR], a[SF_COUNT_STR];
+    char b[DIFF_COUNT_STR], a[DIFF_COUNT_STR];
     size_t rows = 0;
     for (size_t i = 0; i < t->n && rows < limit; i++)
         if (t->v[i].delta != 0)
@@ -973,7 +979,7 @@ static void comment_table(FILE *f, const char *title, const struct diff_table *t
         shown++;
         fputs("| ", f);
         md_escape(f, r->name);
-        fprintf(f, " | %s | %s | ", samples_text(b, r->before, dec), samples_text(a, r->after, dec));
+        fprintf(f, " | %s | %s | ", samples_text(b, d, r, 0), samples_text(a, d, r, 1));
         if (r->before > 0)
             fprintf(f, "%+.1f%% |\n", pct(r->delta, r->before));
         else
@@ -1009,14 +1015,14 @@ static void comment_body(FILE *f, const struct ctx *c)
         md_line(f, "**Warning**: ", c->comm_hint, "\n\n");
     if (c->have_diff) {
         const struct diff *d = &c->d;
-        char tb[SF_COUNT_STR], ta[SF_COUNT_STR];
+        char tb[DIFF_COUNT_STR], ta[DIFF_COUNT_STR];
         fprintf(f, "Samples: %s -> %s (%+.1f%%)\n",
-                samples_text(tb, d->total.before, d->count_decimals),
-                samples_text(ta, d->total.after, d->count_decimals),
+                samples_text(tb, d, &d->total, 0),
+                samples_text(ta, d, &d->total, 1),
                 d->total.before > 0 ? pct(d->total.delta, d->total.before) : 0.0);
         comment_table(f, strcmp(ctx_leaves(c, 1), "Events") ? "Syscall" : "Event",
-                      &d->syscalls, 10, d->count_decimals);
-        comment_table(f, "Test or origin", &d->tests, 10, d->count_decimals);
+                      d, &d->syscalls, 10);
+        comment_table(f, "Test or origin", d, &d->tests, 10);
     } else {
         const struct side *s = &c->side[0];
         char n[SF_COUNT_STR];
@@ -1389,10 +1395,10 @@ static void html_summary(FILE *f, const struct ctx *c)
     }
     const struct diff *d = &c->d;
     fputs("<h3>Changes, before &rarr; after</h3>\n<ul>\n", f);
-    char tb[SF_COUNT_STR], ta[SF_COUNT_STR];
+    char tb[DIFF_COUNT_STR], ta[DIFF_COUNT_STR];
     fprintf(f, "<li>Samples: %s &rarr; %s (%+.1f%%)</li>\n",
-            samples_text(tb, d->total.before, d->count_decimals),
-            samples_text(ta, d->total.after, d->count_decimals),
+            samples_text(tb, d, &d->total, 0),
+            samples_text(ta, d, &d->total, 1),
             d->total.before > 0 ? pct(d->total.delta, d->total.before) : 0.0);
     for (size_t k = 0; k < SF_ARRAY_SIZE(change_tables); k++) {
         const struct diff_table *t = change_table(d, k);
@@ -1404,9 +1410,9 @@ static void html_summary(FILE *f, const struct ctx *c)
                 break;
             fputs(shown++ ? ", <code>" : " <code>", f);
             h(f, r->name);
-            char rb[SF_COUNT_STR], ra[SF_COUNT_STR];
-            fprintf(f, "</code> %s &rarr; %s", samples_text(rb, r->before, d->count_decimals),
-                    samples_text(ra, r->after, d->count_decimals));
+            char rb[DIFF_COUNT_STR], ra[DIFF_COUNT_STR];
+            fprintf(f, "</code> %s &rarr; %s", samples_text(rb, d, r, 0),
+                    samples_text(ra, d, r, 1));
             if (r->before > 0)
                 fprintf(f, " (<span class=\"%s\">%+.1f%%</span>)", r->delta > 0 ? "up" : "down",
                         pct(r->delta, r->before));

@@ -150,6 +150,19 @@ grep -qx -- '- Total: 18.375 -> 22.25 (+21.1%)' "$tmp/rep/summary.md" &&
 "$SYSFLAME" fold -q "$d/frac-before.folded" | cmp -s - "$tmp/rep/before.folded" ||
     { echo "FAIL report: before.folded"; fail=1; }
 
+# near 2^53 units (6 decimals) a double of samples loses the last decimal:
+# the tables and the report's pages print the counts as fold does
+printf 'a;b 9007199253.999999\n' > "$tmp/huge-b.folded"
+printf 'a;b 9007199253.999997\n' > "$tmp/huge-a.folded"
+"$SYSFLAME" diff -q --table --format json "$tmp/huge-b.folded" "$tmp/huge-a.folded" > "$tmp/huge.json"
+grep -q '"before_total": 9007199253.999999,' "$tmp/huge.json" &&
+    grep -q '"after_total": 9007199253.999997,' "$tmp/huge.json" &&
+    grep -q '"delta": -0.000002,' "$tmp/huge.json" || { echo "FAIL: huge counts in diff"; fail=1; }
+"$SYSFLAME" report -q "$tmp/huge-b.folded" "$tmp/huge-a.folded" -o "$tmp/huge" &&
+    grep -qx 'Samples: 9007199253.999999 -> 9007199253.999997 (-0.0%)' "$tmp/huge/comment.md" &&
+    grep -qx -- '- Largest changes in syscalls: b 9007199253.999999 -> 9007199253.999997 (-0.0%)' \
+        "$tmp/huge/summary.md" || { echo "FAIL: huge counts in report"; fail=1; }
+
 # --- units: "3." and "2.000" are whole; files summed rescale earlier ones ---
 printf 'a;b 3.\na;c 2.000\na;b 1\n' > "$tmp/whole.folded"
 printf 'a;b 4\na;c 2\n' > "$tmp/int.folded"
