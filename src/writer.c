@@ -742,7 +742,10 @@ void writer_cell_float(struct writer *w, double v)
     } else {
         snprintf(buf, sizeof(buf), "%.*f", c->prec, v);
     }
-    put_cell(w, buf);
+    /* a value that rounds to zero has no sign, as in JSON: "0.0", not "-0.0" */
+    if (isfinite(v) && buf[0] == '-' && !strpbrk(buf, "123456789"))
+        buf[0] = c->type == WCOL_SPCT && w->fmt != WRITER_CSV ? '+' : ' ';
+    put_cell(w, buf[0] == ' ' ? buf + 1 : buf);
     cell_done(w);
 }
 
