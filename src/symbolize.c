@@ -136,12 +136,37 @@ struct rawsym {
     int bind, type;
 };
 
-static int rawsym_cmp(const void *a, const void *b)
+/* raw[0..n) in symbol table order sorted by start, then table order: a
+ * stable LSD radix sort over the bytes of start that differ between
+ * symbols (libc's 10,000 took 3.5 M instructions through qsort). */
+static void rawsym_sort(struct rawsym *raw, size_t n)
 {
-    const struct rawsym *x = a, *y = b;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
+    if (n < 2)
+        return;
+    uint64_t differ = 0;
+    for (size_t i = 1; i < n; i++)
+        differ |= raw[i].start ^ raw[0].start;
+    struct rawsym *tmp = xmalloc(n * sizeof(*tmp)), *from = raw, *to = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        if (!((differ >> shift) & 0xff))
+            continue;
+        size_t at[256] = { 0 };
+        for (size_t i = 0; i < n; i++)
+            at[(from[i].start >> shift) & 0xff]++;
+        for (size_t d = 0, sum = 0; d < 256; d++) {
+            size_t c = at[d];
+            at[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[at[(from[i].start >> shift) & 0xff]++] = from[i];
+        struct rawsym *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != raw)
+        memcpy(raw, from, n * sizeof(*raw));
+    free(tmp);
 }
 
 static int leading_underscores(const char *s)
@@ -239,7 +264,7 @@ static void load_syms(struct symstate *st, Elf *elf, Elf_Scn *scn)
             continue;
         raw[nr++] = (struct rawsym){ s.st_value, s.st_size, name, i, bind, type };
     }
-    qsort(raw, nr, sizeof(*raw), rawsym_cmp);
+    rawsym_sort(raw, nr);        /* raw is in table order (idx) */
     st->syms = xcalloc(nr ? nr : 1, sizeof(*st->syms));
     size_t out = 0;
     for (size_t i = 0; i < nr;) {
