@@ -839,9 +839,12 @@ static void diff_style(void *arg, const struct svg_node_info *n, struct svg_node
     char scaled[40] = "";
     if (n->depth >= 1 && n->path[0] == t->aside && t->aside_scale < 1)
         snprintf(scaled, sizeof(scaled), ", drawn at %.1f%% width", 100.0 * t->aside_scale);
+    /* a change that prints as zero (sums of scaled weights differ by
+     * rounding) is "+0", never "-0" */
+    int neg = delta < 0 && strpbrk(sd, "123456789");
     if (b > 0)
         snprintf(st->note, sizeof(st->note), "before %s, after %s, delta %s%s, ratio %.2f%s%s",
-                 sb, sa, delta < 0 ? "-" : "+", sd, a / b, only, scaled);
+                 sb, sa, neg ? "-" : "+", sd, a / b, only, scaled);
     else
         snprintf(st->note, sizeof(st->note), "before %s, after %s, delta +%s, ratio new%s%s",
                  sb, sa, sd, only, scaled);
