@@ -440,7 +440,9 @@ static void index_fns(struct cu_fns *f, Dwarf_Die *die, int parent, int depth, i
                 f->ranges[f->nr_ranges++] = (struct fn_range){ lo, hi, (size_t)up };
             }
         }
-        if (dwarf_haschildren(&child) && !(c && is_c_type(tag)))
+        /* a call site's children are its parameters, in any language */
+        if (dwarf_haschildren(&child) && !(c && is_c_type(tag)) &&
+            tag != DW_TAG_call_site && tag != DW_TAG_GNU_call_site)
             index_fns(f, &child, up, depth + 1, c, budget);
     } while (dwarf_siblingof(&child, &child) == 0);
 }
