@@ -61,7 +61,10 @@ void capstats_release(struct capstats *cs);
  * stack is not shown), 1 otherwise, with *syscall the leaf syscall (or
  * NULL) and *no_stack set when only the per-sample hook sees it.  An
  * observe-only sample (sess_sample.observe, split.h) is filtered alike and
- * counted nowhere. */
+ * counted nowhere.  With stitching on, a sample of a process kept by
+ * --comm and --pid that --tid, --event or --syscall drop returns 2
+ * instead of 0, counted nowhere: to be shown to the stitcher only (the
+ * run without those filters shows it; doc/stitching.md, "Filters"). */
 int capstats_event(struct capstats *cs, const struct sess_sample *ss,
                    const struct tp_set *tps, const char **syscall, int *no_stack);
 

@@ -339,8 +339,8 @@ static void note_seen(struct capstats *cs, const struct sess_sample *ss, const c
         seen_name(cs, FILTER_SYSCALL, syscall);
 }
 
-static int keep_sample(const struct profile_opts *o, const struct sess_sample *ss,
-                       const char *syscall)
+/* The --comm and --pid filters: they keep or drop whole processes. */
+static int keep_process(const struct profile_opts *o, const struct sess_sample *ss)
 {
     char num[16];
     if (o->comms.n && !strlist_has(&o->comms, ss->comm))
@@ -350,6 +350,14 @@ static int keep_sample(const struct profile_opts *o, const struct sess_sample *s
         if (!strlist_has(&o->pids, num))
             return 0;
     }
+    return 1;
+}
+
+/* The --tid, --event and --syscall filters: within a process. */
+static int keep_sample(const struct profile_opts *o, const struct sess_sample *ss,
+                       const char *syscall)
+{
+    char num[16];
     if (o->tids.n) {
         snprintf(num, sizeof(num), "%u", ss->sample->idn.tid);
         if (!strlist_has(&o->tids, num))
@@ -571,17 +579,29 @@ int capstats_event(struct capstats *cs, const struct sess_sample *ss,
     int count = !ss->observe;
     if (count)
         note_seen(cs, ss, syscall);
-    if (!keep_sample(cs->o, ss, syscall))
+    const struct profile_opts *o = cs->o;
+    if (!keep_process(o, ss))
+        return 0;
+    int keep = keep_sample(o, ss, syscall);
+    /* A sample that --tid, --event or --syscall drops is still shown to
+     * the stitcher (stitch.h), which needs every sample of a process that
+     * the run without those filters shows it, the exit samples of such a
+     * run aside; the recorder of such a run too. */
+    if (!keep && (o->no_stitch || (kind == 2 && !o->on_sample)))
         return 0;
     /* The recording perf's own samples (its writes of the capture, with
      * -a) are left out unless asked for, or unless filters pick processes. */
-    if (cs->recorder_pid && s->idn.pid == cs->recorder_pid && !cs->o->keep_recorder &&
-        !cs->o->pids.n && !cs->o->tids.n && !cs->o->comms.n) {
-        if (count) {
+    if (cs->recorder_pid && s->idn.pid == cs->recorder_pid && !o->keep_recorder &&
+        !o->pids.n && !o->comms.n && (!keep || !o->tids.n)) {
+        if (count && keep) {
             cs->p->recorder_samples++;
             cs->p->recorder_pid = cs->recorder_pid;
         }
         return 0;
+    }
+    if (!keep) {
+        *syscall_out = NULL;
+        return 2;
     }
     if (count) {
         if (ef->row < 0)
@@ -599,9 +619,9 @@ int capstats_event(struct capstats *cs, const struct sess_sample *ss,
         }
         /* Exit samples feed latencies; stacks show each call once (at its
          * entry) unless the user asked for exit events by name. */
-        if (!cs->o->events.n && !cs->o->on_sample)
+        if (!o->events.n && !o->on_sample)
             return 0;
-        *no_stack = !cs->o->events.n;
+        *no_stack = !o->events.n;
         syscall = NULL;
     }
     *syscall_out = syscall;

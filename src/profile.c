@@ -4,6 +4,7 @@
  *   profile_load        each input (input.h: perf.data, folded text)
  *   loader_run_capture  one capture: the session delivers samples in order
  *   on_session_sample   filtered and counted (capstats.h), copied into a job
+ *                       (a filtered-out one too, with stitching: shown only)
  *   flush_batch         a full batch goes to the pool (pool.h), whose
  *   run_job             workers unwind and symbolize it (resolve.h, memo.h)
  *   observe_job         in delivery order, truncated stacks completed from
@@ -289,7 +290,8 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     const char *syscall;
     int no_stack;
     L->stats.recorder_pid = session_recorder_pid(L->sess);
-    if (!capstats_event(&L->stats, ss, session_tracepoints(L->sess), &syscall, &no_stack))
+    int kept = capstats_event(&L->stats, ss, session_tracepoints(L->sess), &syscall, &no_stack);
+    if (!kept)
         return 0;
     /* The first part of a split capture observes the STITCH_WAIT samples
      * after its own, which may complete its last ones (split.h). */
@@ -325,6 +327,7 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
     j->sample.raw_size = 0;
     j->ss = *ss;
     j->ss.sample = &j->sample;
+    j->ss.observe |= kept == 2;   /* filtered out: shown to the stitcher only */
     batch_ref(&L->jobs_refs, ss->maps);
     batch_ref(&L->jobs_refs, ss->kmaps);
     j->syscall = syscall;
@@ -338,7 +341,7 @@ static int on_session_sample(void *arg, const struct sess_sample *ss, struct sf_
         j->sample.raw_size = s->raw_size;
         return flush_batch(L, 0, err);
     }
-    if (L->o->on_sample && s->raw_size) {
+    if (L->o->on_sample && s->raw_size && !j->ss.observe) {
         j->raw = xgrow(j->raw, 1, s->raw_size, &j->raw_cap);
         memcpy(j->raw, s->raw, s->raw_size);
         j->sample.raw = j->raw;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """perf-cut-stack.py - cut every sample's user stack copy of a perf.data file.
 
-usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N]
+usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N] [--relabel FROM,TO,N]
        (BYTES: default 8192)
 
 Rewrites a capture recorded with `--call-graph dwarf,N` (N > BYTES) as if it
@@ -19,6 +19,14 @@ file reads the same) with a PERF_RECORD_FINISHED_ROUND after every N
 samples instead of perf's: a capture with many rounds, where a split read
 (split.h) can place its cut anywhere.  Records without a time (perf's
 synthesized ones at the start, LOST_SAMPLES at the end) stay where they are.
+
+--relabel FROM,TO,N makes every Nth sample of event FROM (a name of the
+HEADER_EVENT_DESC feature, e.g. syscalls:sys_enter_write) a sample of event
+TO: its sample id becomes TO's id of the same index (the same CPU) and, for
+a tracepoint, the common_type of its RAW data becomes TO's config.  The
+stacks stay as recorded: a capture where the deep samples are of two
+events, so that a --syscall or --event filter hides some of them (the
+filtered stitching check of tests/integration/stitch.sh).
 """
 import ctypes
 import ctypes.util
@@ -152,9 +160,46 @@ def in_rounds(data, st, id_all, n):
     return res + marker + marker + b''.join(tail)
 
 
+def event_descs(buf, d_off, d_size, feat):
+    """{name: (config, ids)} of the HEADER_EVENT_DESC feature."""
+    bits = [i for i in range(256) if feat[i // 64] >> (i % 64) & 1]
+    res = {}
+    for k, bit in enumerate(bits):
+        fo, _fs = SEC.unpack_from(buf, d_off + d_size + k * SEC.size)
+        if bit != FEAT_EVENT_DESC:
+            continue
+        nr, asz = struct.unpack_from('<II', buf, fo)
+        q = fo + 8
+        for _ in range(nr):
+            config, = struct.unpack_from('<Q', buf, q + 8)
+            q += asz
+            nids, slen = struct.unpack_from('<II', buf, q)
+            name = bytes(buf[q + 8:q + 8 + slen]).split(b'\0')[0].decode()
+            q += 8 + slen
+            res[name] = (config, struct.unpack_from('<%dQ' % nids, buf, q))
+            q += 8 * nids
+    return res
+
+
+def id_offset(st):
+    """Offset in a sample's body of its id (IDENTIFIER, else ID)."""
+    if st & S_IDENTIFIER:
+        return 0
+    if not st & S_ID:
+        die('samples carry no id: no --relabel')
+    return 8 * sum(1 for b in (S_IP, S_TID, S_TIME, S_ADDR) if st & b)
+
+
 def main():
     args = sys.argv[1:]
     rounds = 0
+    relabel = None
+    if '--relabel' in args:
+        i = args.index('--relabel')
+        relabel = args[i + 1].split(',') if i + 1 < len(args) else []
+        del args[i:i + 2]
+        if len(relabel) != 3 or not relabel[2].isdigit() or int(relabel[2]) <= 0:
+            die('--relabel takes FROM,TO,N (N > 0)')
     if '--rounds' in args:
         i = args.index('--rounds')
         rounds = int(args[i + 1]) if i + 1 < len(args) and args[i + 1].isdigit() else 0
@@ -162,7 +207,7 @@ def main():
         if rounds <= 0:
             die('--rounds needs a positive number of samples')
     if len(args) not in (2, 3):
-        sys.stderr.write('usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N]\n')
+        sys.stderr.write('usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N] [--relabel FROM,TO,N]\n')
         sys.exit(2)
     src, dst = args[0], args[1]
     cut = int(args[2]) if len(args) == 3 else 8192
@@ -193,6 +238,15 @@ def main():
     if not st & S_IDENTIFIER and not st & S_ID and a_size // attr_size > 1:
         pass  # one layout for all: no need to tell the attrs apart
     abi_regs = bin(rmask).count('1')
+    if relabel:
+        descs = event_descs(buf, d_off, d_size, feat)
+        for name in relabel[:2]:
+            if name not in descs:
+                die("'%s': no event %s in HEADER_EVENT_DESC" % (src, name))
+        (_c, from_ids), (to_config, to_ids) = descs[relabel[0]], descs[relabel[1]]
+        if len(from_ids) != len(to_ids):
+            die('%s and %s have different numbers of ids' % tuple(relabel[:2]))
+        relabel_every, relabel_seen = int(relabel[2]), [0]
 
     zs = None
     out = bytearray()
@@ -214,9 +268,27 @@ def main():
             p += size
         return data[p:]
 
+    def relabel_sample(body):
+        io = id_offset(st)
+        sid, = struct.unpack_from('<Q', body, io)
+        if sid not in from_ids:
+            return body
+        relabel_seen[0] += 1
+        if relabel_seen[0] % relabel_every:
+            return body
+        body = bytearray(body)
+        struct.pack_into('<Q', body, io, to_ids[from_ids.index(sid)])
+        if st & S_RAW:
+            ro = stack_offset(st & ~(S_RAW | S_REGS_USER), rmask, abi_regs, body)
+            struct.pack_into('<H', body, ro + 4, to_config)
+        return bytes(body)
+
     def cut_sample(rec):
         counts['samples'] += 1
         body = rec[8:]
+        if relabel:
+            body = relabel_sample(body)
+            rec = rec[:8] + body
         o = stack_offset(st, rmask, abi_regs, body)
         size, = struct.unpack_from('<Q', body, o)
         if size <= cut:
