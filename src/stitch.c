@@ -12,7 +12,7 @@
 #include "symbolize.h"
 
 #define SLOT_BITS 17              /* the address cache: 2^17 slots at most */
-#define SPARSE_MIN_BITS 10
+#define SLAB_NODES 4096           /* nodes are allocated by slabs of these */
 #define PEND_HEAD_BITS 10
 #define HIST_AGE 65536            /* SPs kept per stack: of the last samples */
 
@@ -27,13 +27,19 @@ struct node {
     struct unwind_frame f;
 };
 
-/* The last frame seen at a stack address (sp of process pid; ci: its
- * index in the 2^17-slot cache, see slot_find) and, if that sample reached
- * a root, its node (seq: the sample's). */
+/* The last frame seen at a stack address (sp of process pid, of a given
+ * index in the 2^17-slot cache, see slot_find) and, if that sample
+ * reached a root, its node (seq: the sample's).  sp 0: nothing yet. */
 struct slot {
     uint64_t sp, pc, seq;
-    uint32_t pid, ci;
+    uint32_t pid;
     struct node *node;
+};
+
+/* Nodes come from slabs; a free node is on the free list (through up). */
+struct slab {
+    struct slab *next;
+    struct node n[SLAB_NODES];
 };
 
 /* A sample of the window (not yet passed by stitch_expire) that a later
@@ -80,14 +86,16 @@ struct hist {
 
 struct stitch {
     /* The cache of 2^SLOT_BITS slots, one per index ci (the hash of an
-     * address): while fewer than 2^(SLOT_BITS-2) indexes are used, an open
-     * table of 2^slot_bits slots probed from ci, grown at half full; then
-     * the direct array (slot_bits == SLOT_BITS).  Either holds the same
-     * contents: an address's observation stays until another of its ci
-     * replaces it. */
+     * address): an address's observation stays until another of its ci
+     * replaces it.  slot_of[ci] (2^17 entries, calloc'ed at the first
+     * sample: a page costs a fault when first written) is 1 + the slot's
+     * index in slots, which grows as indexes are used (0: unused yet).  A
+     * sample looks up the slots of its frames once (s->at). */
+    uint32_t *slot_of;
     struct slot *slots;
-    unsigned slot_bits;           /* 0: none yet */
-    size_t nr_slots;              /* used (open table) */
+    size_t nr_slots, cap_slots;
+    struct slab *slabs;
+    struct node *free_nodes;
     struct u64map stack_ids;      /* (pid, top) -> index in hists */
     struct hist *hists;
     size_t nr_hists, cap_hists;
@@ -102,6 +110,9 @@ struct stitch {
     int32_t *pend_head;           /* per 2^PEND_HEAD_BITS ci ranges, -1: none */
     struct node **nodes;          /* the sample's, user frames (scratch) */
     size_t cap_nodes;
+    struct slot **at;             /* the slot of each user frame's address,
+                                     NULL if it names none (scratch) */
+    size_t cap_at;
     /* stitch_partial: the samples left truncated here that a stitcher of
      * the whole capture may have completed from an earlier donor this one
      * never saw (their innermost SP, in seq order); entries older than
@@ -112,11 +123,28 @@ struct stitch {
     uint64_t unsure_lost;
 };
 
-static void node_put(struct node *n)
+static struct node *node_new(struct stitch *s)
+{
+    if (!s->free_nodes) {
+        struct slab *b = xmalloc(sizeof(*b));
+        b->next = s->slabs;
+        s->slabs = b;
+        for (size_t i = SLAB_NODES; i-- > 0;) {
+            b->n[i].up = s->free_nodes;
+            s->free_nodes = &b->n[i];
+        }
+    }
+    struct node *n = s->free_nodes;
+    s->free_nodes = n->up;
+    return n;
+}
+
+static void node_put(struct stitch *s, struct node *n)
 {
     while (n && --n->refs == 0) {
         struct node *up = n->up;
-        free(n);
+        n->up = s->free_nodes;
+        s->free_nodes = n;
         n = up;
     }
 }
@@ -130,16 +158,20 @@ void stitch_free(struct stitch *s)
 {
     if (!s)
         return;
-    if (s->slots)
-        for (size_t i = 0; i < (size_t)1 << s->slot_bits; i++)
-            node_put(s->slots[i].node);
+    while (s->slabs) {
+        struct slab *b = s->slabs;
+        s->slabs = b->next;
+        free(b);
+    }
     free(s->nodes);
+    free(s->at);
     for (size_t i = 0; i < s->nr_hists; i++)
         free(s->hists[i].v);
     free(s->recent);
     free(s->hists);
     u64map_release(&s->stack_ids);
     free(s->slots);
+    free(s->slot_of);
     free(s->pend);
     free(s->pend_head);
     free(s->unsure);
@@ -162,50 +194,26 @@ static size_t pend_index(uint32_t ci)
     return ci >> (SLOT_BITS - PEND_HEAD_BITS);
 }
 
-static void slots_grow(struct stitch *s);
-
 /* The slot of cache index ci (NULL if unused and !create).  A slot may
- * hold another address of the same ci: the caller checks pid and sp. */
+ * hold another address of the same ci, or none yet (sp 0): the caller
+ * checks pid and sp.  Creating may move the slots: pointers taken before
+ * are then stale. */
 static struct slot *slot_find(struct stitch *s, uint32_t ci, int create)
 {
-    if (s->slot_bits == SLOT_BITS)
-        return &s->slots[ci];
-    if (create && (s->nr_slots + 1) * 2 > (size_t)1 << s->slot_bits) {
-        slots_grow(s);
-        if (s->slot_bits == SLOT_BITS)
-            return &s->slots[ci];
+    if (!s->slot_of) {
+        if (!create)
+            return NULL;
+        s->slot_of = xcalloc((size_t)1 << SLOT_BITS, sizeof(*s->slot_of));
     }
-    if (!s->slot_bits)
+    uint32_t x = s->slot_of[ci];
+    if (x)
+        return &s->slots[x - 1];
+    if (!create)
         return NULL;
-    size_t mask = ((size_t)1 << s->slot_bits) - 1;
-    for (size_t i = ci & mask;; i = (i + 1) & mask) {
-        struct slot *sl = &s->slots[i];
-        if (sl->sp && sl->ci == ci)
-            return sl;
-        if (!sl->sp) {
-            if (!create)
-                return NULL;
-            s->nr_slots++;
-            sl->ci = ci;
-            return sl;
-        }
-    }
-}
-
-/* Doubles the open table, or turns it into the direct array. */
-static void slots_grow(struct stitch *s)
-{
-    struct slot *old = s->slots;
-    size_t n_old = s->slot_bits ? (size_t)1 << s->slot_bits : 0;
-    s->slot_bits = s->slot_bits ? s->slot_bits + 1 : SPARSE_MIN_BITS;
-    if (s->slot_bits > SLOT_BITS - 1)
-        s->slot_bits = SLOT_BITS;
-    s->slots = xcalloc((size_t)1 << s->slot_bits, sizeof(*s->slots));
-    s->nr_slots = 0;
-    for (size_t i = 0; i < n_old; i++)
-        if (old[i].sp)
-            *slot_find(s, old[i].ci, 1) = old[i];
-    free(old);
+    s->slots = xgrow(s->slots, sizeof(*s->slots), s->nr_slots + 1, &s->cap_slots);
+    s->slots[s->nr_slots] = (struct slot){ 0 };
+    s->slot_of[ci] = (uint32_t)++s->nr_slots;
+    return &s->slots[s->nr_slots - 1];
 }
 
 /* The observation of (pid, sp), or NULL. */
@@ -456,7 +464,7 @@ static void undo(struct stitch *s, int32_t k)
         const struct unwind_frame *f = &(*p->frames)[i];
         struct slot *sl = has_address(f) ? slot_get(s, p->pid, f->sp) : NULL;
         if (sl && sl->seq == p->seq) {
-            node_put(sl->node);
+            node_put(s, sl->node);
             sl->node = NULL;
         }
     }
@@ -640,7 +648,9 @@ static void make_nodes(struct stitch *s, uint32_t pid, const struct unwind_frame
     struct node *up = NULL;
     for (size_t i = nr; i-- > 0;) {
         struct node *n = NULL;
-        const struct slot *sl = has_address(&f[i]) ? slot_get(s, pid, f[i].sp) : NULL;
+        const struct slot *sl = s->at[i];
+        if (sl && (sl->pid != pid || sl->sp != f[i].sp))
+            sl = NULL;
         /* frames sharing an address: the slot holds the innermost */
         for (n = sl ? sl->node : NULL; n && n->f.sp == f[i].sp; n = n->up)
             if (n->up == up && same_frame(&n->f, &f[i]))
@@ -648,7 +658,7 @@ static void make_nodes(struct stitch *s, uint32_t pid, const struct unwind_frame
         if (n && n->f.sp == f[i].sp) {
             n->refs++;
         } else {
-            n = xmalloc(sizeof(*n));
+            n = node_new(s);
             *n = (struct node){ .refs = 1, .up = up, .f = f[i] };
             if (up)
                 up->refs++;
@@ -657,24 +667,25 @@ static void make_nodes(struct stitch *s, uint32_t pid, const struct unwind_frame
     }
 }
 
-/* Remembers every user frame of the sample at its address; nodes (NULL
- * if the sample did not reach a root) are its user frames' from index k,
- * top the SP of its outermost frame.  Frames that share an address with
- * their callee (a return address kept in a register) leave the innermost
- * one there. */
+/* Remembers every user frame of the sample (from index k; s->at: their
+ * slots) at its address; nodes (NULL if the sample did not reach a root)
+ * are its user frames', a reference each: the slot a node goes to takes
+ * it (the entry becomes NULL); top is the SP of its outermost frame.  Frames that
+ * share an address with their callee (a return address kept in a
+ * register) leave the innermost one there. */
 static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *f, size_t nr,
                      size_t k, struct node **nodes, uint64_t top, int own, int32_t src,
                      int32_t self, int unsure)
 {
     uint64_t last_sp = 0;
-    for (size_t i = 0; i < nr; i++) {
-        if (!has_address(&f[i]) || f[i].sp == last_sp)
+    for (size_t i = k; i < nr; i++) {
+        struct slot *sl = s->at[i - k];
+        if (!sl || f[i].sp == last_sp)
             continue;
         last_sp = f[i].sp;
         struct node *n = nodes ? nodes[i - k] : NULL;
         if (s->nr_pend)
             check_pending(s, pid, &f[i], n, top, own, src, self, i);
-        struct slot *sl = slot_find(s, slot_index(pid, f[i].sp), 1);
         /* A stack that did not reach a root (or its outermost frame, with
          * nothing outer to give) says nothing against the complete one
          * remembered for the same activation.  One that a stitcher of the
@@ -682,11 +693,12 @@ static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *
         if (!unsure && (!n || !n->up) && sl->sp && slot_donor(sl) && sl->pid == pid &&
             sl->sp == f[i].sp && same_activation(sl, &f[i]))
             continue;
+        struct node *old = sl->node;
         if (n)
-            n->refs++;
-        node_put(sl->node);
+            nodes[i - k] = NULL;  /* its reference goes to the slot */
         *sl = (struct slot){ .sp = f[i].sp, .pc = f[i].pc, .seq = s->seq, .pid = pid,
-                             .ci = sl->ci, .node = n };
+                             .node = n };
+        node_put(s, old);
     }
 }
 
@@ -731,6 +743,14 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
         k++;
     int complete = *stop == UNWIND_STOP_ROOT && n - k > 1;
     uint64_t top = n ? f[n - 1].sp : 0;
+    s->at = xgrow(s->at, sizeof(*s->at), n - k, &s->cap_at);
+    const struct slot *was;
+    do {                          /* again if the slots moved meanwhile */
+        was = s->slots;
+        for (size_t i = k; i < n; i++)
+            s->at[i - k] =
+                has_address(&f[i]) ? slot_find(s, slot_index(pid, f[i].sp), 1) : NULL;
+    } while (was != s->slots);
     if (complete) {
         make_nodes(s, pid, f + k, n - k);
         if (f[k].sp && top)
@@ -740,7 +760,7 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
              wait && s->nr_pend < INT32_MAX ? (int32_t)s->nr_pend : -1, unsure || dead);
     if (complete)
         for (size_t i = 0; i < n - k; i++)
-            node_put(s->nodes[i]);
+            node_put(s, s->nodes[i]);
     if (wait)
         add_pending(s, pid, frames, nr, cap, stop, n, -1);
     if (k < n && f[k].sp) {

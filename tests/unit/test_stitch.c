@@ -8,7 +8,7 @@
  * an earlier donor that the first later sample through the same
  * activation contradicts is undone, with what was completed from it.  The
  * address
- * table grows without losing a donor; the SP list forgets (by age) into
+ * cache's slots grow without losing a donor; the SP list forgets (by age) into
  * no stitch, never a wrong one. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -290,9 +290,9 @@ static uint32_t cache_index(uint32_t pid, uint64_t sp)
     return (uint32_t)(((sp ^ (uint64_t)pid << 40) * 0x9e3779b97f4a7c15ull) >> 47);
 }
 
-/* The table starts small and grows as it fills, up to the direct array of
- * 2^17 slots: a donor seen first is still found after 40,000 other
- * addresses. */
+/* The slots are allocated as cache indexes are used (the slot array
+ * moves as it grows, also in the middle of a sample), up to 2^17: a donor
+ * seen first is still found after 40,000 other addresses. */
 static void donor_survives_growth(void **state)
 {
     (void)state;
