@@ -34,8 +34,13 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
-/* Grows *p (array of elem-size items, *cap of them) to hold at least `need`. */
-void *xgrow(void *p, size_t elem, size_t need, size_t *cap);
+/* Grows *p (array of elem-size items, *cap of them) to hold at least `need`
+ * (inline: most calls find room already). */
+void *xgrow_to(void *p, size_t elem, size_t need, size_t *cap);
+static inline void *xgrow(void *p, size_t elem, size_t need, size_t *cap)
+{
+    return need <= *cap ? p : xgrow_to(p, elem, need, cap);
+}
 
 /* Growable NUL-terminated string buffer. struct sbuf sb = SBUF_INIT; */
 struct sbuf {

@@ -74,7 +74,7 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
-void *xgrow(void *p, size_t elem, size_t need, size_t *cap)
+void *xgrow_to(void *p, size_t elem, size_t need, size_t *cap)
 {
     if (need <= *cap)
         return p;

@@ -28,7 +28,7 @@ struct node {
 };
 
 /* The last frame seen at a stack address (sp of process pid, of a given
- * index in the 2^17-slot cache, see slot_find) and, if that sample
+ * index in the 2^17-slot cache, see slot_index) and, if that sample
  * reached a root, its node (seq: the sample's).  sp 0: nothing yet. */
 struct slot {
     uint64_t sp, pc, seq;
@@ -194,32 +194,48 @@ static size_t pend_index(uint32_t ci)
     return ci >> (SLOT_BITS - PEND_HEAD_BITS);
 }
 
-/* The slot of cache index ci (NULL if unused and !create).  A slot may
- * hold another address of the same ci, or none yet (sp 0): the caller
- * checks pid and sp.  Creating may move the slots: pointers taken before
- * are then stale. */
-static struct slot *slot_find(struct stitch *s, uint32_t ci, int create)
+/* A frame that names an activation at a stack address. */
+static int has_address(const struct unwind_frame *f)
 {
-    if (!s->slot_of) {
-        if (!create)
-            return NULL;
+    return !f->kernel && f->sp && f->how != UNWIND_HOW_CALLCHAIN;
+}
+
+/* The slot of cache index ci, or NULL if unused.  A slot may hold
+ * another address of the same ci, or none yet (sp 0): the caller checks
+ * pid and sp. */
+static struct slot *slot_find(struct stitch *s, uint32_t ci)
+{
+    uint32_t x = s->slot_of ? s->slot_of[ci] : 0;
+    return x ? &s->slots[x - 1] : NULL;
+}
+
+/* s->at: the slot of each of a sample's user frames f[0..nr) that names
+ * an address, created if unused (NULL: no address). */
+static void find_slots(struct stitch *s, uint32_t pid, const struct unwind_frame *f, size_t nr)
+{
+    if (!s->slot_of)
         s->slot_of = xcalloc((size_t)1 << SLOT_BITS, sizeof(*s->slot_of));
+    s->at = xgrow(s->at, sizeof(*s->at), nr, &s->cap_at);
+    /* room for every new slot first: the array does not move below */
+    s->slots = xgrow(s->slots, sizeof(*s->slots), s->nr_slots + nr, &s->cap_slots);
+    for (size_t i = 0; i < nr; i++) {
+        if (!has_address(&f[i])) {
+            s->at[i] = NULL;
+            continue;
+        }
+        uint32_t *x = &s->slot_of[slot_index(pid, f[i].sp)];
+        if (!*x) {
+            s->slots[s->nr_slots] = (struct slot){ 0 };
+            *x = (uint32_t)++s->nr_slots;
+        }
+        s->at[i] = &s->slots[*x - 1];
     }
-    uint32_t x = s->slot_of[ci];
-    if (x)
-        return &s->slots[x - 1];
-    if (!create)
-        return NULL;
-    s->slots = xgrow(s->slots, sizeof(*s->slots), s->nr_slots + 1, &s->cap_slots);
-    s->slots[s->nr_slots] = (struct slot){ 0 };
-    s->slot_of[ci] = (uint32_t)++s->nr_slots;
-    return &s->slots[s->nr_slots - 1];
 }
 
 /* The observation of (pid, sp), or NULL. */
 static struct slot *slot_get(struct stitch *s, uint32_t pid, uint64_t sp)
 {
-    struct slot *sl = slot_find(s, slot_index(pid, sp), 0);
+    struct slot *sl = slot_find(s, slot_index(pid, sp));
     return sl && sl->pid == pid && sl->sp == sp ? sl : NULL;
 }
 
@@ -365,14 +381,8 @@ static void unsure_add(struct stitch *s, uint32_t pid, uint64_t sp)
  * this one never saw). */
 static int slot_unknown(struct stitch *s, uint32_t pid, uint64_t sp)
 {
-    const struct slot *sl = slot_find(s, slot_index(pid, sp), 0);
+    const struct slot *sl = slot_find(s, slot_index(pid, sp));
     return !sl || !sl->sp || (sl->pid == pid && sl->sp == sp && !slot_donor(sl));
-}
-
-/* A frame that names an activation at a stack address. */
-static int has_address(const struct unwind_frame *f)
-{
-    return !f->kernel && f->sp && f->how != UNWIND_HOW_CALLCHAIN;
 }
 
 /* The entry of the function a frame is in (0: unknown): Go's from the
@@ -696,6 +706,11 @@ static void remember(struct stitch *s, uint32_t pid, const struct unwind_frame *
         struct node *old = sl->node;
         if (n)
             nodes[i - k] = NULL;  /* its reference goes to the slot */
+        if (n && old == n) {      /* shared: the same frame (pc, sp) */
+            sl->seq = s->seq;
+            n->refs--;
+            continue;
+        }
         *sl = (struct slot){ .sp = f[i].sp, .pc = f[i].pc, .seq = s->seq, .pid = pid,
                              .node = n };
         node_put(s, old);
@@ -743,14 +758,7 @@ size_t stitch_sample(struct stitch *s, uint32_t pid, struct unwind_frame **frame
         k++;
     int complete = *stop == UNWIND_STOP_ROOT && n - k > 1;
     uint64_t top = n ? f[n - 1].sp : 0;
-    s->at = xgrow(s->at, sizeof(*s->at), n - k, &s->cap_at);
-    const struct slot *was;
-    do {                          /* again if the slots moved meanwhile */
-        was = s->slots;
-        for (size_t i = k; i < n; i++)
-            s->at[i - k] =
-                has_address(&f[i]) ? slot_find(s, slot_index(pid, f[i].sp), 1) : NULL;
-    } while (was != s->slots);
+    find_slots(s, pid, f + k, n - k);
     if (complete) {
         make_nodes(s, pid, f + k, n - k);
         if (f[k].sp && top)
