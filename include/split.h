@@ -33,7 +33,8 @@
  *
  * Test switches: SYSFLAME_SPLIT_MIN_BYTES (size threshold, default 512
  * MiB), SYSFLAME_SPLIT_AT (where the cut goes, default 0.45),
- * SYSFLAME_SPLIT_TRACE (a line on stderr when the second part plans),
+ * SYSFLAME_SPLIT_TRACE (a line on stderr when the second part plans; 2:
+ * also a line per part with its steps' CPU time and page faults),
  * SYSFLAME_SPLIT_OVERLAP (the second part's overlap in bytes of records,
  * default 16 MiB; 0: none), SYSFLAME_NO_SPLIT. */
 #ifndef SPLIT_H

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loader.h"
@@ -384,10 +386,66 @@ static void wire_result(struct wio *w, struct part_result *r)
         w->bad = 1;
 }
 
+/* ---- costs (SYSFLAME_SPLIT_TRACE=2) ----
+ *
+ * Where each part's time goes, for choosing the cut on a loaded machine:
+ * per step, wall time, this process's CPU time (user + system, all its
+ * threads; system apart), the time its thread waited for a CPU (other
+ * load), page faults and voluntary context switches (blocking).  Nothing
+ * is measured without the switch. */
+struct cost { double wall_ms, cpu_ms, sys_ms, queued_ms; long faults, vcsw; };
+
+static int costs_on(void)
+{
+    const char *v = getenv("SYSFLAME_SPLIT_TRACE");
+    return v && atoi(v) >= 2;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static struct cost cost_now(void)
+{
+    struct rusage ru;
+    if (!costs_on() || getrusage(RUSAGE_SELF, &ru) < 0)
+        return (struct cost){ 0 };
+    struct cost c = {
+        .wall_ms = now_ms(),
+        .cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3,
+        .sys_ms = (double)ru.ru_stime.tv_sec * 1e3 + (double)ru.ru_stime.tv_usec / 1e3,
+        .faults = ru.ru_minflt + ru.ru_majflt,
+        .vcsw = ru.ru_nvcsw,
+    };
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    unsigned long long run, wait;
+    if (f && fscanf(f, "%llu %llu", &run, &wait) == 2)
+        c.queued_ms = (double)wait / 1e6;
+    if (f)
+        fclose(f);
+    return c;
+}
+
+static void cost_print(const char *what, struct cost c, struct cost from)
+{
+    fprintf(stderr, " %s %.1f ms (cpu %.1f ms, sys %.1f ms, queued %.1f ms, %ld faults, %ld blocks)",
+            what, c.wall_ms - from.wall_ms, c.cpu_ms - from.cpu_ms, c.sys_ms - from.sys_ms,
+            c.queued_ms - from.queued_ms,
+            c.faults - from.faults, c.vcsw - from.vcsw);
+}
+
 /* ---- the second part (child process) ---- */
 
 /* The child's plan, sent once to the parent (see session_split_second). */
-struct child_plan { int fd, planned, sent; const char *path; };
+struct child_plan {
+    int fd, planned, sent;
+    const char *path;
+    struct cost fork, plan;     /* SYSFLAME_SPLIT_TRACE=2 */
+};
 
 static void child_settled(void *arg, int planned, uint64_t first_end)
 {
@@ -398,6 +456,7 @@ static void child_settled(void *arg, int planned, uint64_t first_end)
         fprintf(stderr, "sysflame: '%s': second part after the flush at offset %llu\n",
                 cp->path, (unsigned long long)first_end);
     uint64_t msg[2] = { (uint64_t)planned, first_end };
+    cp->plan = cost_now();
     cp->planned = planned;
     cp->sent = 1;
     if (sf_write_full(cp->fd, msg, sizeof(msg)) < 0)
@@ -407,8 +466,10 @@ static void child_settled(void *arg, int planned, uint64_t first_end)
 
 /* The child's side: walks to the cut, reads its part, sends it all. */
 static void second_part_child(struct loader *parent, const char *path, uint64_t cut,
-                              uint64_t window_from, int jobs, int plan_fd, int out_fd)
+                              uint64_t window_from, int jobs, int plan_fd, int out_fd,
+                              double fork_ms)
 {
+    struct cost fork = { .wall_ms = fork_ms };
     struct part pt;
     part_init(&pt, parent, jobs);
     /* the missing-binary counts this process had at the fork: only what
@@ -452,7 +513,16 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
     }
     struct wio w = { 0 };
     wire_result(&w, &r);
+    struct cost done = cost_now();
     sf_write_full(out_fd, w.p, w.len);
+    if (costs_on()) {
+        struct cost sent = cost_now();
+        fprintf(stderr, "sysflame: split costs: second part:");
+        cost_print("walk and plan", cp.plan, fork);
+        cost_print("read", done, cp.plan);
+        cost_print("sent", sent, done);
+        fprintf(stderr, " (%zu bytes), ended at %.1f ms\n", w.len, sent.wall_ms - fork.wall_ms);
+    }
     _exit(0);
 }
 
@@ -613,11 +683,13 @@ int split_load(struct loader *L, const char *path, struct session *sess,
     if (!L->o->no_stitch)
         window_from = sr.cut - info->data_offset > ov ? sr.cut - ov : info->data_offset;
     first.L.observe_after = !L->o->no_stitch;
+    struct cost fork0 = cost_now();
     pid_t child = fork();
     if (child == 0) {
         close(plan_pipe[0]);
         close(out_pipe[0]);
-        second_part_child(L, path, sr.cut, window_from, jobs - 1, plan_pipe[1], out_pipe[1]);
+        second_part_child(L, path, sr.cut, window_from, jobs - 1, plan_pipe[1], out_pipe[1],
+                          fork0.wall_ms);
     }
     close(plan_pipe[1]);
     close(out_pipe[1]);
@@ -634,9 +706,11 @@ int split_load(struct loader *L, const char *path, struct session *sess,
     first.rc = loader_run_capture(&first.L, &first.err);
     if (sr.planned < 0)         /* never asked: the capture ended before the cut */
         first_part_stops(&sr, UINT64_MAX);
+    struct cost read_done = cost_now();
     uint8_t *buf;
     size_t len;
     int got = read_to_end(out_pipe[0], &buf, &len);
+    struct cost received = cost_now();
     close(out_pipe[0]);
     close(plan_pipe[0]);
     int status = 0;
@@ -665,6 +739,15 @@ int split_load(struct loader *L, const char *path, struct session *sess,
             /* header facts: the first part's session has them */
             *rc = loader_capture_hooks(L, first.L.sess, err);
         }
+    }
+    if (costs_on()) {
+        struct cost merged = cost_now();
+        fprintf(stderr, "sysflame: split costs: first part: before the fork cpu %.1f ms, "
+                "%ld faults;", fork0.cpu_ms, fork0.faults);
+        cost_print("read", read_done, fork0);
+        cost_print("wait", received, read_done);
+        cost_print("merge", merged, received);
+        fprintf(stderr, ", ended at %.1f ms\n", merged.wall_ms - fork0.wall_ms);
     }
     free(buf);
     free(missing0);
