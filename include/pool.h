@@ -21,8 +21,6 @@ struct pool_thread { int spin_budget; char pad[60]; };   /* one cache line each 
 
 struct pool {
     int nr_threads;               /* workers, the calling thread included */
-    int solo;                     /* batches stay on the calling thread (another
-                                     process has the other CPU: the split) */
     int shared;                   /* the dispatched batch woke the threads */
     pool_run_fn *run;
     void *arg;
@@ -49,7 +47,7 @@ void pool_start(struct pool *p, int nr_threads, pool_run_fn *run, void *arg);
 /* Joins the threads; the pool may be started again. */
 void pool_stop(struct pool *p);
 /* Hands indexes [0, nr) to the pool; worker threads take part when there
- * are any, the batch has 8 or more, and the pool is not solo. */
+ * are any and the batch has 8 or more. */
 void pool_dispatch(struct pool *p, size_t nr);
 /* Runs what is left of the dispatched batch on this thread, then waits for
  * the workers' part. */

@@ -11,19 +11,24 @@
  * each stop the other for a TLB flush, which cost a third of the gain.
  * The parts' profiles are added to the real one first part first, the
  * order one loader would have met everything in, so outputs are the same.
+ * The cut is a time: the first part delivers the records up to T, the
+ * latest time before the cut's byte offset, and stops after the round
+ * marker whose flush delivers T; the child the later ones (session_int.h).
+ * The first part runs on one thread: a second one, even waiting, costs it
+ * 10-20 % (multi-threaded malloc, deferred naming).
  * Captures that recorded syscall exits (their pairing would cross the cut)
  * are not split; when the child finds the cut cannot be shown exact
- * (records without time or out of perf's round order), the first part's
- * workers take over, or, found late, the capture is read again the
- * ordinary way.
+ * (records without time or out of perf's round order), the first part
+ * reads on alone, or, found late, the capture is read again the ordinary
+ * way.
  *
  * Stitching (stitch.h) needs the samples on both sides of the cut, so the
  * parts overlap: each shows the other's samples next to the cut to its
  * own stitcher (observe-only: unwound, never named or counted).  The
  * child replays, in delivery order among the state records it replays,
- * the first part's samples from the first round marker 16 MiB of records
- * before the cut (all those later than any record before that marker: a
- * run of the delivery order), to a stitcher told it starts mid-capture
+ * the first part's samples with a time in (T - D, T], D the time the last
+ * 16 MiB of records before the cut took (a run of the delivery order,
+ * wherever its records lie), to a stitcher told it starts mid-capture
  * (stitch_partial); the parent reads on past its part for the STITCH_WAIT
  * samples that may complete or undo its last ones (loader.h).  With a
  * sample's wait a distance and the stitcher's forgetting an age, never a
@@ -32,7 +37,7 @@
  * reads", says what an older donor can still change.
  *
  * Test switches: SYSFLAME_SPLIT_MIN_BYTES (size threshold, default 512
- * MiB), SYSFLAME_SPLIT_AT (where the cut goes, default 0.45),
+ * MiB), SYSFLAME_SPLIT_AT (where the cut goes, default 0.5; -z 0.45),
  * SYSFLAME_SPLIT_TRACE (a line on stderr when the second part plans; 2:
  * also a line per part with its steps' CPU time and page faults),
  * SYSFLAME_SPLIT_OVERLAP (the second part's overlap in bytes of records,

@@ -39,7 +39,6 @@ struct loader {
     const char *path;
     int nr_threads_wanted;        /* threads for this loader; 0: from the options */
     int part;                     /* reads one part of a split capture */
-    int solo;                     /* the pool's workers wait (split.h) */
     uint64_t progress_end;        /* a part: where its reading ends (the cut);
                                      parts without it show no progress */
     struct progress progress;

@@ -85,9 +85,7 @@ void pool_start(struct pool *p, int nr_threads, pool_run_fn *run, void *arg)
      * nothing the previous run left (stopping set, a generation its
      * workers had seen) may reach the new threads, or they leave at once
      * and pool_finish waits for them forever. */
-    int solo = p->solo;
     memset(p, 0, sizeof(*p));
-    p->solo = solo;
     p->nr_threads = nr_threads < 1 ? 1 : nr_threads;
     p->run = run;
     p->arg = arg;
@@ -132,7 +130,7 @@ void pool_dispatch(struct pool *p, size_t nr)
 {
     p->nr_jobs = nr;
     p->next_job = 0;
-    p->shared = p->nr_threads > 1 && nr >= 8 && !p->solo;
+    p->shared = p->nr_threads > 1 && nr >= 8;
     if (!p->shared)
         return;
     pthread_mutex_lock(&p->mu);

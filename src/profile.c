@@ -393,7 +393,6 @@ static void workers_start(struct loader *L)
     for (int i = 0; i < jobs; i++)
         worker_init(&L->workers[i], L->bc, no_memo);
     L->nr_workers = jobs;
-    L->pool.solo = L->solo;
     pool_start(&L->pool, jobs, run_job, L);
 }
 

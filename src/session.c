@@ -107,7 +107,7 @@ struct session {
     struct pd_file *pd;
     struct ev_decoder *dec;
     /* A capture split between two sessions (see session_split_second). */
-    int (*stop_at)(void *arg, uint64_t marker); /* first part: stop after it? */
+    int (*stop_at)(void *arg, uint64_t marker, uint64_t *upto); /* first part: stop? */
     void *stop_arg;
     uint64_t skip_before;               /* second part: records before this */
     uint64_t skip_upto;                 /* ... with time <= this are the first's */
@@ -1016,25 +1016,118 @@ static int oq_round(struct session *s, struct sf_err *err)
 /* The second part of a split capture walks the first part's records as
  * session_run would read them, keeping only what the queue's flush points
  * depend on: delivery is the global (time, file order) order when perf's
- * rounds hold, so the first part (another session, stopped after the flush
- * at marker M+1) delivers the records up to the horizon T in force at the
- * first marker M past the cut, and this session delivers the rest, once it
- * has replayed the MMAP, COMM, FORK and EXIT records up to T.  The
- * overlap's samples (window_from) are replayed among them. */
+ * rounds hold, so the first part (another session) delivers the records up
+ * to T, the latest time of the records before the cut, and this session
+ * the later ones, once it has replayed the MMAP, COMM, FORK and EXIT
+ * records up to T.  The first part stops after the flush, at a marker S,
+ * that delivers T (the first flush past the cut whose horizon reaches T):
+ * after S, a record up to T would be out of round order.  Between the cut
+ * and S, this session skips the records up to T and queues the later ones.
+ *
+ * The overlap: the first part's samples with a time in (T - D, T], D the
+ * time the last `window` bytes of records before the cut took (estimated
+ * from the walk's rate), replayed among the state records.  A run of the
+ * delivery order ending at T, wherever its records lie in the file (the
+ * samples just before T may be a round before the cut).  The walk keeps
+ * where the candidates are (a mapped input: read back at the replay) and
+ * forgets those before a marker whose time is older than 2 D: no record
+ * after a marker has a time below the latest before it. */
+struct ov_ent { uint64_t time, offset, at; };   /* at: in ov_copy, or in place */
+struct ov_mark { uint64_t time; size_t ent, copy; };
+
 struct split_walk {
-    int on, phase;              /* phase 0 before M, 1 between M and M+1 */
+    int on, phase;              /* phase 0 before the cut, 1 between it and S */
     uint64_t cut;
-    uint64_t win_from;          /* the overlap starts at the first marker here */
-    int win_set;                /* ... met: t0 is set */
-    uint64_t t0;                /* the overlap: samples later than this */
+    uint64_t window;            /* the overlap's bytes of records (0: none) */
+    uint64_t first_time, first_off; /* the first timed record: the rate */
     uint64_t max_seen;          /* the latest time read so far */
+    uint64_t span;              /* D, as estimated at the cut */
     uint64_t queued, max_time, next_flush, flushed_to;
     size_t markers;
     uint8_t *state;             /* entries {u64 time, u64 offset, record padded to 8} */
     size_t state_len, state_cap, nr_state;
-    void (*settled)(void *arg, int planned, uint64_t first_end);
+    struct ov_ent *ov;          /* overlap candidates, file order, from ov_head */
+    size_t nr_ov, ov_cap, ov_head;
+    uint8_t *ov_copy;           /* those not in place (inflated -z records) */
+    size_t copy_len, copy_cap;
+    struct ov_mark *marks;      /* markers since the last one forgotten */
+    size_t nr_marks, marks_cap;
+    uint64_t forgot;            /* samples up to this time were forgotten */
+    int win_reached;            /* the window's first byte was read ... */
+    uint64_t win_t0;            /* ... when the latest time was this */
+    void (*settled)(void *arg, int planned, uint64_t first_end, uint64_t upto);
     void *arg;
 };
+
+/* D: the time the window's bytes took, at the rate walked so far. */
+static uint64_t ov_span(const struct split_walk *w, uint64_t offset)
+{
+    if (!w->first_time || w->max_seen <= w->first_time || offset <= w->first_off)
+        return UINT64_MAX;
+    double d = (double)(w->max_seen - w->first_time) / (double)(offset - w->first_off) *
+               (double)w->window;
+    return d >= 1.8e19 ? UINT64_MAX : (uint64_t)d;
+}
+
+static void ov_keep(struct session *s, const struct pd_record *rec, uint64_t time)
+{
+    struct split_walk *w = s->walk;
+    int in_place = !rec->from_compressed &&
+                   pd_record_in_place(s->pd, rec->file_offset, rec->size) == rec->data;
+    if (!in_place) {
+        /* a copy of every sample would cost more than the window: only
+         * those from its first byte, all later than any record before */
+        if (!w->win_reached)
+            return;
+        w->forgot = w->win_t0 > w->forgot ? w->win_t0 : w->forgot;
+    }
+    if (time <= w->forgot)
+        return;
+    w->ov = xgrow(w->ov, sizeof(*w->ov), w->nr_ov + 1, &w->ov_cap);
+    struct ov_ent *e = &w->ov[w->nr_ov++];
+    e->time = time;
+    e->offset = rec->file_offset;
+    e->at = UINT64_MAX;
+    if (!in_place) {
+        w->ov_copy = xgrow(w->ov_copy, 1, w->copy_len + rec->size, &w->copy_cap);
+        memcpy(w->ov_copy + w->copy_len, rec->data, rec->size);
+        e->at = w->copy_len;
+        w->copy_len += rec->size;
+    }
+}
+
+/* At a marker: forget the candidates before the latest marker older than
+ * 2 D (they are all older than it). */
+static void ov_mark(struct session *s, uint64_t offset)
+{
+    struct split_walk *w = s->walk;
+    w->marks = xgrow(w->marks, sizeof(*w->marks), w->nr_marks + 1, &w->marks_cap);
+    w->marks[w->nr_marks++] = (struct ov_mark){ w->max_seen, w->nr_ov, w->copy_len };
+    uint64_t span = ov_span(w, offset);
+    if (span == UINT64_MAX || w->max_seen < 2 * span)
+        return;
+    size_t k = w->nr_marks;
+    while (k > 0 && w->marks[k - 1].time > w->max_seen - 2 * span)
+        k--;
+    if (k == 0)
+        return;
+    const struct ov_mark m = w->marks[k - 1];
+    w->forgot = m.time > w->forgot ? m.time : w->forgot;
+    memmove(w->ov, w->ov + m.ent, (w->nr_ov - m.ent) * sizeof(*w->ov));
+    w->nr_ov -= m.ent;
+    size_t copy_from = m.copy;
+    memmove(w->ov_copy, w->ov_copy + copy_from, w->copy_len - copy_from);
+    w->copy_len -= copy_from;
+    for (size_t i = 0; i < w->nr_ov; i++)
+        if (w->ov[i].at != UINT64_MAX)
+            w->ov[i].at -= copy_from;
+    memmove(w->marks, w->marks + k, (w->nr_marks - k) * sizeof(*w->marks));
+    w->nr_marks -= k;
+    for (size_t i = 0; i < w->nr_marks; i++) {
+        w->marks[i].ent -= m.ent;
+        w->marks[i].copy -= copy_from;
+    }
+}
 
 struct state_ref { uint64_t time, offset; const uint8_t *rec; };
 
@@ -1065,12 +1158,12 @@ static void walk_keep(struct split_walk *w, const struct pd_record *rec, uint64_
     w->nr_state++;
 }
 
-/* The first part's state, replayed in delivery order. */
+/* The first part's state and the overlap, replayed in delivery order. */
 static int walk_replay(struct session *s, struct sf_err *err)
 {
     struct split_walk *w = s->walk;
     int sw = pd_swapped(s->pd);
-    struct state_ref *v = xmalloc((w->nr_state ? w->nr_state : 1) * sizeof(*v));
+    struct state_ref *v = xmalloc((w->nr_state + w->nr_ov + 1) * sizeof(*v));
     size_t n = 0;
     for (size_t at = 0; at < w->state_len; n++) {
         const uint8_t *e = w->state + at;
@@ -1078,6 +1171,17 @@ static int walk_replay(struct session *s, struct sf_err *err)
         memcpy(&v[n].offset, e + 8, 8);
         v[n].rec = e + 16;
         at += 16 + (((size_t)sf_rd16(e + 16 + 6, sw) + 7) & ~(size_t)7);
+    }
+    uint64_t upto = s->skip_upto;
+    uint64_t from = w->span < upto ? upto - w->span : 0;
+    from = from > w->forgot ? from : w->forgot;
+    for (size_t i = 0; i < w->nr_ov; i++) {
+        const struct ov_ent *e = &w->ov[i];
+        const uint8_t *rec = e->at == UINT64_MAX ? pd_record_in_place(s->pd, e->offset, 8)
+                                                 : w->ov_copy + e->at;
+        if (e->time <= from || e->time > upto || !rec)
+            continue;
+        v[n++] = (struct state_ref){ e->time, e->offset, rec };
     }
     qsort(v, n, sizeof(*v), cmp_state);
     int rc = 0;
@@ -1094,42 +1198,57 @@ static int walk_replay(struct session *s, struct sf_err *err)
     return rc;
 }
 
+/* The walk reaches the cut at the first record at or past it: T is the
+ * latest time read before it (every record so far is the first part's). */
+static void walk_points(struct session *s, const struct pd_record *rec)
+{
+    struct split_walk *w = s->walk;
+    if (w->window && !w->win_reached && rec->file_offset >= w->cut - w->window) {
+        w->win_reached = 1;
+        w->win_t0 = w->max_seen;
+    }
+    if (w->phase || rec->file_offset < w->cut)
+        return;
+    w->phase = 1;
+    w->span = ov_span(w, rec->file_offset);
+    s->skip_upto = w->max_seen ? w->max_seen : 1;
+    s->skip_before = UINT64_MAX;
+    s->oq.last_flush = s->skip_upto;
+}
+
 /* One record read while walking: 1 taken by the walk, 0 to be processed
  * as usual, 2 no split (the walk is off; the caller stops), -1 error. */
 static int walk_step(struct session *s, const struct pd_record *rec, struct sf_err *err)
 {
     struct split_walk *w = s->walk;
+    walk_points(s, rec);
     if (rec->type >= PD_REC_HEADER_ATTR) {
         if (rec->type != PD_REC_FINISHED_ROUND)
             return 1;
         w->markers++;
-        if (!w->win_set && rec->file_offset >= w->win_from) {
-            w->win_set = 1;     /* what was read so far is not in the overlap */
-            w->t0 = w->max_seen;
-        }
+        if (w->window)
+            ov_mark(s, rec->file_offset);
+        int all = !w->queued;           /* delivered: nothing up to T is left */
+        uint64_t horizon = 0;           /* what one session flushes here */
         if (w->queued) {
             if (w->next_flush) {
-                w->flushed_to = w->next_flush;
+                horizon = w->flushed_to = w->next_flush;
                 if (w->max_time <= w->next_flush)
                     w->queued = 0;      /* all delivered */
             }
             w->next_flush = w->max_time;
         }
-        if (w->phase == 1) {            /* M+1: replay, then run as usual */
+        if (w->phase == 1 && (all || horizon >= s->skip_upto)) {
+            /* S: replay, then run as usual; this flush delivers our part
+             * of what one session delivers here (the first part the rest) */
             if (walk_replay(s, err) < 0)
                 return -1;
             s->skip_before = rec->file_offset;
+            s->oq.next_flush = horizon;
             w->on = 0;
             pd_skim(s->pd, 0);
-            w->settled(w->arg, 1, rec->file_offset);
-            return 0;                   /* oq_round at M+1: nothing <= T queued */
-        }
-        if (rec->file_offset >= w->cut) {
-            w->phase = 1;               /* M: T is the limit of the flush at M+1 */
-            s->skip_upto = w->next_flush ? w->next_flush : 1;
-            s->skip_before = UINT64_MAX;
-            s->oq.next_flush = w->next_flush;
-            s->oq.last_flush = w->next_flush;
+            w->settled(w->arg, 1, rec->file_offset, s->skip_upto);
+            return 0;
         }
         return 1;
     }
@@ -1146,20 +1265,24 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
         if (time <= w->flushed_to)
             goto no;                    /* late: delivery is not in time order */
         w->max_seen = time > w->max_seen ? time : w->max_seen;
-        if (w->phase == 1 && time > s->skip_upto)
-            return 0;                   /* the second part's: queued as usual */
+        if (!w->first_time) {
+            w->first_time = time;
+            w->first_off = rec->file_offset;
+        }
         w->max_time = w->queued ? (time > w->max_time ? time : w->max_time) : time;
         w->queued++;
+        if (w->phase == 1 && time > s->skip_upto)
+            return 0;                   /* the second part's: queued as usual */
     }
-    if (is_state_record(rec->type) ||
-        (rec->type == PD_REC_SAMPLE && w->win_set && time > w->t0))
-        walk_keep(w, rec, time);        /* the first part applies it: so do we;
-                                           an overlap sample, observed */
+    if (is_state_record(rec->type))
+        walk_keep(w, rec, time);        /* the first part applies it: so do we */
+    else if (rec->type == PD_REC_SAMPLE && w->window && time)
+        ov_keep(s, rec, time);          /* may be in the overlap, observed */
     return 1;
 no:
     w->on = 0;
     pd_skim(s->pd, 0);
-    w->settled(w->arg, 0, UINT64_MAX);
+    w->settled(w->arg, 0, UINT64_MAX, 0);
     return 2;
 }
 
@@ -1256,6 +1379,9 @@ void session_free(struct session *s)
     free(s->oq.merge);
     if (s->walk) {
         free(s->walk->state);
+        free(s->walk->ov);
+        free(s->walk->ov_copy);
+        free(s->walk->marks);
         free(s->walk);
     }
     free(s->oq.buf);
@@ -1320,14 +1446,20 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
             /* perf tool records are not ordered; only the round marker
              * matters here (pipe header records were taken by the reader) */
             if (rec.type == PD_REC_FINISHED_ROUND) {
-                if (oq_round(s, err) < 0)
-                    return -1;
+                uint64_t upto = UINT64_MAX;
                 if (!s->observing && s->stop_at &&
-                    s->stop_at(s->stop_arg, rec.file_offset)) {
+                    s->stop_at(s->stop_arg, rec.file_offset, &upto)) {
+                    /* this flush delivers our last records: those up to
+                     * upto; the later ones are the other part's */
+                    uint64_t lim = s->oq.next_flush < upto ? s->oq.next_flush : upto;
+                    if (s->oq.nr && lim && oq_flush(s, lim, err) < 0)
+                        return -1;
                     if (!s->observe_after)
                         return 0;       /* the rest is the other part's */
                     s->observing = 1;   /* ... observed until session_halt */
                 }
+                if (oq_round(s, err) < 0)
+                    return -1;
             }
             continue;
         }
@@ -1356,19 +1488,21 @@ int session_run(struct session *s, const struct sess_ops *ops, struct sf_err *er
 }
 
 void session_split_second(struct session *s, uint64_t cut, uint64_t window_from,
-                          void (*settled)(void *arg, int planned, uint64_t first_end),
+                          void (*settled)(void *arg, int planned, uint64_t first_end,
+                                          uint64_t upto),
                           void *arg)
 {
     s->walk = xcalloc(1, sizeof(*s->walk));
     s->walk->on = 1;
     s->walk->cut = cut;
-    s->walk->win_from = window_from;
+    s->walk->window = window_from < cut ? cut - window_from : 0;
     s->walk->settled = settled;
     s->walk->arg = arg;
     pd_skim(s->pd, 1);
 }
 
-void session_split_first(struct session *s, int (*stop_at)(void *arg, uint64_t marker),
+void session_split_first(struct session *s,
+                         int (*stop_at)(void *arg, uint64_t marker, uint64_t *upto),
                          void *arg, int observe_after)
 {
     s->stop_at = stop_at;

@@ -18,7 +18,8 @@
 #include "tracepoint.h"
 
 #define SPLIT_MIN_BYTES ((uint64_t)512 << 20)
-#define SPLIT_AT 0.45
+#define SPLIT_AT 0.5
+#define SPLIT_AT_Z 0.45
 #define SPLIT_OVERLAP ((uint64_t)16 << 20)
 #define WIRE_MAGIC 0x73666c616d657032ULL      /* "sflamep2" */
 
@@ -30,11 +31,11 @@ struct part {
 };
 
 struct split_run {
-    struct loader *first;       /* the first part's loader */
-    int plan_fd;                /* the child's plan: {planned, first_end} */
+    int plan_fd;                /* the child's plan: {planned, first_end, upto} */
     int planned;                /* -1 not read yet, 0 no split, 1 split */
-    uint64_t cut;               /* the first marker at or past it is the cut */
-    uint64_t first_end;
+    uint64_t cut;               /* where the parts meet, in bytes */
+    uint64_t first_end;         /* the first part stops after this marker */
+    uint64_t upto;              /* ... its records are those up to this time */
 };
 
 static void part_init(struct part *pt, const struct loader *L, int jobs)
@@ -447,7 +448,7 @@ struct child_plan {
     struct cost fork, plan;     /* SYSFLAME_SPLIT_TRACE=2 */
 };
 
-static void child_settled(void *arg, int planned, uint64_t first_end)
+static void child_settled(void *arg, int planned, uint64_t first_end, uint64_t upto)
 {
     struct child_plan *cp = arg;
     if (cp->sent)
@@ -455,7 +456,7 @@ static void child_settled(void *arg, int planned, uint64_t first_end)
     if (planned && sf_env_flag("SYSFLAME_SPLIT_TRACE"))
         fprintf(stderr, "sysflame: '%s': second part after the flush at offset %llu\n",
                 cp->path, (unsigned long long)first_end);
-    uint64_t msg[2] = { (uint64_t)planned, first_end };
+    uint64_t msg[3] = { (uint64_t)planned, first_end, upto };
     cp->plan = cost_now();
     cp->planned = planned;
     cp->sent = 1;
@@ -481,14 +482,14 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
     pt.L.mid_capture = 1;
     pt.rc = session_open(path, &pt.L.sess, &pt.err);
     if (pt.rc < 0) {
-        child_settled(&cp, 0, UINT64_MAX);
+        child_settled(&cp, 0, UINT64_MAX, 0);
         _exit(0);
     }
     session_split_second(pt.L.sess, cut, window_from, child_settled, &cp);
     pt.rc = loader_run_capture(&pt.L, &pt.err);
     if (!cp.planned) {
         if (!cp.sent)
-            child_settled(&cp, 0, UINT64_MAX);
+            child_settled(&cp, 0, UINT64_MAX, 0);
         _exit(0);
     }
 
@@ -565,21 +566,21 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
     return rc;
 }
 
-/* The first part's session asks at every round marker whether to stop:
- * markers before the cut cannot be the one, and the child has planned
- * long before the first part gets there. */
-static int first_part_stops(void *arg, uint64_t marker)
+/* The first part's session asks at every round marker whether to stop
+ * (after delivering the records up to *upto): markers before the cut
+ * cannot be the one, and the child has planned long before the first part
+ * gets there. */
+static int first_part_stops(void *arg, uint64_t marker, uint64_t *upto)
 {
     struct split_run *sr = arg;
     if (sr->planned < 0 && marker < sr->cut) {
-        /* before the cut, only look whether the plan is there: when the
-         * capture cannot be split, the first part's workers take over */
+        /* before the cut, only look whether the plan is there */
         struct pollfd pfd = { .fd = sr->plan_fd, .events = POLLIN };
         if (poll(&pfd, 1, 0) <= 0)
             return 0;
     }
     if (sr->planned < 0) {
-        uint64_t msg[2];
+        uint64_t msg[3];
         size_t got = 0;
         while (got < sizeof(msg)) {
             ssize_t r = read(sr->plan_fd, (char *)msg + got, sizeof(msg) - got);
@@ -591,22 +592,25 @@ static int first_part_stops(void *arg, uint64_t marker)
         }
         sr->planned = got == sizeof(msg) && msg[0] == 1;
         sr->first_end = msg[1];
-        if (!sr->planned) {
-            sr->first->solo = 0;
-            sr->first->pool.solo = 0;
-        }
+        sr->upto = msg[2];
     }
+    *upto = sr->upto;
     return sr->planned && marker == sr->first_end;
 }
 
-/* Where the second part starts, as a fraction of the data (the first round
- * marker at or past it): the child also walks the first part's records, so
- * it gets a little less.  SYSFLAME_SPLIT_AT: tests. */
-static double split_at(void)
+/* Where the parts meet, as a fraction of the data.  The child also walks
+ * the first part's records (7 ms settled, 25 ms on a capture just written,
+ * whose 4 KiB pages fault in 64 KiB at a time), the parent only reads: the
+ * middle measured best in both states (doc/performance.md).  A -z
+ * capture's child inflates the first part to walk it: a later cut only
+ * lengthens it (0.5 measured 6 % slower than 0.45).  SYSFLAME_SPLIT_AT:
+ * tests. */
+static double split_at(const struct pd_info *info)
 {
     const char *v = getenv("SYSFLAME_SPLIT_AT");
-    double f = v ? strtod(v, NULL) : SPLIT_AT;
-    return f > 0 && f < 1 ? f : SPLIT_AT;
+    double def = info->compressed ? SPLIT_AT_Z : SPLIT_AT;
+    double f = v ? strtod(v, NULL) : def;
+    return f > 0 && f < 1 ? f : def;
 }
 
 /* The second part's overlap (stitching, split.h) in bytes of records
@@ -669,15 +673,19 @@ int split_load(struct loader *L, const char *path, struct session *sess,
         session_free(sess);
         return 0;
     }
+    /* The first part on this thread alone: a second thread, even one that
+     * only waits, makes this process multi-threaded, which costs its part
+     * 10-20 % more CPU time and page faults (glibc's malloc takes its
+     * locks, naming is deferred); should the child find the capture cannot
+     * be split, this thread reads it all. */
     struct part first;
-    part_init(&first, L, jobs);
-    first.L.solo = 1;
+    part_init(&first, L, 1);
     first.L.sess = sess;
     /* what the missing-binary counts were, should the capture be read again */
     size_t nr_missing0;
     uint64_t *missing0 = missing_counts(L->bc, &nr_missing0);
-    struct split_run sr = { .first = &first.L, .plan_fd = plan_pipe[0], .planned = -1 };
-    sr.cut = info->data_offset + (uint64_t)(split_at() * (double)info->data_size);
+    struct split_run sr = { .plan_fd = plan_pipe[0], .planned = -1 };
+    sr.cut = info->data_offset + (uint64_t)(split_at(info) * (double)info->data_size);
     /* stitching: the parts overlap (split.h) */
     uint64_t ov = overlap_bytes(), window_from = UINT64_MAX;
     if (!L->o->no_stitch)
@@ -705,7 +713,7 @@ int split_load(struct loader *L, const char *path, struct session *sess,
     session_split_first(first.L.sess, first_part_stops, &sr, first.L.observe_after);
     first.rc = loader_run_capture(&first.L, &first.err);
     if (sr.planned < 0)         /* never asked: the capture ended before the cut */
-        first_part_stops(&sr, UINT64_MAX);
+        first_part_stops(&sr, UINT64_MAX, &(uint64_t){ 0 });
     struct cost read_done = cost_now();
     uint8_t *buf;
     size_t len;

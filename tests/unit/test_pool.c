@@ -75,29 +75,11 @@ static void test_restart(void **state)
     alarm(0);
 }
 
-/* A solo pool runs everything on the calling thread. */
-static void test_solo(void **state)
-{
-    (void)state;
-    struct pool p;
-    memset(&p, 0, sizeof(p));
-    p.solo = 1;
-    struct counts c;
-    memset(&c, 0, sizeof(c));
-    pool_start(&p, 3, run, &c);
-    batches(&p, &c);
-    for (int w = 1; w < 3; w++)
-        assert_int_equal(c.by_worker[w], 0);
-    assert_true(c.by_worker[0] > 0);
-    pool_stop(&p);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_index_once),
         cmocka_unit_test(test_restart),
-        cmocka_unit_test(test_solo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
