@@ -1113,10 +1113,12 @@ static void ov_mark(struct session *s, uint64_t offset)
         return;
     const struct ov_mark m = w->marks[k - 1];
     w->forgot = m.time > w->forgot ? m.time : w->forgot;
-    memmove(w->ov, w->ov + m.ent, (w->nr_ov - m.ent) * sizeof(*w->ov));
+    if (w->ov)
+        memmove(w->ov, w->ov + m.ent, (w->nr_ov - m.ent) * sizeof(*w->ov));
     w->nr_ov -= m.ent;
     size_t copy_from = m.copy;
-    memmove(w->ov_copy, w->ov_copy + copy_from, w->copy_len - copy_from);
+    if (w->ov_copy)
+        memmove(w->ov_copy, w->ov_copy + copy_from, w->copy_len - copy_from);
     w->copy_len -= copy_from;
     for (size_t i = 0; i < w->nr_ov; i++)
         if (w->ov[i].at != UINT64_MAX)
