@@ -41,7 +41,7 @@
  * SYSFLAME_SPLIT_TRACE (a line on stderr when the second part plans; 2:
  * also a line per part with its steps' CPU time and page faults),
  * SYSFLAME_SPLIT_OVERLAP (the second part's overlap in bytes of records,
- * default 16 MiB; 0: none), SYSFLAME_NO_SPLIT. */
+ * default 16 MiB, -z 8 MiB inflated; 0: none), SYSFLAME_NO_SPLIT. */
 #ifndef SPLIT_H
 #define SPLIT_H
 
