@@ -89,7 +89,7 @@ void capstats_stitched(struct capstats *cs, const char *binary);
 void capstats_merge(struct capstats *cs, const struct profile *q);
 
 /* An input's facts from its session's counters (added, for a split one),
- * and the input finished (duration). */
+ * and the input finished (duration, lost: once per capture). */
 void capstats_input_add(struct profile *p, struct input_info *in, const struct sess_stats *st);
 void capstats_input_finish(struct profile *p, struct input_info *in);
 

@@ -521,11 +521,15 @@ void capstats_input_add(struct profile *p, struct input_info *in, const struct s
         in->first_time = st->first_time;
     if (st->last_time > in->last_time)
         in->last_time = st->last_time;
-    p->lost += st->lost_samples > st->lost_events ? st->lost_samples : st->lost_events;
 }
 
+/* Once per capture, after its parts' counters are added: perf counts
+ * the same drops both ways (a LOST record per ring buffer overrun, a
+ * LOST_SAMPLES per event), so the capture lost the larger sum, which a
+ * split capture only knows once both parts are in. */
 void capstats_input_finish(struct profile *p, struct input_info *in)
 {
+    p->lost += in->lost_samples > in->lost_events ? in->lost_samples : in->lost_events;
     in->duration_s = in->last_time > in->first_time
                          ? (double)(in->last_time - in->first_time) / 1e9 : 0.0;
     p->duration_s += in->duration_s;
