@@ -105,5 +105,34 @@ if [ $rc1 != 1 ] || [ $rc2 != 1 ] || [ -e "$tmp/out" ] || ! cmp -s "$tmp/ref.err
     fail=1
 fi
 
+# A capture that lost samples (go-lost.data: perf's LOST and LOST_SAMPLES
+# records, rec/summary.tsv from perf's own counts) gives the same lost
+# count, and the same outputs, wherever the cut falls: perf counts each
+# drop both ways, so the capture lost the larger sum over both parts, not
+# the sum of each part's larger one (which said 666 or 753 for 516).
+lrec="$TESTDATA/rec/go-lost.data"
+truth=$(awk -F'\t' '$1 == "go-lost.data" { print $3 }' "$TESTDATA/rec/summary.tsv")
+for cmd in "top --format json" "fold"; do
+    # shellcheck disable=SC2086
+    "$SYSFLAME" $cmd -q -j 1 $opts "$lrec" -o "$tmp/ref" ||
+        { echo "FAIL go-lost $cmd: reference run failed"; fail=1; continue; }
+    if [ "$cmd" != fold ] && ! grep -q "\"lost\": $truth," "$tmp/ref"; then
+        echo "FAIL go-lost -j 1: lost is not perf's $truth:"; grep lost "$tmp/ref"; fail=1
+    fi
+    for at in 0.05 0.10 0.15 0.20 0.25 0.30 0.35 0.40 0.45 0.50 \
+              0.55 0.60 0.65 0.70 0.75 0.80 0.85 0.90 0.95; do
+        # shellcheck disable=SC2086
+        SYSFLAME_SPLIT_MIN_BYTES=0 SYSFLAME_SPLIT_AT=$at SYSFLAME_SPLIT_TRACE=1 \
+            "$SYSFLAME" $cmd -q -j 2 $opts "$lrec" -o "$tmp/out" 2>"$tmp/err"; rc=$?
+        runs=$((runs + 1))
+        if [ $rc != 0 ] || ! grep -q "second part after the flush" "$tmp/err"; then
+            echo "FAIL go-lost $cmd at $at: exit $rc or no split:"; cat "$tmp/err"; fail=1
+        elif ! cmp -s "$tmp/ref" "$tmp/out"; then
+            echo "FAIL go-lost $cmd at $at: split output differs from -j 1:"
+            diff "$tmp/ref" "$tmp/out" | head -5; fail=1
+        fi
+    done
+done
+
 [ $fail = 0 ] && echo "split: $runs split runs identical to -j 1; no-split and error cases agree"
 exit $fail
