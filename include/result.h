@@ -238,7 +238,8 @@ struct profile {
      * kept exactly (fold_reader.h); writers print v / 10^count_decimals
      * (sf_count_str).  Such inputs are summed with folded inputs only. */
     unsigned count_decimals;
-    uint64_t lost;               /* lost events + lost samples over inputs */
+    uint64_t lost;               /* per capture the larger of its lost events
+                                    and lost samples, summed over inputs */
     uint64_t recorder_samples;   /* the recording perf's own samples, left out
                                     (profile_opts.keep_recorder keeps them) */
     uint32_t recorder_pid;       /* its pid (the last input's), 0 if none */
