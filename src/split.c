@@ -614,13 +614,22 @@ static double split_at(const struct pd_info *info)
     return f > 0 && f < 1 ? f : def;
 }
 
-/* The second part's overlap (stitching, split.h) in bytes of records
- * (inflated, for a -z capture) before the cut.  SYSFLAME_SPLIT_OVERLAP:
- * tests. */
-static uint64_t overlap_bytes(void)
+/* The second part's overlap (stitching, split.h): the bytes of the file
+ * before the cut whose records it replays.  A -z capture's overlap is
+ * inflated and copied, not read in place: half the window keeps the
+ * 1.5 GB capture's peak at 54 MB instead of 67 MB.  Its offsets count
+ * compressed bytes: the window is its records' bytes over the ratio perf
+ * noted (else 16 MiB of compressed records, most of a capture, were
+ * inflated and kept: 772 MB).  SYSFLAME_SPLIT_OVERLAP (records' bytes,
+ * inflated): tests. */
+static uint64_t overlap_bytes(const struct pd_info *info)
 {
     const char *v = getenv("SYSFLAME_SPLIT_OVERLAP");
-    return v && *v ? strtoull(v, NULL, 10) : SPLIT_OVERLAP;
+    int z = info->compressed && info->comp_ratio > 1;
+    uint64_t ov = v && *v ? strtoull(v, NULL, 10) : z ? SPLIT_OVERLAP_Z : SPLIT_OVERLAP;
+    if (z)
+        ov = ov / info->comp_ratio ? ov / info->comp_ratio : 1;
+    return ov;
 }
 
 /* Whether the capture recorded syscall exits: their pairing with entries
@@ -689,17 +698,7 @@ int split_load(struct loader *L, const char *path, struct session *sess,
     struct split_run sr = { .plan_fd = plan_pipe[0], .planned = -1 };
     sr.cut = info->data_offset + (uint64_t)(split_at(info) * (double)info->data_size);
     /* stitching: the parts overlap (split.h) */
-    uint64_t ov = overlap_bytes(), window_from = UINT64_MAX;
-    /* A -z capture's overlap is inflated and copied, not read in place:
-     * half the window keeps the 1.5 GB capture's peak at 54 MB instead of
-     * 67 MB.  Its offsets count compressed bytes: the window is its
-     * records' bytes over the ratio perf noted (else 16 MiB of compressed
-     * records, most of a capture, were inflated and kept: 772 MB). */
-    if (info->compressed && info->comp_ratio > 1) {
-        if (!getenv("SYSFLAME_SPLIT_OVERLAP"))
-            ov = SPLIT_OVERLAP_Z;
-        ov = ov / info->comp_ratio ? ov / info->comp_ratio : 1;
-    }
+    uint64_t ov = overlap_bytes(info), window_from = UINT64_MAX;
     if (!L->o->no_stitch)
         window_from = sr.cut - info->data_offset > ov ? sr.cut - ov : info->data_offset;
     first.L.observe_after = !L->o->no_stitch;

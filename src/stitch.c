@@ -270,21 +270,31 @@ static struct hist *hist_of(struct stitch *s, uint32_t pid, uint64_t top, int cr
     return &s->hists[s->nr_hists++];
 }
 
+/* Drops the first of n entries of `size` bytes (each begins with its
+ * uint64_t seq, in seq order) that are older than HIST_AGE samples before
+ * seq; *lost becomes the newest seq dropped.  Returns the entries left.
+ * An age, not a count: what is dropped depends only on the samples since,
+ * so the second part of a split capture, which sees the later samples
+ * only, keeps the same entries of them (split.h). */
+static size_t forget_aged(void *v, size_t size, size_t n, uint64_t seq, uint64_t *lost)
+{
+    unsigned char *b = v;
+    size_t k = 0;
+    uint64_t at;
+    while (k < n && (memcpy(&at, b + k * size, 8), at + HIST_AGE < seq))
+        k++;
+    if (k) {
+        memcpy(lost, b + (k - 1) * size, 8);
+        memmove(b, b + k * size, (n - k) * size);
+    }
+    return n - k;
+}
+
 static void hist_add(struct hist *h, uint64_t seq, uint64_t sp)
 {
     while (h->n && h->v[h->n - 1].sp <= sp)
         h->n--;
-    /* An age, not a count: what is dropped depends only on the samples
-     * since, so the second part of a split capture, which sees the later
-     * samples only, keeps the same entries of them (split.h). */
-    size_t k = 0;
-    while (k < h->n && h->v[k].seq + HIST_AGE < seq)
-        k++;
-    if (k) {
-        h->lost = h->v[k - 1].seq;
-        h->n -= k;
-        memmove(h->v, h->v + k, h->n * sizeof(*h->v));
-    }
+    h->n = forget_aged(h->v, sizeof(*h->v), h->n, seq, &h->lost);
     h->v = xgrow(h->v, sizeof(*h->v), h->n + 1, &h->cap);
     h->v[h->n++] = (struct hist_ent){ seq, sp };
 }
@@ -362,14 +372,8 @@ static int unsure_rise(const struct stitch *s, uint32_t pid, uint64_t top, uint6
 
 static void unsure_add(struct stitch *s, uint32_t pid, uint64_t sp)
 {
-    size_t k = 0;
-    while (k < s->nr_unsure && s->unsure[k].seq + HIST_AGE < s->seq)
-        k++;
-    if (k) {
-        s->unsure_lost = s->unsure[k - 1].seq;
-        s->nr_unsure -= k;
-        memmove(s->unsure, s->unsure + k, s->nr_unsure * sizeof(*s->unsure));
-    }
+    s->nr_unsure = forget_aged(s->unsure, sizeof(*s->unsure), s->nr_unsure, s->seq,
+                               &s->unsure_lost);
     s->unsure = xgrow(s->unsure, sizeof(*s->unsure), s->nr_unsure + 1, &s->cap_unsure);
     s->unsure[s->nr_unsure++] = (struct recent){ s->seq, sp, pid };
 }
