@@ -18,9 +18,13 @@
  * 10-20 % (multi-threaded malloc, deferred naming).
  * Captures that recorded syscall exits (their pairing would cross the cut)
  * are not split; when the child finds the cut cannot be shown exact
- * (records without time or out of perf's round order), the first part
- * reads on alone, or, found late, the capture is read again the ordinary
- * way.
+ * (records without time, a state record out of perf's round order, a late
+ * sample whose time is in the overlap's), the first part reads on alone,
+ * or, found late (a record of the first part's time after its last
+ * flush), the capture is read again the ordinary way.  Other late samples
+ * (perf writes one now and then on a busy machine) keep the split: one in
+ * the first part only shortens the overlap to the samples delivered after
+ * it, one in the second part is delivered by the child as by one reader.
  *
  * Stitching (stitch.h) needs the samples on both sides of the cut, so the
  * parts overlap: each shows the other's samples next to the cut to its

@@ -792,7 +792,7 @@ static void oq_push(struct session *s, const struct pd_record *rec, uint64_t tim
 
     int64_t spill_off = -1;
 
-    if (time < q->last_flush)
+    if (time < q->last_flush && !s->observing)
         s->stats.out_of_order++;
     int in_input = 0;
     if (!rec->from_compressed &&
@@ -1049,10 +1049,11 @@ struct split_walk {
     struct ov_ent *ov;          /* overlap candidates, file order, from ov_head */
     size_t nr_ov, ov_cap, ov_head;
     uint8_t *ov_copy;           /* those not in place (inflated -z records) */
-    size_t copy_len, copy_cap;
-    struct ov_mark *marks;      /* markers since the last one forgotten */
-    size_t nr_marks, marks_cap;
+    size_t copy_len, copy_cap, copy_head;
+    struct ov_mark *marks;      /* markers since the last one forgotten, from marks_head */
+    size_t nr_marks, marks_cap, marks_head;
     uint64_t forgot;            /* samples up to this time were forgotten */
+    uint64_t late_bar;          /* the latest time read at a late sample */
     int win_reached;            /* the window's first byte was read ... */
     uint64_t win_t0;            /* ... when the latest time was this */
     void (*settled)(void *arg, int planned, uint64_t first_end, uint64_t upto);
@@ -1097,7 +1098,11 @@ static void ov_keep(struct session *s, const struct pd_record *rec, uint64_t tim
 }
 
 /* At a marker: forget the candidates before the latest marker older than
- * 2 D (they are all older than it). */
+ * 2 D (they are all older than it).  The marks' times never decrease, so
+ * the forgotten ones are a prefix: heads move on, and the arrays are
+ * compacted only once most of them is forgotten (a round marker every few
+ * records on a busy system-wide capture: anything per marker that is not
+ * constant cost the walk half a second). */
 static void ov_mark(struct session *s, uint64_t offset)
 {
     struct split_walk *w = s->walk;
@@ -1106,29 +1111,39 @@ static void ov_mark(struct session *s, uint64_t offset)
     uint64_t span = ov_span(w, offset);
     if (span == UINT64_MAX || w->max_seen < 2 * span)
         return;
-    size_t k = w->nr_marks;
-    while (k > 0 && w->marks[k - 1].time > w->max_seen - 2 * span)
-        k--;
-    if (k == 0)
+    size_t k = w->marks_head;
+    while (k < w->nr_marks && w->marks[k].time <= w->max_seen - 2 * span)
+        k++;
+    if (k == w->marks_head)
         return;
+    w->marks_head = k;
     const struct ov_mark m = w->marks[k - 1];
     w->forgot = m.time > w->forgot ? m.time : w->forgot;
-    if (w->ov)
-        memmove(w->ov, w->ov + m.ent, (w->nr_ov - m.ent) * sizeof(*w->ov));
-    w->nr_ov -= m.ent;
-    size_t copy_from = m.copy;
-    if (w->ov_copy)
-        memmove(w->ov_copy, w->ov_copy + copy_from, w->copy_len - copy_from);
-    w->copy_len -= copy_from;
-    for (size_t i = 0; i < w->nr_ov; i++)
-        if (w->ov[i].at != UINT64_MAX)
-            w->ov[i].at -= copy_from;
+    w->ov_head = m.ent;
+    w->copy_head = m.copy;
+    int most = (w->ov_head >= 4096 && w->ov_head >= w->nr_ov - w->ov_head) ||
+               (w->copy_head >= (1 << 20) && w->copy_head >= w->copy_len - w->copy_head) ||
+               (k >= 4096 && k >= w->nr_marks - k);
+    if (!most)
+        return;
+    /* compact: the live entries, copies and marks to the front */
+    size_t ent0 = w->ov_head, copy0 = w->copy_head;
+    memmove(w->ov, w->ov + ent0, (w->nr_ov - ent0) * sizeof(*w->ov));
+    w->nr_ov -= ent0;
+    if (copy0) {
+        memmove(w->ov_copy, w->ov_copy + copy0, w->copy_len - copy0);
+        w->copy_len -= copy0;
+        for (size_t i = 0; i < w->nr_ov; i++)
+            if (w->ov[i].at != UINT64_MAX)
+                w->ov[i].at -= copy0;
+    }
     memmove(w->marks, w->marks + k, (w->nr_marks - k) * sizeof(*w->marks));
     w->nr_marks -= k;
     for (size_t i = 0; i < w->nr_marks; i++) {
-        w->marks[i].ent -= m.ent;
-        w->marks[i].copy -= copy_from;
+        w->marks[i].ent -= ent0;
+        w->marks[i].copy -= copy0;
     }
+    w->marks_head = w->ov_head = w->copy_head = 0;
 }
 
 struct state_ref { uint64_t time, offset; const uint8_t *rec; };
@@ -1165,7 +1180,7 @@ static int walk_replay(struct session *s, struct sf_err *err)
 {
     struct split_walk *w = s->walk;
     int sw = pd_swapped(s->pd);
-    struct state_ref *v = xmalloc((w->nr_state + w->nr_ov + 1) * sizeof(*v));
+    struct state_ref *v = xmalloc((w->nr_state + w->nr_ov - w->ov_head + 1) * sizeof(*v));
     size_t n = 0;
     for (size_t at = 0; at < w->state_len; n++) {
         const uint8_t *e = w->state + at;
@@ -1177,7 +1192,7 @@ static int walk_replay(struct session *s, struct sf_err *err)
     uint64_t upto = s->skip_upto;
     uint64_t from = w->span < upto ? upto - w->span : 0;
     from = from > w->forgot ? from : w->forgot;
-    for (size_t i = 0; i < w->nr_ov; i++) {
+    for (size_t i = w->ov_head; i < w->nr_ov; i++) {
         const struct ov_ent *e = &w->ov[i];
         const uint8_t *rec = e->at == UINT64_MAX ? pd_record_in_place(s->pd, e->offset, 8)
                                                  : w->ov_copy + e->at;
@@ -1241,6 +1256,11 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
             w->next_flush = w->max_time;
         }
         if (w->phase == 1 && (all || horizon >= s->skip_upto)) {
+            /* a late sample in the overlap's time: what it holds would
+             * differ from what -j 1 shows its stitcher there */
+            if (w->window && w->late_bar &&
+                w->late_bar > (w->span < s->skip_upto ? s->skip_upto - w->span : 0))
+                goto no;
             /* S: replay, then run as usual; this flush delivers our part
              * of what one session delivers here (the first part the rest) */
             if (walk_replay(s, err) < 0)
@@ -1264,8 +1284,16 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
             goto no;
         time = 0;
     } else {
-        if (time <= w->flushed_to)
-            goto no;                    /* late: delivery is not in time order */
+        if (time <= w->flushed_to) {
+            /* late: its flush delivers it after later records.  A sample
+             * the second part would not replay is harmless: replay only
+             * the samples delivered after that flush, all later than what
+             * was read so far.  A late state record: no split. */
+            if (rec->type != PD_REC_SAMPLE || w->phase)
+                goto no;
+            w->late_bar = w->max_seen;
+            w->forgot = w->max_seen > w->forgot ? w->max_seen : w->forgot;
+        }
         w->max_seen = time > w->max_seen ? time : w->max_seen;
         if (!w->first_time) {
             w->first_time = time;
@@ -1519,7 +1547,7 @@ void session_halt(struct session *s)
 
 int session_split_late(const struct session *s)
 {
-    return s->late || s->stats.out_of_order != 0;
+    return s->late;
 }
 
 void session_allow_threads(struct session *s, int on)

@@ -752,6 +752,8 @@ int split_load(struct loader *L, const char *path, struct session *sess,
             *rc = -1;
         } else if (m < 0 || redo) {
             done = 0;           /* nothing was merged: read it again */
+            if (sf_env_flag("SYSFLAME_SPLIT_TRACE"))
+                fprintf(stderr, "sysflame: '%s': split undone, read again\n", path);
             binary_cache_missing_rollback(L->bc, missing0, nr_missing0);
         } else {
             capstats_input_finish(L->p, in);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """perf-cut-stack.py - cut every sample's user stack copy of a perf.data file.
 
-usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N] [--relabel FROM,TO,N]
+usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N [--late BY,F...]]
+                         [--relabel FROM,TO,N]
        (BYTES: default 8192)
 
 Rewrites a capture recorded with `--call-graph dwarf,N` (N > BYTES) as if it
@@ -19,6 +20,12 @@ file reads the same) with a PERF_RECORD_FINISHED_ROUND after every N
 samples instead of perf's: a capture with many rounds, where a split read
 (split.h) can place its cut anywhere.  Records without a time (perf's
 synthesized ones at the start, LOST_SAMPLES at the end) stay where they are.
+
+--late BY,F1[,F2...] (with --rounds) then moves the sample at each fraction
+F of the samples BY samples later in the file, its time kept: a sample
+that reaches the file after rounds that delivered later ones, as perf
+writes one now and then on a busy machine (the reader delivers it late,
+out of time order; the split read's late checks in split.sh).
 
 --relabel FROM,TO,N makes every Nth sample of event FROM (a name of the
 HEADER_EVENT_DESC feature, e.g. syscalls:sys_enter_write) a sample of event
@@ -124,8 +131,9 @@ def record_time(rec, st, id_all):
     return struct.unpack_from('<Q', rec, len(rec) - 8 * (after + 1))[0]
 
 
-def in_rounds(data, st, id_all, n):
-    """The records of data in delivery order, a round marker every n samples."""
+def in_rounds(data, st, id_all, n, late=None):
+    """The records of data in delivery order, a round marker every n samples
+    (late: (BY, fractions), samples moved BY samples on)."""
     recs, p = [], 0
     while p < len(data):
         size = REC.unpack_from(data, p)[2]
@@ -146,6 +154,17 @@ def in_rounds(data, st, id_all, n):
             die('a record without a time amid the timed ones: no --rounds')
         keyed.append((t, i, r))
     keyed.sort()
+    if late:
+        by, fracs = late
+        samples = [j for j, (_t, _i, r) in enumerate(keyed) if REC.unpack_from(r, 0)[0] == SAMPLE]
+        moved = sorted({samples[min(int(f * len(samples)), len(samples) - 1)] for f in fracs},
+                       reverse=True)
+        for j in moved:
+            k = samples.index(j) + by
+            dest = samples[k] if k < len(samples) else len(keyed)
+            keyed.insert(dest, keyed.pop(j))   # after the sample BY on
+            samples = [x for x, (_t, _i, r) in enumerate(keyed)
+                       if REC.unpack_from(r, 0)[0] == SAMPLE]
     marker = REC.pack(FINISHED_ROUND, 0, 8)
     res = bytearray(b''.join(head))
     ns = 0
@@ -206,8 +225,21 @@ def main():
         del args[i:i + 2]
         if rounds <= 0:
             die('--rounds needs a positive number of samples')
+    late = None
+    if '--late' in args:
+        i = args.index('--late')
+        v = args[i + 1].split(',') if i + 1 < len(args) else []
+        del args[i:i + 2]
+        try:
+            late = (int(v[0]), [float(f) for f in v[1:]])
+        except (ValueError, IndexError):
+            late = None
+        if not late or late[0] <= 0 or not late[1] or not rounds or \
+                any(not 0 <= f < 1 for f in late[1]):
+            die('--late takes BY,F1[,F2...] (BY > 0, 0 <= F < 1) and needs --rounds')
     if len(args) not in (2, 3):
-        sys.stderr.write('usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N] [--relabel FROM,TO,N]\n')
+        sys.stderr.write('usage: perf-cut-stack.py IN.data OUT.data [BYTES] [--rounds N [--late BY,F...]] '
+                         '[--relabel FROM,TO,N]\n')
         sys.exit(2)
     src, dst = args[0], args[1]
     cut = int(args[2]) if len(args) == 3 else 8192
@@ -317,7 +349,7 @@ def main():
     if pending:
         die("'%s': compressed data ends inside a record" % src)
     if rounds:
-        out = in_rounds(out, st, id_all, rounds)
+        out = in_rounds(out, st, id_all, rounds, late)
 
     # features: the section table follows the data; contents move with it
     bits = [i for i in range(256) if feat[i // 64] >> (i % 64) & 1]
