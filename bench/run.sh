@@ -7,7 +7,13 @@
 # the Perl pipeline (perf script | stackcollapse-perf.pl | flamegraph.pl),
 # perf script alone, sysflame fold/svg/top, and the read-every-byte floor.
 #
-# Usage: bench/run.sh [SIZE...]      SIZE: small medium large (default: all)
+# Usage: bench/run.sh [SIZE...]      SIZE: small medium large syswide
+#                                     (default: small medium large)
+# syswide: a system-wide capture (-a) of a busy machine, BENCH_SYSWIDE
+# (default $BENCH_DIR/syswide.data; recorded when missing: perf record -a
+# for 3 s while the workload, compilers and thousands of short processes
+# run), timed settled and freshly written: perf script, svg (-j 2 here),
+# svg -j 1 (outputs compared) and the floors.
 # Environment:
 #   SYSFLAME        the sysflame binary (default: ./src/sysflame)
 #   BENCH_DIR       cache folder for recordings, outside the repository
@@ -18,6 +24,7 @@
 #   BENCH_RERECORD  set to 1 to record again even if a capture is cached
 #   BENCH_SKIP_PERL set to 1 to skip the Perl pipeline and perf script
 #   BENCH_WRITTEN   set to 0 to skip the rows measured on a freshly written copy
+#   BENCH_SYSWIDE   the system-wide capture (see syswide above)
 #
 # sysflame keeps the debug sections it inflates in a cache
 # (~/.cache/sysflame, see SYSFLAME_CACHE in the man page): the fastest of
@@ -43,6 +50,7 @@ GO=${GO:-/usr/lib/go-1.19/bin/go}
 REPEAT=${REPEAT:-3}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(small medium large)
+BENCH_SYSWIDE=${BENCH_SYSWIDE:-$BENCH_DIR/syswide.data}
 
 case "$BENCH_DIR" in
 "$(cd "$here/.." && pwd)"*) echo "BENCH_DIR must be outside the repository" >&2; exit 2 ;;
@@ -107,6 +115,22 @@ settle() {  # settle FILE: evict FILE from the page cache, then read it once
     cat "$1" >/dev/null
 }
 
+# record_syswide FILE: perf record -a for 3 s while the machine is busy:
+# the workload (paced), a C compiler in a loop and thousands of short
+# processes (what a CI runner running go test and builds looks like).
+record_syswide() {
+    local out=$1 pids=()
+    (BENCH_ROUNDS=200 BENCH_PACE_US=5000 ./workload.test >/dev/null 2>&1) & pids+=($!)
+    (for ((i = 0; i < 200; i++)); do cc -O2 -c -o /dev/null "$here/floor.c"; done) & pids+=($!)
+    (for ((i = 0; i < 20000; i++)); do /bin/true; done) & pids+=($!)
+    sleep 0.5
+    perf record -q -a -e 'syscalls:sys_enter_*' -g --call-graph dwarf -m 256M \
+        -o "$out" -- sleep 3 >/dev/null 2>"$out.record.err" ||
+        { cat "$out.record.err" >&2; kill "${pids[@]}" 2>/dev/null; exit 1; }
+    kill "${pids[@]}" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+
 SETTLE_FILE=
 measure() {
     local label=$1
@@ -154,7 +178,52 @@ for cmd in svg fold; do
     echo "startup sysflame $cmd: $(((t1 - t0) / 20000)) us mean wall of 20 runs"
 done
 
+syswide() {
+    local f=$BENCH_SYSWIDE samples bytes
+    if [ ! -s "$f" ]; then
+        [ "$(id -u)" = 0 ] || { echo "no $f, and recording one (-a) needs root" >&2; exit 2; }
+        record_syswide "$f"
+    fi
+    samples=$("$SYSFLAME" info "$f" 2>/dev/null | awk '/^Samples:/ { print $2 }')
+    bytes=$(stat -c %s "$f")
+    echo
+    echo "## syswide: $f: $(echo "$bytes / 1048576" | bc) MiB, $samples samples," \
+        "$("$SYSFLAME" info "$f" 2>/dev/null | awk '/^Processes:/ { print $2 }') processes," \
+        "$("$SYSFLAME" info "$f" 2>/dev/null | awk '/^Lost samples:/ { print $3 }') lost"
+    printf '%-14s %-22s %8s %8s %8s %10s\n' capture tool wall_s cpu_s rss_MiB us/sample
+    local state
+    for state in settled written; do
+        local x=$f
+        if [ $state = settled ]; then
+            SETTLE_FILE=$f
+        else
+            [ "${BENCH_WRITTEN:-1}" = 1 ] || continue
+            SETTLE_FILE=
+            cat "$f" >written.data
+            x=written.data
+        fi
+        row "sw-$state" "perf script" "$(measure perf-script sh -c \
+            "perf script -i '$x' >/dev/null 2>&1")" "$samples"
+        row "sw-$state" "sysflame svg" "$(measure svg "$SYSFLAME" svg -q "$x" -o out.svg)" "$samples"
+        row "sw-$state" "sysflame svg -j 1" "$(measure svg1 "$SYSFLAME" svg -q -j 1 "$x" -o out1.svg)" "$samples"
+        cmp -s out.svg out1.svg || { echo "svg -j 1 and -j 2 differ on $f" >&2; exit 1; }
+        row "sw-$state" "floor" "$(measure floor ./floor "$x")" "$samples"
+        row "sw-$state" "floor read" "$(measure floor ./floor --read "$x")" "$samples"
+        echo "ratios (syswide $state): perf-script/svg" \
+            "$(echo "scale=1; $W_perf_script / $W_sysflame_svg" | bc -l)x" \
+            " perf-script/svg-j1 $(echo "scale=1; $W_perf_script / $W_sysflame_svg__j_1" | bc -l)x" \
+            " svg/read-floor $(echo "scale=1; $W_sysflame_svg / ($W_floor_read + 0.0005)" | bc -l)x" \
+            " (-j outputs identical)"
+    done
+    SETTLE_FILE=
+    rm -f written.data out1.svg
+}
+
 for size in "${sizes[@]}"; do
+    if [ "$size" = syswide ]; then
+        syswide
+        continue
+    fi
     for z in plain z; do
         name=$size-$z
         if [ $z = z ]; then
