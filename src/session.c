@@ -1128,8 +1128,10 @@ static void ov_mark(struct session *s, uint64_t offset)
         return;
     /* compact: the live entries, copies and marks to the front */
     size_t ent0 = w->ov_head, copy0 = w->copy_head;
-    memmove(w->ov, w->ov + ent0, (w->nr_ov - ent0) * sizeof(*w->ov));
-    w->nr_ov -= ent0;
+    if (ent0) {     /* (a -z walk before the window keeps no entry: ov NULL) */
+        memmove(w->ov, w->ov + ent0, (w->nr_ov - ent0) * sizeof(*w->ov));
+        w->nr_ov -= ent0;
+    }
     if (copy0) {
         memmove(w->ov_copy, w->ov_copy + copy0, w->copy_len - copy0);
         w->copy_len -= copy0;
