@@ -205,9 +205,12 @@ fi
 d="$tmp/big/files/perf.data"
 plost=$(perf script --show-lost-events -i "$d" 2>/dev/null | grep -c 'PERF_RECORD_LOST')
 kept=$(perf_samples "$d")
+msamples=$(manifest "$tmp/big" 'm["samples"]')
 [ "$plost" = 0 ] && [ ! -s "$tmp/e" ] && [ "$(manifest "$tmp/big" 'm["lost"]')" = 0 ] &&
+    [ "$msamples" = "$kept" ] &&
     ok "the default --mmap-pages loses none of the same run ($kept samples)" ||
-    bad "default --mmap-pages: $plost LOST records, $kept samples: $(cat "$tmp/e")"
+    bad "default --mmap-pages: $plost LOST records, $kept samples, the manifest $msamples:" \
+        "$(cat "$tmp/e") $(manifest "$tmp/big" '[(p.get("capture"), p.get("capture_error")) for p in m["packages"]]')"
 
 # --- 4. failure modes, one line each -----------------------------------
 one_line() { # NAME RC_WANT PATTERN FILE RC
@@ -388,13 +391,18 @@ first=$(sed -n '/Slowest tests/,$p' "$tmp/review/index.html" | grep -o "$tests_r
 # perf script agrees with) grew by more than 10 %, 0 otherwise.
 for pair in "moved big" "big moved"; do
     set -- $pair
-    "$SYSFLAME" report "$tmp/$1" "$tmp/$2" -o "$tmp/gate-$1" --fail-if 'total>+10%' > /dev/null 2>&1; rc=$?
+    "$SYSFLAME" report "$tmp/$1" "$tmp/$2" -o "$tmp/gate-$1" --fail-if 'total>+10%' > /dev/null 2> "$tmp/gate.err"; rc=$?
     b=$(manifest "$tmp/$1" 'm["samples"]'); a=$(manifest "$tmp/$2" 'm["samples"]')
     want=$(python3 -c "print(3 if $a > 1.1 * $b else 0)")
     if [ "$rc" = "$want" ] && grep -q "^Samples: $b -> $a " "$tmp/gate-$1/comment.md"; then
         ok "CI gate: report $1 $2 --fail-if 'total>+10%': exit $rc ($b -> $a samples)"
     else
-        bad "CI gate: report $1 $2: exit $rc, want $want ($b -> $a): $(grep '^Samples' "$tmp/gate-$1/comment.md")"
+        bad "CI gate: report $1 $2: exit $rc, want $want ($b -> $a): $(grep '^Samples' "$tmp/gate-$1/comment.md" 2>/dev/null)"
+        # what made it fail: report's error, and a capture the manifest could not count
+        echo "     report: $(head -3 "$tmp/gate.err")"
+        for f in "$tmp/$1" "$tmp/$2"; do
+            echo "     $f: $(manifest "$f" '[(p.get("capture"), p.get("capture_error"), p.get("samples")) for p in m["packages"]]')"
+        done
     fi
 done
 set --
