@@ -182,8 +182,12 @@ static int add_stack(struct fold_reader *r, struct stack_set *t, int before, con
                      const char *se, const struct num *n, struct sf_err *err)
 {
     uint64_t unit = sf_pow10(r->dec);
-    uint64_t v = n->whole < TOTAL_MAX / unit ? n->whole * unit + n->frac * sf_pow10(r->dec - n->nd)
-                                             : TOTAL_MAX + 1;
+    /* whole * unit <= TOTAL_MAX here, and the fraction adds less than a
+     * unit: no wrap; the sum's bound below decides (a line may bring the
+     * total to 2^53 units exactly, as a sum of lines may, so what fold
+     * writes of a stack reads back) */
+    uint64_t v = n->whole <= TOTAL_MAX / unit ? n->whole * unit + n->frac * sf_pow10(r->dec - n->nd)
+                                              : TOTAL_MAX + 1;
     if (v > TOTAL_MAX - stack_total(t)) {
         if (!r->dec)
             return sf_error(err, "'%s': line %zu: sample count out of range", r->name, r->lineno);

@@ -191,9 +191,52 @@ static void test_out_of_range(void **state)
     struct stack_set *s = stack_set_new();
     struct fold_reader *r = fold_reader_new("t.folded", s, NULL);
     struct sf_err err;
-    const char *text = "a 9007199254740992\n";
+    const char *text = "a 9007199254740993\n";                 /* 2^53 + 1 */
     assert_int_equal(fold_reader_feed(r, text, strlen(text), &err), -1);
     assert_non_null(strstr(err.msg, "line 1: sample count out of range"));
+    fold_reader_free(r);
+    stack_set_free(s);
+    /* 2^53 units exactly, on one line or summed over two, whole or in
+     * millionths: read, and what fold writes of it reads back (the fuzz
+     * finding: two lines summed to 9007199254.246914, written as one line
+     * that the reader refused, its whole part being 2^53 / 10^6's) */
+    const char *exact[] = {
+        "a 9007199254740992\n", "a 9007199254740991\na 1\n",
+        "a 9007199254.740992\n", "m 4503599627.123456\nm 4503599627.123458\n",
+    };
+    const uint64_t exact_total[] = {
+        UINT64_C(9007199254740992), UINT64_C(9007199254740992),
+        UINT64_C(9007199254740992), UINT64_C(9007199254246914),
+    };
+    for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+        s = stack_set_new();
+        r = fold_reader_new("t.folded", s, NULL);
+        assert_int_equal(fold_reader_feed(r, exact[i], strlen(exact[i]), &err), 0);
+        assert_int_equal(fold_reader_finish(r, &err), 0);
+        assert_int_equal(stack_total(s), exact_total[i]);
+        unsigned dec = fold_reader_decimals(r, NULL);
+        fold_reader_free(r);
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&out, &len);
+        assert_int_equal(fold_write_dec(s, dec, f, &err), 0);
+        fclose(f);
+        struct stack_set *back = stack_set_new();
+        r = fold_reader_new("back", back, NULL);
+        assert_int_equal(fold_reader_feed(r, out, len, &err), 0);
+        assert_int_equal(fold_reader_finish(r, &err), 0);
+        assert_int_equal(fold_reader_decimals(r, NULL), dec);
+        assert_int_equal(stack_total(back), exact_total[i]);
+        fold_reader_free(r);
+        stack_set_free(back);
+        stack_set_free(s);
+        free(out);
+    }
+    s = stack_set_new();
+    r = fold_reader_new("t.folded", s, NULL);
+    text = "a 9007199254.740993\n";                                  /* 2^53 + 1 units */
+    assert_int_equal(fold_reader_feed(r, text, strlen(text), &err), -1);
+    assert_non_null(strstr(err.msg, "line 1: sample count out of range (counts with 6 decimals"));
     fold_reader_free(r);
     stack_set_free(s);
     /* a fraction that would take the total read so far past 2^53 units */
