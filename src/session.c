@@ -1148,6 +1148,13 @@ static void ov_mark(struct session *s, uint64_t offset)
     w->marks_head = w->ov_head = w->copy_head = 0;
 }
 
+/* The overlap's first time, exclusive: T - D (0 when D reaches back past
+ * the start); the replay takes the samples after it. */
+static uint64_t overlap_start(const struct split_walk *w, uint64_t upto)
+{
+    return w->span < upto ? upto - w->span : 0;
+}
+
 struct state_ref { uint64_t time, offset; const uint8_t *rec; };
 
 static int cmp_state(const void *a, const void *b)
@@ -1192,7 +1199,7 @@ static int walk_replay(struct session *s, struct sf_err *err)
         at += 16 + (((size_t)sf_rd16(e + 16 + 6, sw) + 7) & ~(size_t)7);
     }
     uint64_t upto = s->skip_upto;
-    uint64_t from = w->span < upto ? upto - w->span : 0;
+    uint64_t from = overlap_start(w, upto);
     from = from > w->forgot ? from : w->forgot;
     for (size_t i = w->ov_head; i < w->nr_ov; i++) {
         const struct ov_ent *e = &w->ov[i];
@@ -1261,7 +1268,7 @@ static int walk_step(struct session *s, const struct pd_record *rec, struct sf_e
             /* a late sample in the overlap's time: what it holds would
              * differ from what -j 1 shows its stitcher there */
             if (w->window && w->late_bar &&
-                w->late_bar > (w->span < s->skip_upto ? s->skip_upto - w->span : 0))
+                w->late_bar > overlap_start(w, s->skip_upto))
                 goto no;
             /* S: replay, then run as usual; this flush delivers our part
              * of what one session delivers here (the first part the rest) */
