@@ -212,6 +212,30 @@ msamples=$(manifest "$tmp/big" 'm["samples"]')
     bad "default --mmap-pages: $plost LOST records, $kept samples, the manifest $msamples:" \
         "$(cat "$tmp/e") $(manifest "$tmp/big" '[(p.get("capture"), p.get("capture_error")) for p in m["packages"]]')"
 
+# a capture perf wrote that cannot be read (here its magic spoilt by a perf
+# wrapper after perf ends): record warns, naming it, instead of a manifest
+# that silently counts none of its samples
+mkdir -p "$tmp/bin-spoil"
+cat > "$tmp/bin-spoil/perf" <<EOF
+#!/bin/sh
+"$(command -v perf)" "\$@"; rc=\$?
+out=; prev=
+for a in "\$@"; do [ "\$prev" = -o ] && out=\$a; prev=\$a; done
+case "\$out" in */perf.data) printf NOTPERF! | dd of="\$out" conv=notrunc bs=8 count=1 2>/dev/null ;; esac
+exit \$rc
+EOF
+chmod +x "$tmp/bin-spoil/perf"
+PATH="$tmp/bin-spoil:$PATH" "$SYSFLAME" record -q -o "$tmp/spoilt" -- "$tmp/rec/sleepy/sleepy.test" \
+    -test.run TestSleep > /dev/null 2> "$tmp/e"; rc=$?
+cerr=$(manifest "$tmp/spoilt" '[p.get("capture_error") for p in m["packages"]][0]')
+if [ "$rc" = 0 ] && [ "$(wc -l < "$tmp/e")" = 1 ] &&
+    grep -q "^sysflame: warning: '.*/spoilt/sleepy/perf.data': .*; the manifest does not count its samples$" "$tmp/e" &&
+    [ "$cerr" != None ] && [ "$(manifest "$tmp/spoilt" 'm["samples"]')" = 0 ]; then
+    ok "an unreadable capture: $(cat "$tmp/e")"
+else
+    bad "an unreadable capture: exit $rc, capture_error '$cerr': $(cat "$tmp/e")"
+fi
+
 # --- 4. failure modes, one line each -----------------------------------
 one_line() { # NAME RC_WANT PATTERN FILE RC
     if [ "$5" = "$2" ] && [ "$(wc -l < "$4")" = 1 ] && grep -q -- "$3" "$4"; then
