@@ -110,6 +110,11 @@ struct pd_info {
     uint64_t cut_at, recorded_data_size, cut_partial;
     int cut_no_size, cut_after_data;
     int cut_in_stream;                /* pipe mode: the stream ends inside a record */
+    /* -z: bytes of a record the inflated data ends inside.  perf record
+     * flushes a compressed block only as far as one record's room, and
+     * never the rest of its last one: a busy capture can end a record
+     * short (perf script leaves it out too).  Read up to it. */
+    uint64_t cut_compressed;
     uint64_t feature_bits[4];         /* which features were present */
     /* tracing-data blob (feature 1 or pipe record 66); NULL if absent */
     const uint8_t *tracing_data;

@@ -190,6 +190,7 @@ struct input_info {
      * what was read is the samples before the cut */
     uint64_t cut_at, data_offset, recorded_data_size;
     int cut_no_size, cut_after_data, cut_in_stream;
+    uint64_t cut_compressed;     /* -z: bytes of a last record perf never finished */
 };
 
 

@@ -85,6 +85,7 @@ static int load_capture(struct loader *L, const char *path, struct input_info *i
     in->cut_in_stream = pi->cut_in_stream;
     if (pi->cut_in_stream)
         in->cut_at = pi->cut_at;
+    in->cut_compressed = pi->cut_compressed;
     capstats_input_add(L->p, in, session_get_stats(L->sess));
     capstats_input_finish(L->p, in);
     session_free(L->sess);

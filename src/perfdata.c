@@ -1020,10 +1020,10 @@ int pd_next(struct pd_file *pd, struct pd_record *rec, struct sf_err *err)
             return -1;
         size_t tail = pd->zbuf_len - pd->zbuf_pos;
         if (rc == 0) {
-            if (tail)
-                return sf_error(err, "'%s': compressed data ends inside a "
-                                "record (compressed record at offset %llu)",
-                                pd->path, (unsigned long long)pd->zrec_off);
+            /* the end of perf's last compressed block was never written
+             * (pd_info.cut_compressed): the data ends before that record */
+            pd->info.cut_compressed = tail;
+            pd->zbuf_pos = pd->zbuf_len;
             return 0;
         }
         count_record(pd, rec->type);

@@ -335,6 +335,7 @@ struct part_result {
     const char *msg;
     int redo;                     /* its result may differ: read again */
     struct sess_stats st;         /* its session's counters */
+    uint64_t cut_compressed;      /* pd_info's: the capture's end is its part */
     struct profile *q;
     struct binary_missing *missing; /* what it added to the missing counts */
     size_t nr_missing;
@@ -356,6 +357,7 @@ static void wire_result(struct wio *w, struct part_result *r)
     io_u64(w, &r->st.lost_samples);
     io_u64(w, &r->st.first_time);
     io_u64(w, &r->st.last_time);
+    io_u64(w, &r->cut_compressed);
     io_profile(w, r->q);
     r->missing = io_array(w, r->missing, &r->nr_missing, sizeof(*r->missing));
     for (size_t i = 0; i < r->nr_missing && !w->bad; i++) {
@@ -498,6 +500,7 @@ static void second_part_child(struct loader *parent, const char *path, uint64_t 
         .failed = pt.rc < 0, .msg = pt.err.msg,
         .redo = pt.L.stats.saw_exit || session_split_late(pt.L.sess),
         .st = *session_get_stats(pt.L.sess), .q = &pt.p,
+        .cut_compressed = pd_get_info(session_file(pt.L.sess))->cut_compressed,
     };
     r.nr_missing = binary_cache_nr_missing(parent->bc);
     r.missing = xcalloc(r.nr_missing ? r.nr_missing : 1, sizeof(*r.missing));
@@ -554,6 +557,7 @@ static int merge_child(struct loader *L, struct part *first, struct input_info *
         capstats_input_add(L->p, in, session_get_stats(first->L.sess));
         loader_merge(L, &q);
         capstats_input_add(L->p, in, &r.st);
+        in->cut_compressed = r.cut_compressed;
         for (size_t i = 0; i < r.nr_missing; i++)
             if (r.missing[i].samples)
                 binary_cache_add_missing(L->bc, &r.missing[i]);

@@ -185,6 +185,11 @@ int cmd_check_output(const struct common_opts *co, char **inputs, size_t nr_inpu
  * and that the samples before the cut are what was read. */
 static void warn_cut(int quiet, const struct input_info *in)
 {
+    if (in->cut_compressed)
+        cmd_warn(quiet, "'%s': its compressed data ends %llu bytes into a record: perf record "
+                 "did not write the end of its last compressed block (perf script leaves "
+                 "that record out too); read the %llu samples before it", in->path,
+                 (unsigned long long)in->cut_compressed, (unsigned long long)in->samples);
     if (!in->cut_at)
         return;
     if (in->cut_in_stream)

@@ -653,8 +653,52 @@ static void test_corrupt_compressed(void **s)
     assert_int_equal(pd_open_mem("bad", img, len, &pd, &err), 0);
     struct summary sum;
     assert_int_equal(read_all(pd, &sum, &err), 0);   /* empty one is fine */
+    assert_int_equal(pd_get_info(pd)->cut_compressed, 0);
     pd_close(pd);
     free(img);
+}
+
+/* perf record never writes the end of its last compressed block when it
+ * did not fit one record's room (a busy capture, as in a CI run): the
+ * inflated data ends inside a record.  perf script leaves that record
+ * out; so does the reader, and says how many bytes of it there were.
+ * Split across compressed records of 40 bytes, and in one. */
+static void test_compressed_cut_short(void **s)
+{
+    (void)s;
+    static const size_t chunks[] = { 40, 60000 };
+    for (size_t k = 0; k < 2; k++) {
+        struct pdgen *g = make_gen(0);
+        pdgen_compress(g, 1, chunks[k]);
+        add_records(g);
+        /* a FINISHED_ROUND record's header claiming 64 bytes, 16 of them here */
+        uint8_t part[16] = { 0 };
+        part[0] = PD_REC_FINISHED_ROUND;
+        part[6] = 64;
+        pdgen_raw(g, part, sizeof(part));
+        size_t len;
+        uint8_t *img = pdgen_finish(g, &len);
+        pdgen_free(g);
+        struct pd_file *pd;
+        struct sf_err err;
+        assert_int_equal(pd_open_mem("short", img, len, &pd, &err), 0);
+        struct summary sum, whole;
+        assert_int_equal(read_all(pd, &sum, &err), 0);
+        assert_int_equal(pd_get_info(pd)->cut_compressed, sizeof(part));
+        assert_int_equal(pd_get_info(pd)->cut_at, 0);
+        pd_close(pd);
+        free(img);
+        /* every record before it, as read from the same capture whole */
+        img = build(0, chunks[k], &len);
+        assert_int_equal(pd_open_mem("whole", img, len, &pd, &err), 0);
+        assert_int_equal(read_all(pd, &whole, &err), 0);
+        assert_int_equal(pd_get_info(pd)->cut_compressed, 0);
+        pd_close(pd);
+        free(img);
+        assert_int_equal(sum.nr, whole.nr);
+        assert_memory_equal(sum.types, whole.types, sizeof(sum.types));
+        assert_int_equal(sum.nr_samples, whole.nr_samples);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -853,7 +897,7 @@ static void test_bad_corpus(void **s)
     const char *names[] = {
         "empty", "not-perf", "truncated-header", "zero-size", "past-eof",
         "huge-callchain", "unknown-attr-id", "bad-attr-size",
-        "corrupt-compressed", "split-compressed",
+        "corrupt-compressed",
     };
     char cwd[4096];
     assert_non_null(getcwd(cwd, sizeof(cwd)));
@@ -900,6 +944,7 @@ int main(void)
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_truncate_everywhere),
         cmocka_unit_test(test_corrupt_compressed),
+        cmocka_unit_test(test_compressed_cut_short),
         cmocka_unit_test(test_recordings),
         cmocka_unit_test(test_bad_corpus),
     };
