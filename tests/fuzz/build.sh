@@ -16,7 +16,9 @@ PKG_CFLAGS=$(pkg-config --cflags $PKGS 2>/dev/null || echo -I/usr/include/tracee
 PKG_LIBS="$(pkg-config --libs $PKGS 2>/dev/null || echo -ltraceevent -ldw -lelf -lzstd) -lz"
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS="-std=gnu11 -g -O1 -pthread -Wall -Wextra -Wno-unused-parameter $SAN \
+# _GNU_SOURCE: what configure's AC_USE_SYSTEM_EXTENSIONS puts in config.h
+# (memrchr and friends would be implicit declarations, ints, without it)
+CFLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -pthread -Wall -Wextra -Wno-unused-parameter $SAN \
  -I$SRCDIR/include -I$OUT -DSF_TESTDATA=\"$SRCDIR/testdata\" $PKG_CFLAGS"
 
 # The embedded templates (every file of templates/, as Makefile.am's

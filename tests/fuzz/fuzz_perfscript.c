@@ -9,6 +9,7 @@
 #include <string.h>
 #include "input_perfscript.h"
 #include "fold.h"
+#include "input_folded.h"
 #include "stack.h"
 
 static volatile uint64_t sink;
