@@ -1021,8 +1021,10 @@ int pd_next(struct pd_file *pd, struct pd_record *rec, struct sf_err *err)
         size_t tail = pd->zbuf_len - pd->zbuf_pos;
         if (rc == 0) {
             /* the end of perf's last compressed block was never written
-             * (pd_info.cut_compressed): the data ends before that record */
-            pd->info.cut_compressed = tail;
+             * (pd_info.cut_compressed): the data ends before that record.
+             * In a file cut short, the cut says why (cut_at). */
+            if (!pd->info.cut_at)
+                pd->info.cut_compressed = tail;
             pd->zbuf_pos = pd->zbuf_len;
             return 0;
         }

@@ -1164,8 +1164,9 @@ static int record_main(struct rec *r)
 
     int code = exit_code(status);
     int interrupted = got_signal != 0 || (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
-    struct manifest_job m = { r, go_version, perf_version, code, interrupted, go_test,
-                              0, 0, 0, 0, 0, 0, NULL, 0, 0 };
+    struct manifest_job m = { .r = r, .go_version = go_version, .perf_version = perf_version,
+                              .exit_status = code, .interrupted = interrupted,
+                              .go_test = go_test };
     char *mpath = NULL;
     {
         struct sbuf sb = SBUF_INIT;

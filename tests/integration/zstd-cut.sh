@@ -69,6 +69,17 @@ else
     bad "split: $(cat "$TMP/e2.txt")"
 fi
 
+# a file cut short inside its data section: the cut explains the record
+# left short, and only the cut is warned of
+sz=$(wc -c < "$TESTDATA/rec/go-enterexit.data")
+head -c $((sz * 30 / 100)) "$TESTDATA/rec/go-enterexit.data" > "$TMP/cut30.data"
+"$SYSFLAME" fold "$TMP/cut30.data" --binary "$TESTDATA/bin/oracle.test" -o /dev/null 2> "$TMP/e.txt"; rc=$?
+if [ "$rc" = 0 ] && [ "$(wc -l < "$TMP/e.txt")" = 1 ] && grep -q "inside its data section" "$TMP/e.txt"; then
+    ok "a -z file cut short: only the cut's warning"
+else
+    bad "a -z file cut short: exit $rc: $(cat "$TMP/e.txt")"
+fi
+
 # the manifest's count reads the same files: record_capture_read through
 # `sysflame info`'s sample count
 "$SYSFLAME" info "$TMP/go-lost-1.data" > "$TMP/info.txt" 2> "$TMP/e.txt"; rc=$?
