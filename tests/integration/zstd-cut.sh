@@ -32,6 +32,7 @@ for case in "go-enterexit 1 2800" "go-lost 1 24" "go-lost 4 920"; do
         > "$TMP/s.txt" 2> "$TMP/e.txt"; rc=$?
     hdr "$TMP/s.txt" > "$TMP/got"
     n=$(wc -l < "$TMP/got")
+    echo "$n" > "$TMP/$1-$2.n"
     want="sysflame: warning: '$1-$2.data': its compressed data ends $3 bytes into a record: perf record did not write the end of its last compressed block (perf script leaves that record out too); read the $n samples before it"
     if [ "$rc" = 0 ] && [ "$n" -gt 0 ] && [ "$(head -1 "$TMP/e.txt")" = "$want" ]; then
         ok "$1 less its last $2 compressed records: exit 0, $(head -1 "$TMP/e.txt")"
@@ -80,9 +81,13 @@ else
     bad "a -z file cut short: exit $rc: $(cat "$TMP/e.txt")"
 fi
 
-# the manifest's count reads the same files: record_capture_read through
-# `sysflame info`'s sample count
+# `sysflame info` on the same file: exit 0, the warning, and the count of
+# the samples script printed above (perf script's, where perf ran)
 "$SYSFLAME" info "$TMP/go-lost-1.data" > "$TMP/info.txt" 2> "$TMP/e.txt"; rc=$?
-[ "$rc" = 0 ] && grep -q "ends 24 bytes into a record" "$TMP/e.txt" &&
-    ok "info: exit 0 and the warning" || bad "info: exit $rc: $(cat "$TMP/e.txt")"
+if [ "$rc" = 0 ] && grep -q "ends 24 bytes into a record" "$TMP/e.txt" &&
+    [ "$(sed -n 's/^Samples: //p' "$TMP/info.txt")" = "$(cat "$TMP/go-lost-1.n")" ]; then
+    ok "info: exit 0, the warning, $(cat "$TMP/go-lost-1.n") samples"
+else
+    bad "info: exit $rc, $(grep '^Samples' "$TMP/info.txt"): $(cat "$TMP/e.txt")"
+fi
 exit $fail
